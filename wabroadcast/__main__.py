@@ -1,0 +1,3 @@
+from wabroadcast.cli import main
+
+main()

@@ -1,0 +1,205 @@
+"""Settings: read once from the environment (and a `.env` file), then passed explicitly.
+
+Nothing in the package reads ``os.environ`` at import time; ``load_settings`` is called by the
+CLI or by a test fixture and the result is handed to whatever needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REAL_GRAPH_API_URL = "https://graph.facebook.com"
+DEFAULT_DATABASE_URL = "sqlite:///wabroadcast.db"
+NEW_PORTFOLIO_DAILY_LIMIT = 250
+"""Unique recipients per rolling 24 h of a new business portfolio since 2025-10-07."""
+
+_PLACEHOLDER = re.compile(
+    r"^(your[_\- ].*|.*_here|changeme|change[_\-]?this|placeholder|x{3,}|<.*>|\.\.\.|todo)$",
+    re.IGNORECASE,
+)
+SECRET_FIELDS = ("whatsapp_access_token", "verify_token", "whatsapp_app_secret", "api_token")
+
+
+class SettingsError(ValueError):
+    """The configuration is unusable; the message says which setting and why."""
+
+
+class Settings(BaseSettings):
+    """Every setting of wabroadcast. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+
+    whatsapp_access_token: SecretStr | None = Field(
+        None,
+        alias="WHATSAPP_ACCESS_TOKEN",
+        description="Cloud API access token (system-user token). Unset: sandbox mode.",
+    )
+    phone_number_id: str = Field(
+        "106540352242922",
+        alias="PHONE_NUMBER_ID",
+        description="The sending business phone number's id (not the number itself).",
+    )
+    verify_token: SecretStr | None = Field(
+        None,
+        alias="VERIFY_TOKEN",
+        description="Token Meta echoes when it verifies the webhook URL.",
+    )
+    whatsapp_app_secret: SecretStr | None = Field(
+        None,
+        alias="WHATSAPP_APP_SECRET",
+        description="App secret; webhook bodies are signed with it (X-Hub-Signature-256).",
+    )
+    waba_id: str = Field(
+        "102290129340398",
+        alias="WABA_ID",
+        description="WhatsApp Business Account id, owner of the templates.",
+    )
+    graph_api_url: str = Field(
+        REAL_GRAPH_API_URL,
+        alias="GRAPH_API_URL",
+        description="Base URL of the Graph API; point it at the simulator to test.",
+    )
+    graph_api_version: str = Field(
+        "v25.0", alias="GRAPH_API_VERSION", description="Pinned Graph API version."
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        alias="DATABASE_URL",
+        description="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db.",
+    )
+    api_token: SecretStr | None = Field(
+        None,
+        alias="WABROADCAST_API_TOKEN",
+        description="Secret guarding the panel and the HTTP API. Unset: generated at start-up.",
+    )
+    send_rate: float = Field(
+        80.0,
+        alias="SEND_RATE",
+        gt=0,
+        le=1000,
+        description="Messages per second for the phone number (Cloud API default 80).",
+    )
+    daily_recipient_limit: int | None = Field(
+        None,
+        alias="DAILY_RECIPIENT_LIMIT",
+        ge=1,
+        description=(
+            "Unique recipients per rolling 24 h. Unset: read from the number's messaging "
+            "limit, else 250."
+        ),
+    )
+    default_region: str = Field(
+        "TR",
+        alias="DEFAULT_REGION",
+        min_length=2,
+        max_length=2,
+        description="Region for numbers written without a country code (ISO 3166 alpha-2).",
+    )
+    host: str = Field("127.0.0.1", alias="HOST", description="Address the server binds to.")
+    port: int = Field(5005, alias="PORT", ge=1, le=65535, description="Server port.")
+
+    @field_validator("graph_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("default_region")
+    @classmethod
+    def _upper_region(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, value: str) -> str:
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        """Refuse `your_actual_access_token` and friends when talking to the real Graph API."""
+        if not self.talks_to_meta:
+            return self
+        for name in SECRET_FIELDS + ("phone_number_id", "waba_id"):
+            value = getattr(self, name)
+            text = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if text and _PLACEHOLDER.match(text.strip()):
+                env = type(self).model_fields[name].alias
+                raise ValueError(
+                    f"{env} still holds a placeholder value; set the real value from Meta's "
+                    "App Dashboard, or unset WHATSAPP_ACCESS_TOKEN to use the built-in simulator"
+                )
+        return self
+
+    @property
+    def sandbox(self) -> bool:
+        """No access token: run against the built-in simulator."""
+        return self.whatsapp_access_token is None
+
+    @property
+    def talks_to_meta(self) -> bool:
+        host = urlsplit(self.graph_api_url).hostname or ""
+        return self.whatsapp_access_token is not None and host.endswith("facebook.com")
+
+    def masked(self) -> dict[str, str]:
+        """Effective settings by environment name, every secret masked."""
+        out: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                shown = mask(value.get_secret_value())
+            elif name == "database_url":
+                shown = mask_url(value)
+            else:
+                shown = "" if value is None else str(value)
+            out[field.alias or name] = shown
+        return out
+
+
+def mask(secret: str) -> str:
+    """Show at most the last 4 characters of a secret, and only when it is long."""
+    if not secret:
+        return ""
+    if len(secret) < 16:
+        return "****"
+    return "****" + secret[-4:]
+
+
+def mask_url(url: str) -> str:
+    """Hide a password embedded in a database URL."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1****@", url)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Build the settings from ``environ`` (the process environment when None) over ``.env``.
+
+    Variables in ``environ`` win over the file. Empty values count as unset, so a copied
+    `.env.example` with blank lines does not turn on anything.
+    """
+    import os
+
+    values: dict[str, Any] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    aliases = {f.alias for f in Settings.model_fields.values() if f.alias}
+    clean = {k: v for k, v in values.items() if k in aliases and str(v).strip() != ""}
+    try:
+        return Settings.model_validate(clean)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems)) from None

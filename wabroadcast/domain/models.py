@@ -1,0 +1,39 @@
+"""The fixed sets of states, defined once for the database, the API, the CLI and the panel."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CampaignState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+
+
+class SendState(StrEnum):
+    """Our side of a send. A released pair has no row at all."""
+
+    CLAIMED = "claimed"  # committed before the request; nothing known yet
+    ACCEPTED = "accepted"  # HTTP 200 with a message id
+    FAILED = "failed"  # a permanent per-recipient error; the pair stays taken
+    UNKNOWN = "unknown"  # the request may or may not have reached Meta; never re-sent
+
+
+class DeliveryStatus(StrEnum):
+    """Meta's side, from status webhooks, in the order a message moves through them."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+DELIVERY_RANK = {
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.DELIVERED: 2,
+    DeliveryStatus.READ: 3,
+    DeliveryStatus.FAILED: 0,
+}

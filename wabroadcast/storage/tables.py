@@ -1,0 +1,248 @@
+"""Database tables, one class per noun. The names here are the names everywhere.
+
+The product's promise lives in :class:`Send`: ``UNIQUE (template_name, contact_id)`` means a
+template reaches a contact at most once, whatever crashes, retries or second processes do.
+The template's language is deliberately not part of the pair: the original tool keyed its
+history by template name alone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on SQLite too (which stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# BIGINT primary keys on PostgreSQL; SQLite needs plain INTEGER for rowid aliasing.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Contact(Base):
+    """A person we may message. `phone` is E.164; `index` is the original tool's send order."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_index_id", "index", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    index: Mapped[int | None] = mapped_column(BigInteger)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    wa_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(160))
+    opted_out_at: Mapped[datetime | None]
+    opt_out_reason: Mapped[str | None] = mapped_column(String(64))
+    unreachable_at: Mapped[datetime | None]
+    unreachable_reason: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Template(Base):
+    """An approved (or not) message template in one language, as synced from the WABA."""
+
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("name", "language"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(512))
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32))
+    parameter_format: Mapped[str | None] = mapped_column(String(16))
+    components: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    meta_id: Mapped[str | None] = mapped_column(String(64))
+    quality_score: Mapped[str | None] = mapped_column(String(16))
+    synced_at: Mapped[datetime]
+
+
+class Campaign(Base):
+    """One run of a template to up to `requested_limit` eligible contacts."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_name: Mapped[str] = mapped_column(String(512), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    phone_number_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    requested_limit: Mapped[int] = mapped_column(Integer)
+    eligible_count: Mapped[int] = mapped_column(Integer, default=0)
+    selected_count: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    unknown_count: Mapped[int] = mapped_column(Integer, default=0)
+    held_back_count: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Failed sends by reason, including released ones: {"131026 undeliverable": 3}."""
+    error: Mapped[str | None] = mapped_column(Text)
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class Send(Base):
+    """One template to one contact: claimed before the request, then accepted/failed/unknown.
+
+    `state` is our side (claimed, accepted, failed, unknown); `status` is Meta's side from
+    webhooks (sent, delivered, read, failed), never moving backwards.
+    """
+
+    __tablename__ = "sends"
+    __table_args__ = (
+        UniqueConstraint("template_name", "contact_id"),
+        Index("ix_sends_campaign_id_state", "campaign_id", "state"),
+        Index("ix_sends_contact_id_claimed_at", "contact_id", "claimed_at"),
+        Index("ix_sends_claimed_at", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_name: Mapped[str] = mapped_column(String(512))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    language: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    wa_id: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(16))
+    pricing_category: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class StatusEvent(Base):
+    """One status webhook fact; (message_id, status) makes redelivery harmless."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (UniqueConstraint("message_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    send_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sends.id", ondelete="SET NULL"), index=True
+    )
+    recipient_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(160))
+    callback_data: Mapped[str | None] = mapped_column(String(512))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(Text)
+    pricing_category: Mapped[str | None] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    webhook_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="SET NULL")
+    )
+
+
+class Reply(Base):
+    """An inbound message from a contact (text, quick-reply button, interactive reply)."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    phone: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(160))
+    type: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(String(512))
+    context_message_id: Mapped[str | None] = mapped_column(String(255))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    send_id: Mapped[int | None] = mapped_column(ForeignKey("sends.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    webhook_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="SET NULL")
+    )
+
+
+class OptOut(Base):
+    """Every opt-out and opt-in, with its reason and time (the contact row holds the state)."""
+
+    __tablename__ = "opt_outs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(8))  # "stop" or "resume"
+    reason: Mapped[str] = mapped_column(String(255))
+    occurred_at: Mapped[datetime]
+
+
+class WebhookEvent(Base):
+    """The raw webhook log: every signed body, stored before it is processed."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_processed_at", "processed_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(64))
+    processed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
