@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from wabroadcast import __version__
-from wabroadcast.cli import contacts, history
+from wabroadcast.cli import campaigns, contacts, history, sends, simulator, templates
 from wabroadcast.cli.common import console, get_settings, open_database
 from wabroadcast.cli.serve import serve
 from wabroadcast.storage import db as storage_db
@@ -24,7 +24,11 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(history.app, name="history")
+app.add_typer(templates.app, name="templates")
+app.add_typer(campaigns.app, name="campaign")
+app.add_typer(sends.app, name="sends")
 app.command("serve")(serve)
+app.command("simulator")(simulator.simulator)
 
 
 def _version(value: bool) -> None:
