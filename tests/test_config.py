@@ -95,3 +95,12 @@ def test_every_setting_is_documented() -> None:
         assert re.search(rf"^#? ?{field.alias}=", example, re.M), (
             f"{field.alias} not in .env.example"
         )
+
+
+def test_only_the_given_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty WHATSAPP_ACCESS_TOKEN in the process environment must not end sandbox mode."""
+    monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "")
+    monkeypatch.setenv("SEND_RATE", "5")
+    assert load_settings(env_file=None).sandbox
+    assert load_settings(env_file=None).send_rate == 5
+    assert load_settings({}, env_file=None).send_rate == 80

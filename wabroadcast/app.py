@@ -1,23 +1,159 @@
-"""create_app(settings) → the ASGI app: panel, HTTP API and webhook receiver, wired once."""
+"""create_app(settings) → the ASGI app: panel, HTTP API and webhook receiver, wired once.
+
+The app owns the long-lived things and closes them on shutdown: one pooled
+``httpx.AsyncClient`` for the Cloud API (connection reuse is what lets the engine keep
+SEND_RATE requests in flight) and the campaign runs started from the API. The webhook router
+brings its own lifespan (merged in by ``include_router``): it processes webhook events stored
+but not processed when the last process stopped, then sweeps periodically.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
 from fastapi import FastAPI
 
 from wabroadcast import __version__
+from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings
+from wabroadcast.engine import run_campaign
+from wabroadcast.schedules.runner import app_scheduler
 from wabroadcast.storage.db import Database
+from wabroadcast.web.api import campaigns, contacts, original, stats, templates
+from wabroadcast.web.api.runner import CampaignRunner
+from wabroadcast.web.auth import AuthMiddleware, build_login_router
+from wabroadcast.web.errors import install_error_handlers
+from wabroadcast.web.sessions import AuthState, LoginLimiter
+from wabroadcast.web.views import install_panel
+from wabroadcast.webhooks.routes import build_webhook_router
+
+logger = logging.getLogger(__name__)
+CLOUD_HTTP_LIMITS = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+"""Up to SEND_RATE=1000 at ~150 ms latency needs ~150 requests in flight; room to spare."""
+CLOUD_HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
-    """Build the app. The database is opened (and migrated) here unless one is given."""
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    cloud_http: httpx.AsyncClient | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the app. The database is opened (and migrated) here unless one is given.
+
+    `cloud_http` is the HTTP client for the Cloud API (tests and sandbox mode pass one bound to
+    the simulator); when None the app opens its own pooled client on start-up. A given client
+    or database stays the caller's to close.
+    """
+    own_database = database is None
     db = database if database is not None else Database(settings.database_url)
-    app = FastAPI(title="wabroadcast", version=__version__)
+    app_clock = clock if clock is not None else SystemClock()
+    app = FastAPI(
+        title="wabroadcast",
+        version=__version__,
+        description="Broadcast approved WhatsApp templates, each contact at most once. "
+        "Every /api route needs `Authorization: Bearer <WABROADCAST_API_TOKEN>`.",
+        lifespan=_lifespan(own_database, cloud_http),
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.database = db
+    app.state.clock = app_clock
+    app.state.sandbox = settings.sandbox
+    _set_token(app, settings, app_clock)
+    app.state.runner = CampaignRunner(_run_function(app))
+    install_error_handlers(app)
+    app.add_middleware(AuthMiddleware)
+    _include_routers(app, settings, db, app_clock)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok", "mode": "sandbox" if settings.sandbox else "live"}
 
     return app
+
+
+def _include_routers(app: FastAPI, settings: Settings, database: Database, clock: Clock) -> None:
+    app.include_router(build_login_router())
+    app.include_router(original.router)
+    app.include_router(campaigns.router)
+    app.include_router(contacts.router)
+    app.include_router(templates.router)
+    app.include_router(stats.router)
+    app.include_router(build_webhook_router(settings, database, clock=clock))
+    install_panel(app, settings, database, clock=clock)
+
+
+def _set_token(app: FastAPI, settings: Settings, clock: Clock) -> None:
+    """Use WABROADCAST_API_TOKEN, or make one for this run and keep the notice to show once."""
+    if settings.api_token is not None:
+        token = settings.api_token.get_secret_value()
+        app.state.token_notice = None
+    else:
+        token = secrets.token_urlsafe(32)
+        app.state.token_notice = (
+            "WABROADCAST_API_TOKEN is not set; this run's token for the panel and the API is:\n"
+            f"    {token}\n"
+            "It is shown only now. Set WABROADCAST_API_TOKEN to keep one across restarts."
+        )
+    app.state.auth = AuthState(token=token, clock=clock, limiter=LoginLimiter(clock))
+
+
+def startup_token_notice(app: FastAPI) -> str | None:
+    """The generated-token notice, handed out once (None when a token is configured).
+
+    `wabroadcast serve` prints it before the server starts; if nobody took it by start-up,
+    the app writes it to stderr itself. It never goes through logging.
+    """
+    notice: str | None = getattr(app.state, "token_notice", None)
+    app.state.token_notice = None
+    return notice
+
+
+def _run_function(app: FastAPI) -> Any:
+    async def run(campaign_id: int) -> Any:
+        return await run_campaign(
+            campaign_id,
+            database=app.state.database,
+            client=app.state.cloud_client,
+            settings=app.state.settings,
+            clock=app.state.clock,
+        )
+
+    return run
+
+
+def _lifespan(own_database: bool, cloud_http: httpx.AsyncClient | None) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        http = cloud_http or httpx.AsyncClient(limits=CLOUD_HTTP_LIMITS, timeout=CLOUD_HTTP_TIMEOUT)
+        app.state.cloud_http = http
+        try:
+            app.state.cloud_client = CloudAPIClient.from_settings(http, app.state.settings)
+        except ValueError as exc:  # e.g. no access token and no simulator: panel still works
+            app.state.cloud_client = None
+            app.state.cloud_error = str(exc)
+            logger.warning("sending is disabled: %s", exc)
+        notice = startup_token_notice(app)
+        if notice is not None:
+            sys.stderr.write(notice + "\n")
+            sys.stderr.flush()
+        try:
+            async with app_scheduler(app.state):  # daily drip schedules (wabroadcast.schedules)
+                yield
+        finally:
+            await app.state.runner.close()
+            if cloud_http is None:
+                await http.aclose()
+            if own_database:
+                app.state.database.dispose()
+
+    return lifespan

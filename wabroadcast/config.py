@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 REAL_GRAPH_API_URL = "https://graph.facebook.com"
 DEFAULT_DATABASE_URL = "sqlite:///wabroadcast.db"
@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     """Every setting of wabroadcast. Field aliases are the environment variable names."""
 
     model_config = SettingsConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what load_settings passes in: the environment is read there, once, not here."""
+        return (init_settings,)
 
     whatsapp_access_token: SecretStr | None = Field(
         None,
@@ -102,6 +114,34 @@ class Settings(BaseSettings):
         min_length=2,
         max_length=2,
         description="Region for numbers written without a country code (ISO 3166 alpha-2).",
+    )
+    opt_out_keywords: str = Field(
+        "STOP,DUR,İPTAL,UNSUBSCRIBE,ABONELIK IPTAL",
+        alias="OPT_OUT_KEYWORDS",
+        description="Comma-separated replies that opt a contact out (whole message, any case).",
+    )
+    opt_in_keywords: str = Field(
+        "START,BASLA,BAŞLA",
+        alias="OPT_IN_KEYWORDS",
+        description="Comma-separated replies that opt a contact back in.",
+    )
+    reply_window_hours: float = Field(
+        72.0,
+        alias="REPLY_WINDOW_HOURS",
+        gt=0,
+        description="A reply counts for the most recent send to that contact within this window.",
+    )
+    webhook_log_retention_days: int = Field(
+        30,
+        alias="WEBHOOK_LOG_RETENTION_DAYS",
+        ge=1,
+        description="Processed raw webhook bodies older than this are deleted; facts stay.",
+    )
+    webhook_max_body_bytes: int = Field(
+        4 * 1024 * 1024,
+        alias="WEBHOOK_MAX_BODY_BYTES",
+        ge=1024,
+        description="Largest webhook body accepted (Meta sends at most 3 MB).",
     )
     host: str = Field("127.0.0.1", alias="HOST", description="Address the server binds to.")
     port: int = Field(5005, alias="PORT", ge=1, le=65535, description="Server port.")

@@ -1,7 +1,366 @@
-"""`wabroadcast campaigns` commands."""
+"""`wabroadcast campaign` commands: send a template to the next eligible contacts.
+
+Commands parse input, call the engine, print. Progress goes to stderr so `--json` output on
+stdout stays clean for scripts.
+"""
 
 from __future__ import annotations
 
-import typer
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
 
-app = typer.Typer(help="Campaigns.", no_args_is_help=True)
+import httpx
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from wabroadcast.cli.common import console, err_console, fail, get_settings, open_database
+from wabroadcast.clock import SystemClock
+from wabroadcast.cloudapi.client import CloudAPIClient
+from wabroadcast.config import Settings
+from wabroadcast.domain.models import CampaignState
+from wabroadcast.domain.transitions import TransitionError
+from wabroadcast.engine import (
+    CampaignSummary,
+    EngineOptions,
+    cancel_campaign,
+    create_campaign,
+    pause_campaign,
+    resume_campaign,
+    run_campaign,
+    summary_of,
+)
+from wabroadcast.engine import Progress as EngineProgress
+from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
+from wabroadcast.engine.pool import SenderPool, sender_pool
+from wabroadcast.storage import campaigns as campaign_store
+from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.campaigns import CampaignNotFound
+from wabroadcast.storage.db import Database
+
+app = typer.Typer(
+    help="Campaigns: send a template to the next eligible contacts.", no_args_is_help=True
+)
+
+SIMULATOR_NOTICE = "sandbox: sending to the built-in Cloud API simulator — nobody receives anything"
+
+
+@asynccontextmanager
+async def cloud_client(settings: Settings) -> AsyncIterator[SenderPool]:
+    """The client for one command. With no token and the default Graph URL, the built-in
+    simulator runs in this process (said clearly); with GRAPH_API_URL pointing at a running
+    simulator, that one is used over HTTP. Over HTTP, requests in flight are spread over
+    several connection pools (engine.pool) so 1,000 msg/s stays within reach."""
+    host = urlsplit(settings.graph_api_url).hostname or ""
+    if settings.sandbox and host.endswith("facebook.com"):
+        from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config
+        from wabroadcast.simulator import create_simulator
+
+        settings = sandbox_settings(settings)
+        simulator = create_simulator(sandbox_simulator_config(settings))
+        err_console.print(f"[bold yellow]{SIMULATOR_NOTICE}[/]", highlight=False)
+        transport = httpx.ASGITransport(app=simulator)
+        async with httpx.AsyncClient(transport=transport, timeout=30.0) as http:
+            yield SenderPool([CloudAPIClient.from_settings(http, settings)])
+        return
+    in_flight = EngineOptions().in_flight_for(settings.send_rate, 0.25)
+    async with sender_pool(
+        lambda http: CloudAPIClient.from_settings(http, settings), in_flight
+    ) as pool:
+        yield pool
+
+
+class _Bar:
+    """A rich progress bar fed by the engine's progress callback: rate, ETA, errors."""
+
+    def __init__(self, total: int) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>7.1f} msg/s"),
+            TimeRemainingColumn(),
+            TextColumn("errors {task.fields[errors]}"),
+            console=err_console,
+        )
+        self.task = self.progress.add_task("sending", total=total or None, rate=0.0, errors=0)
+        self.started = time.monotonic()
+
+    def update(self, event: EngineProgress) -> None:
+        done = event.accepted + event.failed + event.unknown
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        self.progress.update(
+            self.task, completed=done, rate=event.accepted / elapsed, errors=event.errors
+        )
+
+
+async def _run(
+    settings: Settings, database: Database, campaign_id: int, *, total: int
+) -> CampaignSummary:
+    async with cloud_client(settings) as client:
+        bar = _Bar(total)
+        with bar.progress:
+            return await run_campaign(
+                campaign_id,
+                database=database,
+                client=client,
+                settings=settings,
+                on_progress=bar.update,
+            )
+
+
+def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> None:
+    # Each error answer is already counted on the progress bar and in the summary.
+    settings = get_settings(ctx)
+    database = open_database(ctx)
+    summary = summary_of(database, campaign_id)
+    with database.session() as session:
+        total = send_store.count_eligible(
+            session, summary.template_name, at_most=max(summary.requested - summary.selected, 0)
+        )
+    cloudapi_log = logging.getLogger("wabroadcast.cloudapi")
+    previous_level = cloudapi_log.level
+    cloudapi_log.setLevel(logging.ERROR)
+    try:
+        summary = asyncio.run(_run(settings, database, campaign_id, total=total))
+    except KeyboardInterrupt:
+        fail(f"interrupted; `wabroadcast campaign run {campaign_id}` continues where it stopped")
+    finally:
+        cloudapi_log.setLevel(previous_level)
+    _print_summary(database, summary, as_json=as_json)
+    if summary.state == CampaignState.ABORTED or (
+        summary.state == CampaignState.PAUSED and summary.error
+    ):
+        raise typer.Exit(1)
+
+
+def _print_summary(database: Database, summary: CampaignSummary, *, as_json: bool) -> None:
+    if as_json:
+        from wabroadcast.web.api.original import send_response
+
+        console.print_json(send_response(database, summary.campaign_id).model_dump_json())
+        return
+    out = console
+    out.print(
+        f"campaign {summary.campaign_id}: {summary.template_name} ({summary.language}) "
+        f"— {summary.state.value}",
+        highlight=False,
+    )
+    lines = [
+        ("requested", summary.requested),
+        ("eligible", summary.eligible),
+        ("selected", summary.selected),
+        ("accepted", summary.accepted),
+        ("failed", summary.failed),
+        ("unknown (not re-sent)", summary.unknown),
+        ("held back by daily limit", summary.held_back),
+    ]
+    for label, value in lines:
+        out.print(f"  {label:<26}{value:>8}", highlight=False)
+    for reason_text, count in sorted(summary.failures.items()):
+        out.print(f"    {reason_text}: {count}", highlight=False)
+    if summary.error:
+        style = "red" if summary.state == CampaignState.ABORTED else "yellow"
+        err_console.print(
+            f"[bold {style}]{summary.state.value}:[/] {summary.error}", highlight=False
+        )
+    if summary.unknown:
+        out.print("  see `wabroadcast sends unknown`", style="dim")
+
+
+def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_json: bool) -> None:
+    """Who would receive it now, counting the daily limit; nothing is claimed or sent."""
+    settings = get_settings(ctx)
+    database = open_database(ctx)
+
+    async def daily_limit() -> int | None:
+        async with cloud_client(settings) as client:
+            return await resolve_daily_limit(settings, client)
+
+    limit_today = asyncio.run(daily_limit())
+    now = SystemClock().now()
+    with database.session() as session:
+        eligible = send_store.count_eligible(session, template)
+        take = min(limit, eligible)
+        capacity = None
+        if limit_today is not None:
+            used = send_store.recipients_since(session, now - DAILY_WINDOW)
+            capacity = max(limit_today - used, 0)
+            take = min(take, capacity)
+        rows = send_store.select_eligible(session, template, take)
+    held_back = min(limit, eligible) - take
+    if as_json:
+        payload: dict[str, Any] = {
+            "dry_run": True,
+            "template": template,
+            "language": language,
+            "total_eligible": eligible,
+            "total_selected": take,
+            "held_back": held_back,
+            "recipients": [phone for _, phone in rows],
+        }
+        console.print_json(json.dumps(payload))
+        return
+    console.print(
+        f"dry run: {template} ({language}) would go to {take} of {eligible} eligible contacts",
+        highlight=False,
+    )
+    if held_back:
+        console.print(f"  {held_back} held back by the daily recipient limit ({limit_today})")
+    table = Table("#", "phone")
+    for number, (_, phone) in enumerate(rows[:20], start=1):
+        table.add_row(str(number), phone)
+    console.print(table)
+    if len(rows) > 20:
+        console.print(f"  … and {len(rows) - 20} more", highlight=False)
+    console.print("nothing was sent", style="dim")
+
+
+def _create(ctx: typer.Context, template: str, language: str, limit: int) -> int:
+    settings = get_settings(ctx)
+    database = open_database(ctx)
+    try:
+        with database.session() as session:
+            campaign = create_campaign(
+                session,
+                template_name=template,
+                language=language,
+                limit=limit,
+                phone_number_id=settings.phone_number_id,
+                clock=SystemClock(),
+            )
+            return campaign.id
+    except ValueError as exc:
+        fail(str(exc))
+
+
+TEMPLATE = typer.Option(..., "--template", "-t", help="Approved template name.")
+LANGUAGE = typer.Option(..., "--language", "-l", help="Template language code, e.g. tr, en_US.")
+LIMIT = typer.Option(..., "--limit", "-n", min=1, help="At most this many contacts.")
+JSON = typer.Option(False, "--json", help="Print the original tool's JSON response.")
+CAMPAIGN = typer.Argument(..., help="Campaign id.")
+
+
+@app.command("send")
+def send(
+    ctx: typer.Context,
+    template: str = TEMPLATE,
+    language: str = LANGUAGE,
+    limit: int = LIMIT,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show who would receive it; send nothing."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Send a template to the next `limit` contacts that never got it, then summarize."""
+    if dry_run:
+        _dry_run(ctx, template, language, limit, as_json)
+        return
+    campaign_id = _create(ctx, template, language, limit)
+    if not as_json:
+        console.print(f"campaign {campaign_id} created", style="dim")
+    _run_and_report(ctx, campaign_id, as_json=as_json)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context, template: str = TEMPLATE, language: str = LANGUAGE, limit: int = LIMIT
+) -> None:
+    """Create a campaign without sending; `campaign run ID` sends it."""
+    console.print(_create(ctx, template, language, limit))
+
+
+@app.command("run")
+def run(ctx: typer.Context, campaign_id: int = CAMPAIGN, as_json: bool = JSON) -> None:
+    """Send a running campaign: after a crash, or as a second sender (no pair goes twice)."""
+    _existing(ctx, campaign_id)
+    _run_and_report(ctx, campaign_id, as_json=as_json)
+
+
+def _existing(ctx: typer.Context, campaign_id: int) -> CampaignSummary:
+    try:
+        return summary_of(open_database(ctx), campaign_id)
+    except CampaignNotFound as exc:
+        fail(str(exc))
+
+
+def _change(ctx: typer.Context, campaign_id: int, action: str) -> None:
+    database = open_database(ctx)
+    change = {"pause": pause_campaign, "resume": resume_campaign, "cancel": cancel_campaign}
+    try:
+        with database.session() as session:
+            change[action](session, campaign_id, SystemClock())
+    except (CampaignNotFound, TransitionError) as exc:
+        fail(str(exc))
+    state = summary_of(database, campaign_id).state.value
+    console.print(f"campaign {campaign_id} is {state}", highlight=False)
+
+
+@app.command("pause")
+def pause(ctx: typer.Context, campaign_id: int = CAMPAIGN) -> None:
+    """Pause; a running sender stops after its current batch and releases unsent claims."""
+    _change(ctx, campaign_id, "pause")
+
+
+@app.command("resume")
+def resume(
+    ctx: typer.Context,
+    campaign_id: int = CAMPAIGN,
+    no_run: bool = typer.Option(False, "--no-run", help="Only mark it running; do not send."),
+) -> None:
+    """Resume a paused campaign and send the rest (unclaimed contacts only)."""
+    _change(ctx, campaign_id, "resume")
+    if not no_run:
+        _run_and_report(ctx, campaign_id, as_json=False)
+
+
+@app.command("cancel")
+def cancel(ctx: typer.Context, campaign_id: int = CAMPAIGN) -> None:
+    """Cancel for good; contacts not yet sent stay eligible for later campaigns."""
+    _change(ctx, campaign_id, "cancel")
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context, limit: int = typer.Option(20, "--limit", "-n", min=1, help="Rows.")
+) -> None:
+    """The latest campaigns."""
+    database = open_database(ctx)
+    with database.session() as session:
+        rows = [
+            CampaignSummary.from_row(c) for c in campaign_store.list_campaigns(session, limit=limit)
+        ]
+    table = Table("id", "state", "sel", "acc", "fail", "unk", "held")
+    table.add_column("template", overflow="fold")
+    for s in rows:
+        table.add_row(
+            str(s.campaign_id),
+            s.state.value,
+            str(s.selected),
+            str(s.accepted),
+            str(s.failed),
+            str(s.unknown),
+            str(s.held_back),
+            f"{s.template_name} ({s.language})",
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    campaign_id: int = CAMPAIGN,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One campaign's numbers, failures by reason and error."""
+    summary = _existing(ctx, campaign_id)
+    if as_json:
+        console.print_json(json.dumps(summary.as_dict()))
+        return
+    _print_summary(open_database(ctx), summary, as_json=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from wabroadcast import __version__
-from wabroadcast.cli import campaigns, contacts, history, sends, simulator, templates
+from wabroadcast.cli import campaigns, contacts, history, schedules, sends, simulator, templates
 from wabroadcast.cli.common import console, get_settings, open_database
 from wabroadcast.cli.serve import serve
 from wabroadcast.storage import db as storage_db
@@ -27,6 +27,7 @@ app.add_typer(history.app, name="history")
 app.add_typer(templates.app, name="templates")
 app.add_typer(campaigns.app, name="campaign")
 app.add_typer(sends.app, name="sends")
+app.add_typer(schedules.app, name="schedule")
 app.command("serve")(serve)
 app.command("simulator")(simulator.simulator)
 

@@ -1,12 +1,19 @@
-"""`wabroadcast serve`: the web panel, HTTP API and webhook receiver."""
+"""`wabroadcast serve`: the web panel, HTTP API and webhook receiver.
+
+With no WHATSAPP_ACCESS_TOKEN it runs in sandbox mode (see :mod:`wabroadcast.sandbox`): the
+built-in simulator stands in for Meta and nobody receives anything.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import typer
 import uvicorn
 
-from wabroadcast.app import create_app
-from wabroadcast.cli.common import console, get_settings, open_database
+from wabroadcast.app import create_app, startup_token_notice
+from wabroadcast.cli.common import console, err_console, get_settings, open_database
+from wabroadcast.sandbox import SANDBOX_BANNER, start_sandbox
 
 
 def serve(
@@ -14,10 +21,27 @@ def serve(
     host: str | None = typer.Option(None, help="Bind address (default: HOST setting)."),
     port: int | None = typer.Option(None, help="Port (default: PORT setting, 5005)."),
 ) -> None:
-    """Start the server (panel, API, webhooks)."""
+    """Start the server (panel, API, webhooks); without an access token, in sandbox mode."""
     settings = get_settings(ctx)
     database = open_database(ctx)
-    app = create_app(settings, database=database)
+    app: Any
+    if settings.sandbox:
+        sandbox = start_sandbox(settings, database)
+        app, fastapi_app = sandbox.app, sandbox.fastapi_app
+        console.print(f"[bold yellow]{SANDBOX_BANNER}[/]", highlight=False, soft_wrap=True)
+        for note in sandbox.notes:
+            console.print(f"sandbox: {note}", highlight=False, soft_wrap=True)
+        console.print(
+            "sandbox: set WHATSAPP_ACCESS_TOKEN (and the other Meta settings) to send for real",
+            style="dim",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        app = fastapi_app = create_app(settings, database=database)
+    notice = startup_token_notice(fastapi_app)
+    if notice is not None:
+        err_console.print(notice, highlight=False, soft_wrap=True)
     bind_host = host or settings.host
     bind_port = port or settings.port
     console.print(f"wabroadcast listening on http://{bind_host}:{bind_port}", highlight=False)

@@ -1,0 +1,27 @@
+"""The WhatsApp Cloud API client and its one error table."""
+
+from wabroadcast.cloudapi.client import SANDBOX_ACCESS_TOKEN, CloudAPIClient, default_http_client
+from wabroadcast.cloudapi.errors import (
+    CloudAPIError,
+    GraphError,
+    Outcome,
+    UncertainError,
+    classify,
+    reason,
+)
+from wabroadcast.cloudapi.payloads import PhoneNumberInfo, SendResult, TemplateInfo
+
+__all__ = [
+    "SANDBOX_ACCESS_TOKEN",
+    "CloudAPIClient",
+    "CloudAPIError",
+    "GraphError",
+    "Outcome",
+    "PhoneNumberInfo",
+    "SendResult",
+    "TemplateInfo",
+    "UncertainError",
+    "classify",
+    "default_http_client",
+    "reason",
+]

@@ -14,7 +14,9 @@ Hierarchy::
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -76,14 +78,50 @@ ERROR_TABLE: dict[int, tuple[Outcome, str]] = {
 }
 _PERMISSION_RANGE = range(200, 300)
 
+RECIPIENT_CODES = frozenset({100, 131009})
+"""Codes that are campaign-fatal unless the error is about the recipient number (`to`).
 
-def classify(code: int | None, http_status: int | None = None) -> Outcome:
-    """The outcome for an error ``code``; ``http_status`` only decides when there is no code."""
+Meta uses 100/131009 for any bad parameter. When `error_data.details` (or the message) says the
+*phone number* in `to` is invalid, only that contact's data is wrong, so only that send fails
+(cloudapi.md §2: "if one contact's data caused it, fail only that send"). A *missing* `to` or a
+bad phone-number *id* is our bug or config and stays fatal. Meta's generic
+"Parameter Invalid" names nothing and stays fatal too: better stop than burn the list.
+"""
+_RECIPIENT_TEXT = re.compile(
+    r"phone number|\brecipient\b|\bparam(?:eter)?\s+['\"`]?to\b|['\"`\[]to['\"`\]]",
+    re.IGNORECASE,
+)
+_NOT_RECIPIENT_TEXT = re.compile(
+    r"phone[ _-]?number[ _-]?id|\bis required\b|\bmissing\b", re.IGNORECASE
+)
+
+
+def about_recipient(text: str) -> bool:
+    """True when an error text blames the recipient's number (the `to` value)."""
+    return bool(_RECIPIENT_TEXT.search(text)) and not _NOT_RECIPIENT_TEXT.search(text)
+
+
+def classify(
+    code: int | None,
+    http_status: int | None = None,
+    *,
+    text: str = "",
+    is_transient: bool = False,
+) -> Outcome:
+    """The outcome for an error ``code``; ``http_status`` only decides when there is no code.
+
+    ``text`` (`error_data.details` and `message`) only matters for :data:`RECIPIENT_CODES`;
+    Graph's ``is_transient`` flag only for codes the table does not list.
+    """
     if code is not None:
+        if code in RECIPIENT_CODES and about_recipient(text):
+            return Outcome.RECIPIENT_PERMANENT
         if code in ERROR_TABLE:
             return ERROR_TABLE[code][0]
         if code in _PERMISSION_RANGE:
             return Outcome.CAMPAIGN_FATAL
+        if is_transient:
+            return Outcome.TRANSIENT
     if http_status is not None:
         if http_status == 429:
             return Outcome.THROTTLED
@@ -123,6 +161,7 @@ class GraphError(CloudAPIError):
         details: str | None = None,
         subcode: int | None = None,
         fbtrace_id: str | None = None,
+        is_transient: bool = False,
     ) -> None:
         self.code = code
         self.message = message
@@ -130,10 +169,55 @@ class GraphError(CloudAPIError):
         self.details = details
         self.subcode = subcode
         self.fbtrace_id = fbtrace_id
-        self.outcome = classify(code, http_status)
+        self.is_transient = is_transient
+        self.outcome = classify(
+            code, http_status, text=f"{message} {details or ''}", is_transient=is_transient
+        )
         trace = f" (fbtrace_id {fbtrace_id})" if fbtrace_id else ""
         extra = f": {details}" if details and details not in message else ""
         super().__init__(f"Graph API error {code}: {message}{extra}{trace}")
+
+    def __repr__(self) -> str:
+        return (
+            f"GraphError(code={self.code!r}, outcome={self.outcome.value!r}, "
+            f"http_status={self.http_status!r}, fbtrace_id={self.fbtrace_id!r})"
+        )
+
+    @property
+    def reason(self) -> str:
+        return reason(self.code)
+
+    @classmethod
+    def from_body(cls, body: Any, http_status: int | None) -> GraphError:
+        """Parse a Graph error body (cloudapi.md §2); anything else becomes a code-less error."""
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return cls(
+                code=None,
+                message=f"HTTP {http_status} without a Graph error body",
+                http_status=http_status,
+            )
+        data = error.get("error_data")
+        details = data.get("details") if isinstance(data, dict) else None
+        return cls(
+            code=_int_or_none(error.get("code")),
+            message=str(error.get("message") or "no message"),
+            http_status=http_status,
+            details=str(details) if details is not None else None,
+            subcode=_int_or_none(error.get("error_subcode")),
+            fbtrace_id=str(error["fbtrace_id"]) if error.get("fbtrace_id") else None,
+            is_transient=error.get("is_transient") is True,
+        )
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
 
 
 class UncertainError(CloudAPIError):

@@ -8,12 +8,13 @@ history by template name alone.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -76,8 +77,8 @@ class Contact(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     index: Mapped[int | None] = mapped_column(BigInteger)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    wa_id: Mapped[str | None] = mapped_column(String(32))
-    user_id: Mapped[str | None] = mapped_column(String(160))
+    wa_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(160), index=True)
     opted_out_at: Mapped[datetime | None]
     opt_out_reason: Mapped[str | None] = mapped_column(String(64))
     unreachable_at: Mapped[datetime | None]
@@ -189,7 +190,7 @@ class StatusEvent(Base):
     pricing_category: Mapped[str | None] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
     webhook_event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("webhook_events.id", ondelete="SET NULL")
+        ForeignKey("webhook_events.id", ondelete="SET NULL"), index=True
     )
 
 
@@ -216,7 +217,7 @@ class Reply(Base):
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime]
     webhook_event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("webhook_events.id", ondelete="SET NULL")
+        ForeignKey("webhook_events.id", ondelete="SET NULL"), index=True
     )
 
 
@@ -246,3 +247,60 @@ class WebhookEvent(Base):
     kind: Mapped[str | None] = mapped_column(String(64))
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Schedule(Base):
+    """A daily drip: `daily_count` contacts get the template at `time_of_day` in `time_zone`."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_name: Mapped[str] = mapped_column(String(512))
+    language: Mapped[str] = mapped_column(String(16))
+    daily_count: Mapped[int] = mapped_column(Integer)
+    time_of_day: Mapped[str] = mapped_column(String(5))  # "HH:MM", local to time_zone
+    time_zone: Mapped[str] = mapped_column(String(64))
+    window_start: Mapped[str | None] = mapped_column(String(5))
+    window_end: Mapped[str | None] = mapped_column(String(5))
+    window_time_zone: Mapped[str | None] = mapped_column(String(64))
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    last_run_on: Mapped[date | None] = mapped_column(Date)
+    next_run_at: Mapped[datetime | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ScheduleRun(Base):
+    """One local day of a schedule; UNIQUE (schedule_id, run_date) lets one process claim it."""
+
+    __tablename__ = "schedule_runs"
+    __table_args__ = (UniqueConstraint("schedule_id", "run_date"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    run_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class SelectionMark(Base):
+    """Where the next selection of a template may start: every contact before
+    (contact_index, contact_id) in send order is known not to be eligible for it.
+
+    Saves re-walking the contacts a daily drip already covered. Database triggers
+    (migration 0004) delete the marks whenever a contact could become eligible again: a send
+    is deleted (released), a contact is added, re-indexed, opted back in or made reachable.
+    """
+
+    __tablename__ = "selection_marks"
+
+    template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    contact_index: Mapped[int] = mapped_column(BigInteger)
+    contact_id: Mapped[int] = mapped_column(BigInteger)

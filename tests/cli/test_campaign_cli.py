@@ -1,0 +1,261 @@
+"""`wabroadcast campaign …` and `wabroadcast sends …` against a simulator on a real port."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tests.engine.helpers import add_contacts, phone, sent_pairs, served, sim_config, wa_id
+from wabroadcast.cli.main import app
+from wabroadcast.clock import SystemClock
+from wabroadcast.domain.models import SendState
+from wabroadcast.simulator import SANDBOX_ACCESS_TOKEN, Simulator, create_simulator
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.tables import Campaign, Send
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def simulator() -> Iterator[tuple[str, Simulator]]:
+    sim_app = create_simulator(sim_config())
+    with served(sim_app) as url:
+        yield url, sim_app.state.simulator
+
+
+def env_for(database_url: str, graph_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "GRAPH_API_URL": graph_url,
+        "WHATSAPP_ACCESS_TOKEN": SANDBOX_ACCESS_TOKEN,
+        "SEND_RATE": "1000",
+        "DAILY_RECIPIENT_LIMIT": "100000",
+        **extra,
+    }
+
+
+def cli(env: dict[str, str], *args: str, input: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(
+        app, ["--env-file", "/nonexistent/.env", *args], env=env, obj={}, input=input
+    )
+    return result.exit_code, result.output
+
+
+def test_send_twice_reaches_the_next_contacts_like_the_original_day_two(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    url, sim = simulator
+    add_contacts(database, 500)
+    env = env_for(database.url, url)
+    args = ("campaign", "send", "--template", "daily_offer", "--language", "tr", "--limit", "225")
+    code, output = cli(env, *args)
+    assert code == 0, output
+    assert "accepted" in output and "225" in output
+    code, output = cli(env, *args)
+    assert code == 0, output
+    day_two = [m.wa_id for m in sim.accepted[225:]]
+    assert sorted(day_two) == [wa_id(phone(i)) for i in range(226, 451)]
+    assert max(sent_pairs(sim).values()) == 1
+
+
+def test_unknown_template_gives_the_clear_message_not_a_traceback(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    url, sim = simulator
+    add_contacts(database, 5)
+    code, output = cli(
+        env_for(database.url, url),
+        "campaign",
+        "send",
+        "--template",
+        "nope",
+        "--language",
+        "tr",
+        "--limit",
+        "5",
+    )
+    assert code == 1
+    assert "template 'nope' does not exist in language 'tr'" in output
+    assert "Traceback" not in output
+    assert sim.accepted == []
+
+
+def test_dry_run_lists_recipients_and_sends_nothing(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    url, sim = simulator
+    add_contacts(database, 30)
+    code, output = cli(
+        env_for(database.url, url, DAILY_RECIPIENT_LIMIT="12"),
+        "campaign",
+        "send",
+        "-t",
+        "daily_offer",
+        "-l",
+        "tr",
+        "-n",
+        "20",
+        "--dry-run",
+        "--json",
+    )
+    assert code == 0, output
+    data = json.loads(output)
+    assert data["recipients"] == [phone(i) for i in range(1, 13)]
+    assert (data["total_eligible"], data["held_back"]) == (30, 8)
+    assert sim.accepted == []
+    with database.session() as session:
+        assert session.scalars(select(Send)).first() is None
+        assert session.scalars(select(Campaign)).first() is None
+
+
+def test_json_output_has_the_original_fields(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    url, _ = simulator
+    add_contacts(database, 4)
+    code, output = cli(
+        env_for(database.url, url),
+        "campaign",
+        "send",
+        "-t",
+        "daily_offer",
+        "-l",
+        "tr",
+        "-n",
+        "3",
+        "--json",
+    )
+    assert code == 0, output
+    start = output.index("{")
+    data = json.loads(output[start:])
+    assert data["success"] is True and data["template"] == "daily_offer"
+    assert (data["total_selected"], data["successful_sends"], data["failed_sends"]) == (3, 3, 0)
+    assert data["total_eligible"] == 4 and len(data["results"]) == 3
+    assert isinstance(data["campaign_id"], int)
+
+
+def test_create_pause_resume_cancel_list_and_show(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    url, sim = simulator
+    add_contacts(database, 10)
+    env = env_for(database.url, url)
+    code, output = cli(env, "campaign", "create", "-t", "daily_offer", "-l", "tr", "-n", "4")
+    assert code == 0, output
+    campaign_id = int(output.strip())
+    assert cli(env, "campaign", "pause", str(campaign_id))[1].strip().endswith("is paused")
+    code, output = cli(env, "campaign", "run", str(campaign_id))
+    assert sim.accepted == []  # a paused campaign does not send
+    code, output = cli(env, "campaign", "resume", str(campaign_id))
+    assert code == 0, output
+    assert len(sim.accepted) == 4
+    code, output = cli(env, "campaign", "cancel", str(campaign_id))
+    assert code == 1 and "it cannot change" in output
+    code, output = cli(env, "campaign", "show", str(campaign_id), "--json")
+    assert json.loads(output)["state"] == "completed"
+    code, output = cli(env, "campaign", "list")
+    assert code == 0 and "daily_offer" in output
+    code, output = cli(env, "campaign", "show", "999")
+    assert code == 1 and "campaign 999 does not exist" in output
+
+
+def test_sends_unknown_lists_and_release_frees_only_old_ones(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    url, _ = simulator
+    ids = add_contacts(database, 3)
+    now = SystemClock().now()
+    with database.session() as session:
+        for i, contact_id in enumerate(ids):
+            claimed = now - timedelta(hours=30 if i < 2 else 1)
+            session.add(
+                Send(
+                    template_name="daily_offer",
+                    contact_id=contact_id,
+                    language="tr",
+                    phone=phone(i + 1),
+                    state=SendState.UNKNOWN.value,
+                    attempts=1,
+                    claimed_at=claimed,
+                    updated_at=claimed,
+                )
+            )
+    env = env_for(database.url, url)
+    code, output = cli(env, "sends", "unknown", "--json")
+    assert code == 0 and json.loads(output)["total"] == 3
+    code, output = cli(env, "sends", "release", "--older-than", "soon", "--yes")
+    assert code == 2 and "not a duration" in output
+    code, output = cli(env, "sends", "release", "--older-than", "24h", input="n\n")
+    assert code == 1
+    code, output = cli(env, "sends", "release", "--older-than", "24h", "--yes")
+    assert code == 0 and "released 2" in output
+    with database.session() as session:
+        assert list(session.scalars(select(Send.contact_id))) == [ids[2]]
+
+
+def test_sandbox_without_token_runs_the_simulator_in_process_and_says_so(
+    database: Database,
+) -> None:
+    add_contacts(database, 3)
+    env = {"DATABASE_URL": database.url, "DAILY_RECIPIENT_LIMIT": "100"}
+    code, output = cli(env, "campaign", "send", "-t", "daily_offer", "-l", "tr", "-n", "3")
+    assert code == 0, output
+    assert "built-in Cloud API simulator" in output
+    with database.session() as session:
+        states = list(session.scalars(select(Send.state)))
+    assert states == [SendState.ACCEPTED.value] * 3
+
+
+@pytest.mark.slow
+def test_two_processes_on_one_template_send_no_pair_twice(
+    database: Database, tmp_path: Path
+) -> None:
+    """Two `campaign run` processes on one campaign plus a `campaign send` of the same
+    template, all at once, against one simulator: the ground truth has no pair twice.
+    250 + 150 requested = the 400 contacts, so each campaign gets exactly its limit."""
+    sim_app = create_simulator(sim_config(latency=0.02, latency_jitter=0.01, rate=400.0))
+    add_contacts(database, 400)
+    with served(sim_app) as url:
+        env = {**os.environ, **env_for(database.url, url, SEND_RATE="300")}
+        code, output = cli(env, "campaign", "create", "-t", "daily_offer", "-l", "tr", "-n", "250")
+        assert code == 0, output
+        campaign_id = output.strip()
+        command = [sys.executable, "-m", "wabroadcast", "--env-file", str(tmp_path / "none")]
+        processes = [
+            subprocess.Popen(
+                [*command, "campaign", "run", campaign_id],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        processes.append(
+            subprocess.Popen(
+                [*command, "campaign", "send", "-t", "daily_offer", "-l", "en_US", "-n", "150"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
+        outputs = [p.communicate(timeout=120)[0] for p in processes]
+        assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    sim = sim_app.state.simulator
+    pairs = sent_pairs(sim)
+    assert max(pairs.values()) == 1
+    assert len(pairs) == 400
+    with database.session() as session:
+        first = session.get_one(Campaign, int(campaign_id))
+        assert first.accepted_count == 250
+        assert session.scalar(select(Send.id).where(Send.state == "claimed")) is None

@@ -1,0 +1,96 @@
+"""History import: the original tool's sent pairs keep the never-twice guarantee."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from tests.contacts.conftest import FIXTURES, StepClock
+from wabroadcast.contacts.history import import_history
+from wabroadcast.contacts.importing import import_contacts
+from wabroadcast.contacts.report import Rejection
+from wabroadcast.domain.models import SendState
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.stats import overview
+from wabroadcast.storage.tables import Contact, Send
+
+
+def pairs(database: Database) -> set[tuple[str, str, str]]:
+    with database.session() as session:
+        rows = session.execute(select(Send.template_name, Send.phone, Send.state)).all()
+    return {(t, p, s) for t, p, s in rows}
+
+
+def test_history_becomes_accepted_sends_and_unknown_phones_become_contacts(
+    database: Database,
+) -> None:
+    import_contacts(database, FIXTURES / "contacts_with_index.json", clock=StepClock())
+    rejections: list[Rejection] = []
+
+    summary = import_history(
+        database, FIXTURES / "message_history.json", clock=StepClock(),
+        on_rejection=rejections.append,
+    )  # fmt: skip
+
+    accepted = SendState.ACCEPTED.value
+    assert pairs(database) == {
+        ("daily_offer", "+905551234567", accepted),
+        ("daily_offer", "+905321112233", accepted),
+        ("daily_offer", "+905069998877", accepted),
+        ("hello_world", "+905551234567", accepted),
+    }
+    with database.session() as session:
+        new = session.scalars(select(Contact).where(Contact.phone == "+905069998877")).one()
+        send = session.scalars(select(Send).where(Send.phone == "+905069998877")).one()
+    assert new.index == 11 and new.name is None
+    assert send.campaign_id is None and send.language is None
+    assert send.claimed_at == send.accepted_at is not None
+    assert [(r.line, r.element) for r in rejections] == [(2, 3), (4, None)]
+    assert "12" in rejections[0].reason and "list" in rejections[1].reason
+    assert (summary.imported, summary.contacts_created, summary.rejected) == (4, 1, 2)
+
+
+def test_history_import_is_idempotent_and_counts_as_sent(database: Database) -> None:
+    first = import_history(database, FIXTURES / "message_history.json", clock=StepClock())
+    again = import_history(database, FIXTURES / "message_history.json", clock=StepClock())
+
+    assert first.imported == 4 and again.imported == 0
+    assert again.already_recorded == 4 and again.contacts_created == 0
+    assert len(pairs(database)) == 4
+    with database.session() as session:
+        numbers = overview(session)
+    assert numbers["messages_sent"] == 4 and numbers["contacts"] == 3
+
+
+def test_imported_pair_blocks_a_second_send(database: Database) -> None:
+    import_history(database, FIXTURES / "message_history.json", clock=StepClock())
+    with database.session() as session:
+        existing = session.scalars(select(Send).where(Send.template_name == "hello_world")).one()
+        duplicate = Send(
+            template_name="hello_world", contact_id=existing.contact_id, phone=existing.phone,
+            state=SendState.CLAIMED.value, attempts=0, claimed_at=existing.claimed_at,
+            updated_at=existing.claimed_at,
+        )  # fmt: skip
+        session.add(duplicate)
+        with pytest.raises(IntegrityError):
+            session.flush()
+        session.rollback()
+
+
+def test_broken_history_keeps_what_came_before(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "message_history.json"
+    path.write_text('{\n  "daily_offer": ["905551234567",\n  "905321112233" "x"]\n}\n')
+    rejections: list[Rejection] = []
+
+    summary = import_history(database, path, clock=StepClock(), on_rejection=rejections.append)
+
+    assert pairs(database) == {
+        ("daily_offer", "+905551234567", "accepted"),
+        ("daily_offer", "+905321112233", "accepted"),
+    }
+    assert [r.line for r in rejections] == [3]
+    assert rejections[0].reason.startswith("broken JSON")
+    assert summary.imported == 2

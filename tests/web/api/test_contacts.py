@@ -1,0 +1,103 @@
+"""/api/contacts: upload with the CLI's validation report, list and search, manual opt-out/in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from tests.web.api.harness import add_contacts, app_settings, running_app
+from wabroadcast.config import Settings
+from wabroadcast.storage.tables import OptOut
+
+ORIGINAL_FILE = json.dumps(
+    [
+        {"id": "905551234567", "name": "Ayşe", "index": 1},
+        {"id": "not-a-phone", "name": "Broken", "index": 2},
+        {"id": "+90 555 123 45 68", "name": "Mehmet", "index": 3},
+        {"name": "No number", "index": 4},
+    ],
+    ensure_ascii=False,
+    indent=1,
+).encode()
+
+
+@pytest.mark.anyio
+async def test_upload_reports_bad_rows_and_keeps_good_ones(settings: Settings) -> None:
+    async with running_app(app_settings(settings)) as h:
+        files = {"file": ("contacts_with_index.json", ORIGINAL_FILE, "application/json")}
+        answer = await h.client.post("/api/contacts", files=files)
+        assert answer.status_code == 200, answer.text
+        report = answer.json()
+        assert report["file"] == "contacts_with_index.json"
+        assert (report["imported"], report["rejected"]) == (2, 2)
+        lines = {p["line"] for p in report["problems"]}
+        assert len(report["problems"]) == 2 and None not in lines
+        assert any("not-a-phone" in (p["value"] or "") for p in report["problems"])
+
+        again = (await h.client.post("/api/contacts", files=files)).json()
+        assert (again["imported"], again["unchanged"], again["rejected"]) == (0, 2, 2)
+
+        csv_file = "telefon,isim,city\n0555 123 45 69,Zeynep,İzmir\n12,Short,Ankara\n"
+        files = {"file": ("customers.csv", csv_file.encode(), "text/csv")}
+        report = (await h.client.post("/api/contacts", files=files)).json()
+        assert (report["imported"], report["rejected"]) == (1, 1)
+        assert report["problems"][0]["line"] == 3
+
+        listed = (await h.client.get("/api/contacts")).json()
+        assert listed["total"] == 3
+        assert [c["phone"] for c in listed["items"]] == [
+            "+905551234567",
+            "+905551234568",
+            "+905551234569",
+        ]
+        zeynep = listed["items"][2]
+        assert zeynep["name"] == "Zeynep" and zeynep["attributes"] == {"city": "İzmir"}
+
+
+@pytest.mark.anyio
+async def test_unreadable_upload_is_a_400(settings: Settings) -> None:
+    async with running_app(app_settings(settings)) as h:
+        files = {"file": ("contacts.json", b'{"not": "a list"}', "application/json")}
+        answer = await h.client.post("/api/contacts", files=files)
+        assert answer.status_code == 400
+        error = answer.json()["error"]
+        assert error["code"] == "unreadable_file" and error["field"] == "file"
+        assert error["message"].startswith("contacts.json")
+        missing = await h.client.post("/api/contacts", data={"format": "csv"})
+        assert missing.status_code == 422
+        assert missing.json()["error"]["field"] == "file"
+
+
+@pytest.mark.anyio
+async def test_list_pages_and_searches(settings: Settings) -> None:
+    async with running_app(app_settings(settings)) as h:
+        phones = add_contacts(h.database, 12)
+        page = (await h.client.get("/api/contacts", params={"limit": 5, "offset": 10})).json()
+        assert page["total"] == 12 and [c["phone"] for c in page["items"]] == phones[10:]
+        by_name = (await h.client.get("/api/contacts", params={"q": "contact 11"})).json()
+        assert [c["phone"] for c in by_name["items"]] == [phones[11]]
+        by_number = (await h.client.get("/api/contacts", params={"q": "555 100 0007"})).json()
+        assert [c["phone"] for c in by_number["items"]] == [phones[7]]
+        wildcard = (await h.client.get("/api/contacts", params={"q": "%_"})).json()
+        assert wildcard["total"] == 0
+
+
+@pytest.mark.anyio
+async def test_manual_opt_out_and_in_are_logged(settings: Settings) -> None:
+    async with running_app(app_settings(settings)) as h:
+        add_contacts(h.database, 2)
+        first = (await h.client.get("/api/contacts")).json()["items"][0]
+        out = await h.client.post(f"/api/contacts/{first['id']}/opt-out")
+        assert out.status_code == 200
+        assert out.json()["opted_out"] is True and out.json()["opt_out_reason"] == "manual"
+        opted = (await h.client.get("/api/contacts", params={"opted_out": "true"})).json()
+        assert [c["id"] for c in opted["items"]] == [first["id"]]
+        back = (await h.client.post(f"/api/contacts/{first['id']}/opt-in")).json()
+        assert back["opted_out"] is False and back["opt_out_reason"] is None
+        with h.database.session() as session:
+            log = session.execute(
+                select(OptOut.action, OptOut.reason).where(OptOut.contact_id == first["id"])
+            ).all()
+        assert sorted(log) == [("resume", "manual"), ("stop", "manual")]

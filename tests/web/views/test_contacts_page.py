@@ -1,0 +1,92 @@
+"""The contacts page: import with the validation report, search, paging, opt-out state."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.web.api.harness import add_contacts
+from tests.web.views.helpers import panel
+from wabroadcast.config import Settings
+from wabroadcast.storage.tables import Contact
+
+CSV = (
+    "phone,name,city\n"
+    "905551234567,Ayşe,İzmir\n"
+    "not-a-number,Bad Row,Ankara\n"
+    "+90 555 123 45 68,Mehmet,Bursa\n"
+    ",No Phone,Adana\n"
+    "0555 123 45 69,Zeynep,Konya\n"
+)
+
+
+def report_count(html: str, key: str) -> int:
+    match = re.search(rf'data-testid="report-{key}">(\d+)<', html)
+    assert match is not None, key
+    return int(match.group(1))
+
+
+@pytest.mark.anyio
+async def test_import_shows_the_validation_report_and_keeps_good_rows(settings: Settings) -> None:
+    async with panel(settings) as p:
+        files = {"file": ("customers.csv", CSV.encode(), "text/csv")}
+        answer = await p.browser.post("/contacts/import", data={"csrf_token": p.csrf}, files=files)
+        assert answer.status_code == 200, answer.text[-1500:]
+        assert report_count(answer.text, "imported") == 3
+        assert report_count(answer.text, "rejected") == 2
+        assert "customers.csv:3" in answer.text and "customers.csv:5" in answer.text
+        assert "wabroadcast-upload" not in answer.text  # no temporary paths leak
+        assert "Ayşe" in answer.text and "Zeynep" in answer.text
+        assert 'href="/contacts?lang=tr"' in answer.text  # not the POST-only /contacts/import
+        with p.database.session() as session:
+            assert session.scalar(select(func.count()).select_from(Contact)) == 3
+        again = await p.browser.post("/contacts/import", data={"csrf_token": p.csrf}, files=files)
+        assert report_count(again.text, "imported") == 0
+        assert report_count(again.text, "unchanged") == 3
+
+
+@pytest.mark.anyio
+async def test_unreadable_or_missing_file_is_a_clear_400(settings: Settings) -> None:
+    async with panel(settings) as p:
+        broken = {"file": ("list.json", b'{"not": "a list"}', "application/json")}
+        answer = await p.browser.post("/contacts/import", data={"csrf_token": p.csrf}, files=broken)
+        assert answer.status_code == 400
+        assert "list.json" in answer.text
+        assert 'data-testid="import-report"' in answer.text
+        empty = await p.browser.post("/contacts/import", data={"csrf_token": p.csrf})
+        assert empty.status_code == 400
+        assert "Choose a file to import." in empty.text
+        forged = await p.browser.post("/contacts/import", data={"csrf_token": "nope"}, files=broken)
+        assert forged.status_code == 403
+
+
+@pytest.mark.anyio
+async def test_search_paging_and_opt_out_state(settings: Settings) -> None:
+    async with panel(settings) as p:
+        phones = add_contacts(p.database, 120)
+        now = datetime.now(UTC)
+        with p.database.session() as session:
+            contact = session.scalar(select(Contact).where(Contact.phone == phones[7]))
+            assert contact is not None
+            contact.opted_out_at = now
+            contact.opt_out_reason = "user_preferences stop"
+        first = await p.browser.get("/contacts")
+        assert "120 contacts" in first.text
+        assert first.text.count('<td class="mono">') == 50
+        assert 'href="/contacts?page=2"' in first.text
+        third = await p.browser.get("/contacts?page=3")
+        assert third.text.count('<td class="mono">') == 20
+        assert "Page 3 of 3" in third.text
+        found = await p.browser.get("/contacts", params={"q": "Contact 7"})
+        assert "Contact 7<" in found.text
+        assert "user_preferences stop" in found.text
+        assert "Opted out" in found.text
+        by_number = await p.browser.get("/contacts", params={"q": phones[42][-7:]})
+        assert "1 contacts" in by_number.text and phones[42] in by_number.text
+        opted = await p.browser.get("/contacts", params={"filter": "opted_out"})
+        assert "1 contacts" in opted.text and phones[7] in opted.text
+        odd = await p.browser.get("/contacts", params={"q": "%_\\", "page": "x", "filter": "?"})
+        assert odd.status_code == 200 and "0 contacts" in odd.text

@@ -1,0 +1,75 @@
+"""Turkish and English: the same keys, every key the templates use, the browser's choice."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+from wabroadcast.web import i18n
+from wabroadcast.web.locales import en, tr
+
+WEB = Path(i18n.__file__).parent
+LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_][a-z0-9_.]*)["']\s*[,)]""")
+
+
+def used_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in [*WEB.joinpath("templates").glob("*.html"), *WEB.joinpath("views").glob("*.py")]:
+        keys.update(LITERAL_KEY.findall(path.read_text(encoding="utf-8")))
+    return keys
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_catalogues_have_the_same_keys_and_placeholders() -> None:
+    assert set(en.MESSAGES) == set(tr.MESSAGES)
+    for key, english in en.MESSAGES.items():
+        assert placeholders(english) == placeholders(tr.MESSAGES[key]), key
+        assert tr.MESSAGES[key].strip(), key
+
+
+def test_every_key_used_by_the_panel_exists() -> None:
+    keys = used_keys()
+    assert len(keys) > 100
+    assert keys - set(en.MESSAGES) == set()
+
+
+def test_dynamic_keys_exist_for_every_state_and_step() -> None:
+    from wabroadcast.domain.models import CampaignState
+    from wabroadcast.web.views.queries import FUNNEL_STEPS, SERIES
+
+    for state in CampaignState:
+        assert f"state.{state.value}" in en.MESSAGES
+        assert f"state_help.{state.value}" in en.MESSAGES
+    for step in FUNNEL_STEPS:
+        assert f"funnel.{step}" in en.MESSAGES
+    for series in SERIES:
+        assert f"stats.{series}" in en.MESSAGES
+
+
+def test_negotiate_follows_quality_values() -> None:
+    assert i18n.negotiate("tr-TR,tr;q=0.9,en-US;q=0.8") == "tr"
+    assert i18n.negotiate("en-GB,tr;q=0.9") == "en"
+    assert i18n.negotiate("de, tr;q=0.2, en;q=0.1") == "tr"
+    assert i18n.negotiate("tr;q=0, en;q=0.5") == "en"
+    assert i18n.negotiate("fr, de") == "en"
+    assert i18n.negotiate("tr;q=abc") == "en"
+    assert i18n.negotiate(None) == "en"
+
+
+def test_cookie_beats_the_header_and_bad_cookies_are_ignored() -> None:
+    assert i18n.choose_language("en", "tr") == "en"
+    assert i18n.choose_language("xx", "tr") == "tr"
+    assert i18n.choose_language(None, None) == "en"
+
+
+def test_numbers_and_missing_keys() -> None:
+    assert i18n.translator("en").number(1234567) == "1,234,567"
+    assert i18n.translator("tr").number(1234567) == "1.234.567"
+    assert i18n.translator("tr").number(2.5) == "2,5"
+    assert i18n.translator("tr")("pager.page", page=2, pages=9) == "Sayfa 2 / 9"
+    assert i18n.translator("tr")("no.such.key") == "no.such.key"
+    assert i18n.translator("de").language == "en"

@@ -1,0 +1,81 @@
+"""The stats page: sends, deliveries, reads and replies per day, drawn as inline SVG."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.web.api.harness import add_contacts
+from tests.web.views.helpers import panel
+from wabroadcast.config import Settings
+from wabroadcast.storage.tables import Contact, Reply, Send
+from wabroadcast.web.views.charts import line_chart, nice_ceiling
+
+
+@pytest.mark.anyio
+async def test_daily_numbers_and_chart(settings: Settings) -> None:
+    async with panel(settings) as p:
+        add_contacts(p.database, 5)
+        today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+        yesterday = today - timedelta(days=1)
+        with p.database.session() as session:
+            contacts = list(session.query(Contact).order_by(Contact.id))
+            for number, contact in enumerate(contacts):
+                claimed = yesterday if number < 3 else today
+                session.add(
+                    Send(
+                        template_name="daily_offer",
+                        contact_id=contact.id,
+                        phone=contact.phone,
+                        state="accepted",
+                        status="read" if number < 2 else "delivered",
+                        claimed_at=claimed,
+                        delivered_at=today,
+                        read_at=today if number < 2 else None,
+                        updated_at=today,
+                    )
+                )
+            session.add(
+                Reply(
+                    message_id="wamid.r1",
+                    contact_id=contacts[0].id,
+                    type="text",
+                    text="Merhaba",
+                    occurred_at=today,
+                    received_at=today,
+                )
+            )
+        page = await p.browser.get("/stats?days=7")
+        assert page.status_code == 200
+        assert '<svg class="line-chart"' in page.text
+        for key in ("sends", "deliveries", "reads", "replies"):
+            assert f'class="series series-{key}"' in page.text
+        rows = re.findall(
+            r"<tr><td>(\d{4}-\d\d-\d\d)</td>((?:<td class=\"num\">\d+</td>){4})</tr>", page.text
+        )
+        table = {day: [int(n) for n in re.findall(r">(\d+)<", cells)] for day, cells in rows}
+        assert len(table) == 7
+        assert table[today.date().isoformat()] == [2, 5, 2, 1]
+        assert table[yesterday.date().isoformat()] == [3, 0, 0, 0]
+        assert sum(sum(v) for v in table.values()) == 13
+        assert "Merhaba" not in page.text
+        wrong = await p.browser.get("/stats?days=abc")
+        assert wrong.status_code == 200 and "14 days" in wrong.text
+
+
+def test_nice_ceiling_lands_on_round_numbers() -> None:
+    values = (0, 3, 5, 11, 99, 101, 225, 4500)
+    assert [nice_ceiling(v) for v in values] == [4, 4, 5, 20, 100, 200, 250, 5000]
+
+
+def test_line_chart_escapes_labels_and_scales_points() -> None:
+    rows = [{"day": "2026-11-01", "a": 0}, {"day": "2026-11-02", "a": 10}]
+    svg = str(line_chart(rows, ["a"], labels={"a": "<b>"}, title="t&t"))
+    assert "<b>" not in svg and "&lt;b&gt;" in svg
+    assert 'aria-label="t&amp;t"' in svg
+    points = re.search(r'points="([^"]+)"', svg)
+    assert points is not None
+    (x0, y0), (x1, y1) = (tuple(map(float, p.split(","))) for p in points.group(1).split())
+    assert x0 < x1 and y0 > y1  # rising line: the second point is higher on screen

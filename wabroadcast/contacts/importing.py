@@ -1,0 +1,283 @@
+"""`wabroadcast contacts import`: stream a file into the contacts table in batches.
+
+Every row is read, validated and normalised on its own; a bad row becomes a
+:class:`~wabroadcast.contacts.report.Rejection` with its line and never stops the others.
+Rows are compared with what is stored before anything is written, so a re-import of the same
+file writes nothing and reports every row unchanged. A CSV without an index column gets the
+send order of its rows, continuing after the highest stored index; an existing contact keeps
+its index.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.contacts.normalize import InvalidPhone, PhoneNormalizer
+from wabroadcast.contacts.report import Rejection
+from wabroadcast.contacts.sources import MISSING, ContactSource, RawContact, open_source
+from wabroadcast.storage.contacts import ContactWriter, SeenPhones, StoredContact, bulk_writes
+from wabroadcast.storage.db import Database
+
+BATCH_SIZE = 5000
+"""Rows per upsert: large enough to amortise a round trip, small enough to keep locks short."""
+MAX_BATCH_SIZE = 30000
+"""SQLite allows 32,766 parameters in one statement (the stored-contact lookup uses one each)."""
+COMMIT_SECONDS = 1.0
+"""Commit at most this often: each SQLite commit rewrites every page the batch touched, and
+the write lock other processes wait for is never held much longer than this."""
+NAME_LENGTH = 255
+MAX_INDEX = 2**63 - 1
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    problems: int = 0
+    """Rejections including those that cost no row (a missing comma)."""
+    dry_run: bool = False
+
+    @property
+    def read(self) -> int:
+        return self.imported + self.updated + self.unchanged + self.rejected
+
+
+@dataclass(slots=True)
+class _Row:
+    line: int
+    element: int | None
+    phone: str
+    name: Any
+    index: Any
+    attributes: dict[str, Any]
+
+
+ProgressCallback = Callable[[int], None]
+RejectionCallback = Callable[[Rejection], None]
+
+
+class _Importer:
+    def __init__(
+        self,
+        source: ContactSource,
+        writer: ContactWriter,
+        seen: SeenPhones,
+        *,
+        normalize: PhoneNormalizer,
+        now: datetime,
+        dry_run: bool,
+        on_rejection: RejectionCallback,
+    ) -> None:
+        self.source = source
+        self.writer = writer
+        self.seen = seen
+        self.normalize = normalize
+        latest = writer.latest_update()
+        # Rows this import writes are recognised by their `updated_at`, so it must be new.
+        self.now = now if latest is None or now > latest else latest + timedelta(microseconds=1)
+        self.dry_run = dry_run
+        self.on_rejection = on_rejection
+        self.summary = ImportSummary(dry_run=dry_run)
+        self.next_index = writer.max_index() + 1
+        self.committed = time.monotonic()
+
+    def reject(self, rejection: Rejection) -> None:
+        self.summary.problems += 1
+        if rejection.lost:
+            self.summary.rejected += 1
+        self.on_rejection(rejection)
+
+    def validate(self, raw: RawContact) -> _Row | Rejection:
+        """Types, name length and the phone number; the reason names what was wrong."""
+        if raw.phone is MISSING:
+            return self._rejection(raw, "no phone number", shown=False)
+        try:
+            phone = self.normalize(raw.phone)
+        except InvalidPhone as exc:
+            return self._rejection(raw, str(exc))
+        name = raw.name
+        if type(name) is str:
+            name = name.strip() or None
+            if name is not None and len(name) > NAME_LENGTH:
+                return self._rejection(raw, f"name longer than {NAME_LENGTH} characters")
+        elif name is not None and name is not MISSING:
+            return self._rejection(raw, f"name must be text, got {type(name).__name__}")
+        index = raw.index if raw.index is MISSING else _parse_index(raw.index)
+        if index is None:
+            return self._rejection(raw, f"index must be a whole number, got {raw.index!r}"[:200])
+        return _Row(raw.line, raw.element, phone, name, index, raw.attributes)
+
+    def _rejection(self, raw: RawContact, reason: str, shown: bool = True) -> Rejection:
+        value = str(raw.phone)[:80] if shown else ""
+        return Rejection(str(self.source.path), raw.line, reason, raw.element, value)
+
+    def run(self, batch_size: int, on_progress: ProgressCallback) -> ImportSummary:
+        for batch in _batches(self.source, self.validate, self.reject, batch_size):
+            self.flush(batch)
+            on_progress(self.source.bytes_read())
+        self.writer.connection.commit()
+        return self.summary
+
+    def flush(self, batch: list[_Row]) -> None:
+        unique = self._drop_duplicates(batch)
+        stored = self.writer.existing(list(unique))
+        stamp = self.writer.stamp(self.now)
+        changes: list[tuple[str, str | None, int | None, dict[str, Any]]] = []
+        untouched: list[tuple[str, int]] = []
+        for phone, row in unique.items():
+            before = stored.get(phone)
+            if before is not None and before.updated_at == stamp:
+                self._reject_duplicate(row, None)  # written earlier in this import
+                continue
+            change = self._change(row, before)
+            if change is not None:
+                changes.append(change)
+            if change is None or self.dry_run:
+                untouched.append((phone, row.line))
+        self.seen.remember(untouched)
+        if not self.dry_run:
+            self.writer.upsert(changes, self.now)
+        if time.monotonic() - self.committed >= COMMIT_SECONDS:
+            self.writer.connection.commit()
+            self.committed = time.monotonic()
+
+    def _drop_duplicates(self, batch: list[_Row]) -> dict[str, _Row]:
+        """First occurrence wins; later ones are rejected with the line of the first."""
+        unique: dict[str, _Row] = {}
+        for row in batch:
+            first = unique.get(row.phone)
+            if first is None:
+                unique[row.phone] = row
+            else:
+                self._reject_duplicate(row, first.line)
+        for phone, line in self.seen.lines(list(unique)).items():
+            self._reject_duplicate(unique.pop(phone), line)
+        return unique
+
+    def _reject_duplicate(self, row: _Row, first_line: int | None) -> None:
+        where = f"on line {first_line}" if first_line is not None else "earlier in this file"
+        reason = f"duplicate: {row.phone} is already {where}"
+        self.reject(Rejection(str(self.source.path), row.line, reason, row.element, row.phone))
+
+    def _change(
+        self, row: _Row, stored: StoredContact | None
+    ) -> tuple[str, str | None, int | None, dict[str, Any]] | None:
+        """The values to write for ``row``, or None when the stored contact already has them."""
+        if stored is None:
+            self.summary.imported += 1
+            index = row.index
+            if index is MISSING:
+                index = self.next_index
+                self.next_index += 1
+            name = None if row.name is MISSING else row.name
+            return (row.phone, name, index, row.attributes)
+        name = stored.name if row.name is MISSING else row.name
+        index = stored.index if row.index is MISSING else row.index
+        attributes: dict[str, Any] | None = None  # None: as stored
+        same_text = stored.attributes_json == self.writer.attributes_json(row.attributes)
+        if row.attributes and not same_text:
+            merged = {**stored.attributes, **row.attributes}
+            if merged != stored.attributes:
+                attributes = merged
+        if name == stored.name and index == stored.index and attributes is None:
+            self.summary.unchanged += 1
+            return None
+        self.summary.updated += 1
+        return (row.phone, name, index, stored.attributes if attributes is None else attributes)
+
+
+def _parse_index(value: Any) -> Any:
+    """An int, :data:`MISSING`, or None when the value is not a usable whole number."""
+    if value is MISSING or value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.lstrip("-").isdigit():
+            return None
+        value = int(text)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= MAX_INDEX:
+        return None
+    return value
+
+
+def _batches(
+    source: ContactSource,
+    validate: Callable[[RawContact], _Row | Rejection],
+    reject: Callable[[Rejection], None],
+    size: int,
+) -> Iterator[list[_Row]]:
+    batch: list[_Row] = []
+    for item in source:
+        checked = item if isinstance(item, Rejection) else validate(item)
+        if isinstance(checked, Rejection):
+            reject(checked)
+            continue
+        batch.append(checked)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    yield batch
+
+
+def import_contacts(
+    database: Database,
+    path: Path,
+    *,
+    file_format: str | None = None,
+    region: str = "TR",
+    encoding: str = "utf-8",
+    phone_column: str | None = None,
+    name_column: str | None = None,
+    dry_run: bool = False,
+    clock: Clock | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_rejection: RejectionCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Import ``path`` into ``database``; raises UnreadableFile when nothing can be read.
+
+    ``on_rejection`` gets every bad row as it is found (nothing is collected in memory);
+    ``on_progress`` gets the bytes read so far after each batch.
+    """
+    now = (clock or SystemClock()).now()
+    with (
+        open_source(
+            path,
+            file_format=file_format,
+            encoding=encoding,
+            phone_column=phone_column,
+            name_column=name_column,
+        ) as source,
+        database.engine.connect() as connection,
+        bulk_writes(connection),
+    ):
+        seen = SeenPhones(connection)
+        try:
+            importer = _Importer(
+                source,
+                ContactWriter(connection),
+                seen,
+                normalize=PhoneNormalizer(region),
+                now=now,
+                dry_run=dry_run,
+                on_rejection=on_rejection or (lambda rejection: None),
+            )
+            size = max(1, min(batch_size, MAX_BATCH_SIZE))
+            summary = importer.run(size, on_progress or (lambda done: None))
+        finally:
+            connection.rollback()
+            seen.drop()
+            connection.commit()
+        return summary

@@ -1,0 +1,153 @@
+"""Read a large JSON document one value at a time, knowing the line of every value.
+
+The original tool's files are a top-level list (`contacts_with_index.json`) or an object of
+lists (`message_history.json`). ``json.load`` would hold the whole file and every contact in
+memory and, on the first syntax error, lose every good row; this reader decodes one element
+at a time with ``json.JSONDecoder.raw_decode`` over a buffered read, so memory stays bounded
+by the largest element and an error names its line.
+
+Bytes that are not valid in the file's encoding are kept as lone surrogates
+(``surrogateescape``) so one badly encoded element can be rejected without losing the rest;
+:func:`has_undecodable` finds them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from typing import Any, BinaryIO
+
+CHUNK = 1 << 20
+"""Bytes read at a time."""
+LOOKAHEAD = 1 << 16
+"""Characters kept buffered ahead of the cursor before decoding a value."""
+MAX_VALUE = 4 << 20
+"""Characters one element may span before a decode error is taken as final."""
+
+_WS = re.compile(r"[ \t\n\r]*")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_NEXT_ELEMENT = re.compile(r"\}\s*,\s*(?=\{)|\}\s*(?=\])")
+
+
+class JsonSyntaxError(ValueError):
+    """Broken JSON at ``line``; ``message`` says what the reader expected."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.message = message
+        self.line = line
+
+
+def has_undecodable(value: Any) -> bool:
+    """True when a decoded value holds bytes that were not valid in the file's encoding."""
+    if isinstance(value, str):
+        return _UNDECODABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(has_undecodable(k) or has_undecodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_undecodable(v) for v in value)
+    return False
+
+
+class JsonStream:
+    """A cursor over a JSON file: skip whitespace, peek, expect a character, decode a value."""
+
+    def __init__(
+        self,
+        raw: BinaryIO,
+        encoding: str = "utf-8",
+        chunk_size: int = CHUNK,
+        lookahead: int = LOOKAHEAD,
+    ) -> None:
+        self._raw = raw
+        self._chunk = chunk_size
+        self._lookahead = lookahead
+        codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+        self._decoder = codecs.getincrementaldecoder(codec)(errors="surrogateescape")
+        self._json = json.JSONDecoder()
+        self._buf = ""
+        self._pos = 0
+        self._eof = False
+        self.line = 1
+        """Line of the cursor (1-based)."""
+
+    def _fill(self, want: int) -> bool:
+        """Read until ``want`` characters are buffered after the cursor; False at end of file."""
+        while not self._eof and len(self._buf) - self._pos < want:
+            if self._pos:
+                self._buf = self._buf[self._pos :]
+                self._pos = 0
+            chunk = self._raw.read(self._chunk)
+            if chunk:
+                self._buf += self._decoder.decode(chunk)
+            else:
+                self._eof = True
+                self._buf += self._decoder.decode(b"", final=True)
+        return len(self._buf) - self._pos >= want
+
+    def _move(self, to: int) -> None:
+        self.line += self._buf.count("\n", self._pos, to)
+        self._pos = to
+
+    def _line_of(self, index: int) -> int:
+        return self.line + self._buf.count("\n", self._pos, index)
+
+    def peek(self) -> str:
+        """The next non-whitespace character, or "" at the end of the file."""
+        while True:
+            end = _WS.match(self._buf, self._pos)
+            assert end is not None
+            self._move(end.end())
+            if self._pos < len(self._buf) or not self._fill(1):
+                return self._buf[self._pos : self._pos + 1]
+
+    def expect(self, char: str, what: str) -> None:
+        found = self.peek()
+        if found != char:
+            shown = repr(found) if found else "the end of the file"
+            raise JsonSyntaxError(f"expected {what}, found {shown}", self.line)
+        self._move(self._pos + 1)
+
+    def take(self, char: str) -> bool:
+        """Consume ``char`` if it is next."""
+        if self.peek() == char:
+            self._move(self._pos + 1)
+            return True
+        return False
+
+    def value(self) -> Any:
+        """Decode the next JSON value; the cursor moves past it."""
+        self.peek()
+        self._fill(self._lookahead)
+        while True:
+            try:
+                value, end = self._json.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as exc:
+                if self._eof or len(self._buf) - self._pos >= MAX_VALUE:
+                    raise JsonSyntaxError(exc.msg, self._line_of(exc.pos)) from None
+                self._fill(len(self._buf) - self._pos + self._chunk)
+                continue
+            if end >= len(self._buf) and not self._eof:  # a number may continue
+                self._fill(len(self._buf) - self._pos + self._chunk)
+                continue
+            self._move(end)
+            return value
+
+    def skip_to_next_element(self) -> bool:
+        """After a broken element, move to the start of the next one (or to the closing `]`).
+
+        Returns False when the file ends first. The search looks for ``},`` before ``{`` or
+        ``}`` before ``]``, which is how the original tool's flat objects are separated.
+        """
+        while True:
+            found = _NEXT_ELEMENT.search(self._buf, self._pos)
+            if found is not None:
+                self._move(found.end())
+                return True
+            if self._eof:
+                self._move(len(self._buf))
+                return False
+            keep = max(self._pos, len(self._buf) - 64)
+            self._move(keep)
+            self._fill(len(self._buf) - self._pos + self._chunk)

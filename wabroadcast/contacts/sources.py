@@ -1,0 +1,320 @@
+"""Contact files as a stream of raw rows: the original tool's JSON list, and CSV.
+
+A source yields :class:`RawContact` for every row it could read and :class:`Rejection` for
+every row it could not, each with its line, so one bad row never costs the good ones. Only a
+file that cannot be read at all (missing, not a list, no phone column) raises
+:class:`UnreadableFile`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Protocol, Self
+
+from wabroadcast.contacts.jsonstream import JsonStream, JsonSyntaxError, has_undecodable
+from wabroadcast.contacts.report import Rejection
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+"""A field the file does not have: the stored value is kept."""
+
+ENCODING_HINT = (
+    "not valid {encoding} text; if the file was saved as cp1254 or latin-1, use --encoding"
+)
+
+PHONE_HEADERS = (
+    "phone", "phonenumber", "telefon", "telefonno", "telefonnumarasi", "tel", "gsm", "mobile",
+    "cep", "ceptelefonu", "ceptel", "msisdn", "number", "numara", "waid", "id",
+)  # fmt: skip
+NAME_HEADERS = (
+    "name", "fullname", "adsoyad", "isimsoyisim", "isim", "ad", "adi", "contactname",
+    "firstname",
+)  # fmt: skip
+INDEX_HEADERS = ("index", "sira", "sirano", "order")
+_TURKISH = str.maketrans("ıİşŞçÇğĞöÖüÜ", "iissccggoouu")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be imported at all; the message says why."""
+
+
+@dataclass(slots=True)
+class RawContact:
+    """One row as written in the file; :data:`MISSING` marks a field the file lacks."""
+
+    line: int
+    element: int | None
+    phone: Any
+    name: Any = MISSING
+    index: Any = MISSING
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class ContactSource(Protocol):
+    path: Path
+
+    def __iter__(self) -> Iterator[RawContact | Rejection]: ...
+    def bytes_read(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+def header_key(text: str) -> str:
+    """`Cep Telefonu` → `ceptelefonu`: how a header is compared with the known names."""
+    return _NOT_ALNUM.sub("", text.strip().translate(_TURKISH).casefold())
+
+
+def _find_column(header: list[str], wanted: str | None, known: tuple[str, ...]) -> int | None:
+    keys = [header_key(h) for h in header]
+    if wanted is not None:
+        for position, name in enumerate(header):
+            if name.strip() == wanted.strip() or keys[position] == header_key(wanted):
+                return position
+        raise UnreadableFile(f"no column named {wanted!r}; the header has: {', '.join(header)}")
+    for name in known:
+        if name in keys:
+            return keys.index(name)
+    return None
+
+
+class _FileSource:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._file: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
+        except OSError as exc:
+            raise UnreadableFile(f"cannot open {path}: {exc.strerror or exc}") from None
+
+    def bytes_read(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class JsonContacts(_FileSource):
+    """The original tool's `contacts_with_index.json`: `[{"id", "name", "index"}, ...]`.
+
+    Keys other than id/name/index are kept as attributes. `phone` or `wa_id` stand in for a
+    missing `id`.
+    """
+
+    def __init__(self, path: Path, encoding: str = "utf-8") -> None:
+        super().__init__(path)
+        self._stream = JsonStream(self._file, encoding)
+        self._encoding = encoding
+
+    def __iter__(self) -> Iterator[RawContact | Rejection]:
+        stream = self._stream
+        if has_undecodable(stream.peek()):
+            hint = ENCODING_HINT.format(encoding=self._encoding)
+            raise UnreadableFile(f"{self.path}: line {stream.line}: {hint}")
+        try:
+            stream.expect("[", "a JSON list of contacts `[{...}, ...]`")
+        except JsonSyntaxError as exc:
+            raise UnreadableFile(f"{self.path}: {exc}") from None
+        element = 0
+        while stream.peek() != "]":
+            if stream.peek() == "":
+                yield self._truncated()
+                return
+            element += 1
+            line = stream.line
+            try:
+                value = stream.value()
+            except JsonSyntaxError as exc:
+                yield Rejection(str(self.path), exc.line, f"broken JSON: {exc.message}", element)
+                if not stream.skip_to_next_element():
+                    yield self._truncated()
+                    return
+                continue
+            yield self._contact(value, line, element)
+            yield from self._after_element(element)
+
+    def _after_element(self, element: int) -> Iterator[Rejection]:
+        """Expect `,` or `]`; a missing comma costs nothing, other garbage skips ahead."""
+        stream = self._stream
+        if stream.take(",") or stream.peek() in ("]", ""):
+            return
+        if stream.peek() == "{":
+            reason = f"broken JSON: missing ',' after element {element} (the next one is read)"
+            yield Rejection(str(self.path), stream.line, reason, element + 1, lost=False)
+            return
+        yield Rejection(str(self.path), stream.line, "broken JSON: expected ',' or ']'", lost=False)
+        stream.skip_to_next_element()
+
+    def _truncated(self) -> Rejection:
+        reason = "broken JSON: the file ends inside the list (truncated?)"
+        return Rejection(str(self.path), self._stream.line, reason, lost=False)
+
+    def _contact(self, value: Any, line: int, element: int) -> RawContact | Rejection:
+        if not isinstance(value, dict):
+            reason = f'element is {type(value).__name__}, not an object {{"id": ...}}'
+            return Rejection(str(self.path), line, reason, element, _short(value))
+        if has_undecodable(value):
+            reason = ENCODING_HINT.format(encoding=self._encoding)
+            return Rejection(str(self.path), line, reason, element)
+        attributes = dict(value)
+        phone = MISSING
+        for key in ("id", "phone", "wa_id"):
+            if key in attributes:
+                phone = attributes.pop(key)
+                break
+        name = attributes.pop("name", MISSING)
+        index = attributes.pop("index", MISSING)
+        return RawContact(line, element, phone, name, index, attributes)
+
+
+class CsvContacts(_FileSource):
+    """CSV with a header row; the phone and name columns are found by name (see docs)."""
+
+    def __init__(
+        self,
+        path: Path,
+        encoding: str = "utf-8",
+        phone_column: str | None = None,
+        name_column: str | None = None,
+    ) -> None:
+        super().__init__(path)
+        codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+        self._encoding = encoding
+        self._text = io.TextIOWrapper(self._file, codec, errors="surrogateescape", newline="")
+        try:
+            self._read_header(phone_column, name_column)
+        except BaseException:
+            self.close()
+            raise
+
+    def _read_header(self, phone_column: str | None, name_column: str | None) -> None:
+        path, encoding = self.path, self._encoding
+        first = self._text.readline()
+        if not first.strip():
+            raise UnreadableFile(f"{path}: the file is empty (a header row is needed)")
+        self._delimiter = max(",;\t|", key=first.count)
+        self.header = next(csv.reader([first], delimiter=self._delimiter))
+        if _UNDECODABLE.search(first):
+            raise UnreadableFile(
+                f"{path}: line 1: header is {ENCODING_HINT.format(encoding=encoding)}"
+            )
+        phone = _find_column(self.header, phone_column, PHONE_HEADERS)
+        if phone is None:
+            raise UnreadableFile(
+                f"{path}: cannot tell which column holds the phone number (header: "
+                f"{', '.join(self.header)}); name it with --phone-column"
+            )
+        self.phone_column = phone
+        self.name_column = _find_column(self.header, name_column, NAME_HEADERS)
+        index = _find_column(self.header, None, INDEX_HEADERS)
+        self.index_column = index if index not in (phone, self.name_column) else None
+        used = {phone, self.name_column, self.index_column}
+        self._attributes = [
+            (position, name.strip() or f"column_{position + 1}")
+            for position, name in enumerate(self.header)
+            if position not in used
+        ]
+
+    def close(self) -> None:
+        self._text.detach()
+        super().close()
+
+    def __iter__(self) -> Iterator[RawContact | Rejection]:
+        reader = csv.reader(self._text, delimiter=self._delimiter)
+        width = len(self.header)
+        end = 1
+        while True:
+            start = end + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                end = 1 + reader.line_num
+                yield Rejection(str(self.path), start, f"broken CSV: {exc}")
+                continue
+            end = 1 + reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) > width:
+                reason = (
+                    f"{len(row)} fields but the header has {width} "
+                    f"(an unquoted '{self._delimiter}'?)"
+                )
+                yield Rejection(str(self.path), start, reason, value=_short(row))
+                continue
+            if _UNDECODABLE.search("".join(row)):
+                yield Rejection(
+                    str(self.path), start, ENCODING_HINT.format(encoding=self._encoding)
+                )
+                continue
+            yield self._contact(row, start)
+
+    def _contact(self, row: list[str], line: int) -> RawContact:
+        size = len(row)
+        phone = row[self.phone_column] if self.phone_column < size else ""
+        contact = RawContact(line, None, phone)
+        if self.name_column is not None:
+            contact.name = row[self.name_column] if self.name_column < size else ""
+        if self.index_column is not None and self.index_column < size:
+            contact.index = row[self.index_column].strip() or MISSING
+        contact.attributes = {key: row[i] for i, key in self._attributes if i < size}
+        return contact
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def open_source(
+    path: Path,
+    *,
+    file_format: str | None = None,
+    encoding: str = "utf-8",
+    phone_column: str | None = None,
+    name_column: str | None = None,
+) -> ContactSource:
+    """Open ``path`` as JSON or CSV (by ``file_format``, else by extension, else by content)."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UnreadableFile(f"unknown encoding {encoding!r}") from None
+    if file_format is None:
+        file_format = _guess_format(path)
+    if file_format == "json":
+        return JsonContacts(path, encoding)
+    if file_format == "csv":
+        return CsvContacts(path, encoding, phone_column, name_column)
+    raise UnreadableFile(f"unknown format {file_format!r}; use json or csv")
+
+
+def _guess_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        raise UnreadableFile(f"cannot open {path}: {exc.strerror or exc}") from None
+    return "json" if start[:1] in (b"[", b"{") else "csv"

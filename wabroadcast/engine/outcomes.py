@@ -1,0 +1,25 @@
+"""Turning one Cloud API answer into what the engine does next, and the words it reports."""
+
+from __future__ import annotations
+
+from wabroadcast.cloudapi.errors import GraphError, reason
+
+
+def failure_reason(code: int | None) -> str:
+    """Key of campaigns.failures: the code and a short reason, e.g. "131026 undeliverable…"."""
+    return f"{code} {reason(code)}" if code is not None else "no answer from the Cloud API"
+
+
+def fatal_message(error: GraphError, template: str, language: str) -> str:
+    """Why a campaign stopped, in words a person can act on (never the token)."""
+    code = error.code
+    if code == 132001:
+        return f"template '{template}' does not exist in language '{language}'"
+    if code == 132015:
+        return f"template '{template}' ({language}) is paused by Meta for low quality"
+    if code == 132016:
+        return f"template '{template}' ({language}) is permanently disabled by Meta"
+    if code in (0, 190):
+        return "access token invalid or expired"
+    trace = f", fbtrace_id {error.fbtrace_id}" if error.fbtrace_id else ""
+    return f"{reason(code)} (Cloud API error {code}: {error.message}{trace})"

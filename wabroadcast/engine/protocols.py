@@ -1,0 +1,45 @@
+"""The engine's boundary: what it needs from a Cloud API client, and what it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class AcceptedMessage(Protocol):
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def wa_id(self) -> str | None: ...
+
+
+class TemplateSender(Protocol):
+    """What the engine needs from the Cloud API client (CloudAPIClient satisfies it)."""
+
+    async def send_template(
+        self,
+        to: str,
+        template: str,
+        language: str,
+        components: Any = None,
+        callback_data: str | None = None,
+    ) -> AcceptedMessage: ...
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counts of this run so far, for progress bars."""
+
+    selected: int
+    accepted: int
+    failed: int
+    unknown: int
+    errors: int
+    in_flight: int
+
+
+def callback_data(send_id: int, campaign_id: int) -> str:
+    """biz_opaque_callback_data: Meta echoes it in status webhooks, so a send whose HTTP answer
+    was lost (state `unknown`) can still be matched to its message id."""
+    return f"s={send_id};c={campaign_id}"

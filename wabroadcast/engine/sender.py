@@ -1,0 +1,405 @@
+"""run_campaign: claim in batches, send at the configured rate, record every answer.
+
+Pipeline of one run (all in one asyncio task group):
+
+* the claimer commits a batch of claims (claims.claim_next) and queues them; between batches
+  it reads the stored campaign state, so pause/cancel written by anyone stop it;
+* the gate commits attempts = 1 on a small chunk of claims before they may be requested;
+* workers take a claim, wait for a token-bucket slot and send; their number follows the
+  measured latency (rate × latency × 1.5) so the bucket stays full;
+* the recorder writes answers in batches: accepted, failed (contact unreachable), unknown,
+  released.
+
+Never-twice does not depend on this process staying alive: every request is preceded by a
+committed claim, and a claim whose answer was never recorded becomes `unknown` on resume
+(or is released when the gate never announced it: see state.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.cloudapi.errors import CloudAPIError, GraphError, Outcome, UncertainError
+from wabroadcast.config import Settings
+from wabroadcast.domain.models import CampaignState
+from wabroadcast.engine.claims import claim_next
+from wabroadcast.engine.limits import EngineOptions, resolve_daily_limit
+from wabroadcast.engine.outcomes import failure_reason, fatal_message
+from wabroadcast.engine.protocols import AcceptedMessage, Progress, TemplateSender, callback_data
+from wabroadcast.engine.ratelimit import TokenBucket
+from wabroadcast.engine.recorder import Recorder
+from wabroadcast.engine.state import finish_run, mark_requested, start_run
+from wabroadcast.engine.summary import CampaignSummary
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.sends import Accepted, Claim, Failed
+from wabroadcast.storage.templates import CampaignRefused, CampaignRenderer, prepare_campaign
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+async def run_campaign(
+    campaign_id: int,
+    *,
+    database: Database,
+    client: TemplateSender,
+    settings: Settings,
+    clock: Clock | None = None,
+    sleep: Sleep = asyncio.sleep,
+    options: EngineOptions | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    rng: random.Random | None = None,
+) -> CampaignSummary:
+    """Send the campaign until it is done, paused, cancelled or aborted; return its summary."""
+    clock = clock or SystemClock()
+    options = options or EngineOptions()
+    campaign = await asyncio.to_thread(
+        start_run, database, campaign_id, clock.now(), options.stale_claim_after
+    )
+    if campaign.state != CampaignState.RUNNING:
+        return campaign
+    try:  # template APPROVED in this language and parameters fit: refused before any claim
+        renderer = await asyncio.to_thread(prepare_campaign, database, campaign_id)
+    except CampaignRefused as refused:
+        stop = CampaignState.ABORTED
+        return await asyncio.to_thread(
+            finish_run, database, campaign_id, clock.now(), stop, str(refused), 0
+        )
+    run = _Run(
+        campaign,
+        database=database,
+        client=client,
+        rate=settings.send_rate,
+        clock=clock,
+        sleep=sleep,
+        options=options,
+        on_progress=on_progress,
+        rng=rng or random.Random(),
+    )
+    run.daily_limit = await resolve_daily_limit(settings, client)
+    run.renderer = renderer
+    await run.run()
+    return await asyncio.to_thread(
+        finish_run,
+        database,
+        campaign_id,
+        clock.now(),
+        run.stop_state,
+        run.stop_error,
+        run.held_back,
+    )
+
+
+class _Run:
+    def __init__(
+        self,
+        campaign: CampaignSummary,
+        *,
+        database: Database,
+        client: TemplateSender,
+        rate: float,
+        clock: Clock,
+        sleep: Sleep,
+        options: EngineOptions,
+        on_progress: Callable[[Progress], None] | None,
+        rng: random.Random,
+    ) -> None:
+        self.campaign = campaign
+        self.database = database
+        self.client = client
+        self.rate = rate
+        self.clock = clock
+        self.sleep = sleep
+        self.options = options
+        self.policy = options.retry
+        self.on_progress = on_progress
+        self.rng = rng
+        self.bucket = TokenBucket(rate, now=lambda: clock.now().timestamp(), sleep=sleep)
+        self.batch = options.claim_batch(rate)
+        self.chunk = max(5, math.ceil(rate / 10))
+        self.claimed: asyncio.Queue[Claim] = asyncio.Queue(maxsize=self.batch)
+        self.ready: asyncio.Queue[Claim | None] = asyncio.Queue(maxsize=self.chunk)
+        self.recorder = Recorder(database, campaign.campaign_id, clock)
+        self.daily_limit: int | None = None
+        self.renderer: CampaignRenderer | None = None
+        self.held_back = 0
+        self.stop_state: CampaignState | None = None
+        self.stop_error: str | None = None
+        self.workers: list[asyncio.Task[None]] = []
+        self.latency = options.assumed_latency
+        self.retry_waiting = 0
+        self.in_flight = 0
+        self.answered = False
+        self.outstanding = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.throttle_streak = 0
+        self.error_streak = 0
+        self.counts: Counter[str] = Counter()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self._ensure_workers()
+        recorder = asyncio.create_task(self.recorder.run())
+        gate = asyncio.create_task(self._gate())
+        try:
+            await self._claim_loop()
+            await self.idle.wait()
+        except BaseException:
+            await self._abandon(recorder, gate)
+            raise
+        gate.cancel()
+        await asyncio.gather(gate, return_exceptions=True)
+        for _ in self.workers:
+            await self.ready.put(None)
+        await asyncio.gather(*self.workers)
+        await self.recorder.close()
+        await recorder
+        self.recorder.raise_if_failed()
+
+    async def _abandon(self, recorder: asyncio.Task[None], gate: asyncio.Task[None]) -> None:
+        """Interrupted (Ctrl-C, database error): keep what is known. Answers already received
+        are written; queued claims never requested are released; requests cut off in flight
+        stay `claimed` and become `unknown` on the next run."""
+        for task in [*self.workers, recorder, gate]:
+            task.cancel()
+        await asyncio.gather(*self.workers, recorder, gate, return_exceptions=True)
+        for queue in (self.claimed, self.ready):
+            while not queue.empty():
+                claim = queue.get_nowait()
+                if claim is not None:
+                    self.recorder.released_unsent(claim.send_id)
+        try:
+            await asyncio.shield(self.recorder.flush())
+        except BaseException:  # best effort; the crash rule covers what is not written
+            log.exception(
+                "could not record the last answers of campaign %s", self.campaign.campaign_id
+            )
+
+    def stop(self, state: CampaignState, error: str | None = None) -> None:
+        """Stop claiming and sending; the first reason wins."""
+        if self.stop_state is None:
+            self.stop_state = state
+            self.stop_error = error
+
+    async def _claim_loop(self) -> None:
+        while self.stop_state is None and self.recorder.failure is None:
+            batch = await asyncio.to_thread(
+                claim_next,
+                self.database,
+                self.campaign.campaign_id,
+                want=self.batch,
+                daily_limit=self.daily_limit,
+                now=self.clock.now(),
+            )
+            if batch.state != CampaignState.RUNNING:
+                self.stop(batch.state)  # paused, cancelled or finished by someone else
+                return
+            self.held_back = batch.held_back
+            if self.renderer is not None:  # per-contact parameters, one query per batch
+                await asyncio.to_thread(
+                    self.renderer.load, self.database, [c.contact_id for c in batch.claims]
+                )
+            self.counts["selected"] += len(batch.claims)
+            self.outstanding += len(batch.claims)
+            if batch.claims:
+                self.idle.clear()
+            for claim in batch.claims:
+                await self.claimed.put(claim)
+            if batch.exhausted:
+                return
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def _ensure_workers(self) -> None:
+        """Enough workers for the in-flight target plus those waiting out a retry delay.
+
+        One request goes alone first: a bad token or an unknown template then costs one
+        request and one error, not a whole in-flight window of them.
+        """
+        if not self.answered:
+            target = 1
+        else:
+            target = self.options.in_flight_for(self.rate, self.latency) + self.retry_waiting
+        while len(self.workers) < target:
+            self.workers.append(asyncio.create_task(self._worker()))
+
+    async def _gate(self) -> None:
+        """Commit `attempts = 1` on a chunk of claims before any of them is requested.
+
+        So after a crash, a stale claim with attempts 0 was surely never requested and is
+        released, and only those with attempts ≥ 1 (maybe requested) become `unknown`.
+        A chunk is a tenth of a second of sends: that is all a kill -9 can strand as unknown
+        besides the requests in flight and answers not yet written.
+        """
+        while True:
+            chunk = [await self.claimed.get()]
+            while len(chunk) < self.chunk and not self.claimed.empty():
+                chunk.append(self.claimed.get_nowait())
+            if self.stop_state is None:
+                await asyncio.to_thread(
+                    mark_requested, self.database, [claim.send_id for claim in chunk]
+                )
+            for claim in chunk:
+                await self.ready.put(claim)  # workers release it if the run stopped
+
+    async def _worker(self) -> None:
+        while (claim := await self.ready.get()) is not None:
+            try:
+                await self._deliver(claim)
+            except Exception:  # a bug must not leave the claim forgotten: keep it `unknown`
+                log.exception("send %s failed unexpectedly; recorded as unknown", claim.send_id)
+                self._finish(claim, unknown=True)
+
+    async def _deliver(self, claim: Claim) -> None:
+        attempt = pair_attempt = 0
+        while True:
+            if self.stop_state is not None:
+                self._finish(claim, released=True)
+                return
+            await self.bucket.acquire()
+            if self.stop_state is not None:
+                self._finish(claim, released=True)
+                return
+            attempt += 1
+            try:
+                message = await self._request(claim)
+            except UncertainError:
+                self.error_streak += 1
+                self._finish(claim, unknown=True, attempts=attempt)
+                return
+            except CloudAPIError as error:  # GraphError, or nothing sent (connect failure)
+                delay = self._on_error(claim, error, attempt, pair_attempt)
+                if delay is None:
+                    return
+                if error.outcome == Outcome.PAIR_LIMITED:
+                    pair_attempt += 1
+                if delay > 0:
+                    await self._wait(delay)
+                continue
+            self.throttle_streak = self.error_streak = 0
+            accepted = Accepted(claim.send_id, message.message_id, message.wa_id, attempt)
+            self._finish(claim, accepted=accepted)
+            return
+
+    async def _request(self, claim: Claim) -> AcceptedMessage:
+        self.in_flight += 1
+        started = time.perf_counter()
+        try:
+            return await self.client.send_template(
+                claim.phone,
+                self.campaign.template_name,
+                self.campaign.language,
+                components=self.renderer.take(claim.contact_id) if self.renderer else None,
+                callback_data=callback_data(claim.send_id, self.campaign.campaign_id),
+            )
+        finally:
+            self.in_flight -= 1
+            self.answered = True
+            self.latency = 0.9 * self.latency + 0.1 * (time.perf_counter() - started)
+            self._ensure_workers()
+
+    def _on_error(
+        self, claim: Claim, error: CloudAPIError, attempt: int, pair_attempt: int
+    ) -> float | None:
+        """Act on an error answer; return the delay before retrying, or None when finished."""
+        outcome = error.outcome
+        code = error.code if isinstance(error, GraphError) else None
+        if outcome == Outcome.CAMPAIGN_FATAL and isinstance(error, GraphError):
+            message = fatal_message(error, self.campaign.template_name, self.campaign.language)
+            self.stop(CampaignState.ABORTED, message)
+            self._finish(claim, released=True)
+            return None
+        if outcome == Outcome.RECIPIENT_PERMANENT:
+            text = error.message if isinstance(error, GraphError) else str(error)
+            failed = Failed(claim.send_id, claim.contact_id, code, text, attempt)
+            self._finish(claim, failed=failed)
+            return None
+        if outcome == Outcome.THROTTLED and attempt < self.policy.max_attempts:
+            self.throttle_streak += 1
+            self.bucket.hold(self.policy.throttle_pause(self.throttle_streak, self.rng))
+            return 0.0
+        if outcome == Outcome.PAIR_LIMITED and pair_attempt < self.policy.pair_limit_attempts:
+            return self.policy.pair_delay(pair_attempt + 1, self.rng)
+        if outcome == Outcome.TRANSIENT and attempt < self.policy.max_attempts:
+            return self.policy.transient_delay(attempt, self.rng)
+        self.error_streak += 1
+        self._finish(claim, released=True, reason=failure_reason(code))
+        return None
+
+    async def _wait(self, delay: float) -> None:
+        self.retry_waiting += 1
+        self._ensure_workers()
+        try:
+            await self.sleep(delay)
+        finally:
+            self.retry_waiting -= 1
+
+    def _finish(
+        self,
+        claim: Claim,
+        *,
+        accepted: Accepted | None = None,
+        failed: Failed | None = None,
+        unknown: bool = False,
+        released: bool = False,
+        reason: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        """Hand the final answer of one claim to the recorder (which commits it shortly)."""
+        if accepted is not None:
+            self.recorder.accepted(accepted)
+            self.counts["accepted"] += 1
+        elif failed is not None:
+            self.recorder.failed(failed, failure_reason(failed.code))
+            self.counts["failed"] += 1
+        elif unknown:
+            self.recorder.unknown(claim.send_id, attempts)
+            self.counts["unknown"] += 1
+        elif released and reason is not None:
+            self.recorder.released_after_errors(claim.send_id, reason)
+            self.counts["failed"] += 1
+        else:
+            self.recorder.released_unsent(claim.send_id)
+            self.counts["selected"] -= 1
+        if self.error_streak >= self.options.max_consecutive_errors:
+            self.stop(
+                CampaignState.PAUSED,
+                f"paused after {self.error_streak} sends in a row failed"
+                f" (last: {reason or 'no answer'})",
+            )
+        self.outstanding -= 1
+        if self.outstanding == 0:
+            self.idle.set()
+        self._report()
+
+    def _report(self) -> None:
+        if self.on_progress is None:
+            return
+        counts = self.counts
+        try:
+            self._call_progress(counts)
+        except Exception:  # a broken progress bar must not lose a send's answer
+            log.exception("progress callback failed")
+
+    def _call_progress(self, counts: Counter[str]) -> None:
+        assert self.on_progress is not None
+        self.on_progress(
+            Progress(
+                selected=counts["selected"],
+                accepted=counts["accepted"],
+                failed=counts["failed"],
+                unknown=counts["unknown"],
+                errors=counts["failed"] + counts["unknown"],
+                in_flight=self.in_flight,
+            )
+        )

@@ -1,0 +1,75 @@
+"""What a campaign run reports: the numbers a person asks for after a broadcast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from wabroadcast.domain.models import CampaignState
+from wabroadcast.storage.tables import Campaign
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    campaign_id: int
+    template_name: str
+    language: str
+    state: CampaignState
+    requested: int
+    eligible: int
+    selected: int
+    accepted: int
+    failed: int
+    unknown: int
+    held_back: int
+    failures: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Campaign) -> CampaignSummary:
+        return cls(
+            campaign_id=row.id,
+            template_name=row.template_name,
+            language=row.language,
+            state=CampaignState(row.state),
+            requested=row.requested_limit,
+            eligible=row.eligible_count,
+            selected=row.selected_count,
+            accepted=row.accepted_count,
+            failed=row.failed_count,
+            unknown=row.unknown_count,
+            held_back=row.held_back_count,
+            failures={str(k): int(v) for k, v in (row.failures or {}).items()},
+            error=row.error,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "campaign_id": self.campaign_id,
+            "template": self.template_name,
+            "language": self.language,
+            "state": self.state.value,
+            "requested": self.requested,
+            "eligible": self.eligible,
+            "selected": self.selected,
+            "accepted": self.accepted,
+            "failed": self.failed,
+            "failures": dict(self.failures),
+            "unknown": self.unknown,
+            "held_back": self.held_back,
+            "error": self.error,
+            "created_at": _iso(self.created_at),
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,210 @@
+"""Sandbox mode: with no WHATSAPP_ACCESS_TOKEN, the app runs against the built-in simulator.
+
+A first-time user runs ``make run`` and can try the whole flow — contacts, a campaign, status
+webhooks, replies, opt-outs — without a Meta account, and nobody receives anything:
+
+- the Cloud API client talks to the simulator **in process** (``httpx.ASGITransport``), so no
+  second port is opened and nothing can leak to graph.facebook.com;
+- the simulator's signed status webhooks are delivered to the app's ``/webhook`` in process
+  too, through the same receiver (signature check, raw log, processing) as Meta's would be. No
+  port, host name or proxy can break that path, and start-up order does not matter;
+- an app secret and a verify token are generated for the run when unset, so the signatures
+  verify;
+- a demo contact list (fictional Australian numbers, names marked "(demo)") is loaded into an
+  **empty** database only; a database that already has contacts, campaigns or sends is never
+  touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from wabroadcast.app import create_app
+from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.config import Settings
+from wabroadcast.simulator.app import create_simulator
+from wabroadcast.simulator.callbacks import WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.config import SimulatorConfig
+from wabroadcast.simulator.state import Simulator
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.tables import Campaign, Contact, Send
+
+SANDBOX_BANNER = "SANDBOX MODE: messages go to the built-in simulator, nobody receives them"
+SANDBOX_GRAPH_URL = "http://simulator.sandbox"
+"""Never resolved: the sandbox client's transport hands requests to the simulator directly."""
+DEMO_MARKER = "(demo)"
+
+# A few demo numbers behave like real-life troublemakers, so the panel shows every outcome.
+DEMO_UNREACHABLE = frozenset({"+61255500007", "+61255500123", "+61255500321", "+61255500444"})
+"""Not on WhatsApp: accepted, then an async failed status with 131026."""
+DEMO_OPTED_OUT = frozenset({"+61255500013", "+61255500250"})
+"""Read the message, reply STOP and stop marketing (user_preferences stop)."""
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DemoContact:
+    phone: str
+    name: str
+
+
+def demo_contacts() -> list[DemoContact]:
+    """The 500 demo contacts shipped in ``wabroadcast/demo/contacts.csv``.
+
+    Numbers are +61 2 5550 0000-0499, a range Australia's ACMA reserves for fiction: valid
+    for every phone-number check, owned by nobody.
+    """
+    text = resources.files("wabroadcast.demo").joinpath("contacts.csv").read_text("utf-8")
+    return [DemoContact(row["phone"], row["name"]) for row in csv.DictReader(text.splitlines())]
+
+
+def load_demo_contacts(database: Database, clock: Clock) -> int:
+    """Insert the demo contacts if the database is empty; return how many were inserted.
+
+    "Empty" means no contact, campaign or send: the demo list must never mix with a real list
+    or a real history. Two processes starting together cannot both load it (one insert hits
+    the unique phone constraint and rolls back).
+    """
+    try:
+        with database.session() as session:
+            for table in (Contact, Campaign, Send):
+                if session.scalar(select(func.count()).select_from(table)):
+                    return 0
+            now = clock.now()
+            contacts = demo_contacts()
+            session.add_all(
+                Contact(
+                    phone=contact.phone,
+                    name=contact.name,
+                    index=position,
+                    attributes={"demo": True},
+                    created_at=now,
+                    updated_at=now,
+                )
+                for position, contact in enumerate(contacts, start=1)
+            )
+    except IntegrityError:
+        return 0
+    return len(contacts)
+
+
+def sandbox_settings(settings: Settings) -> Settings:
+    """The settings the sandboxed app runs with: simulator URL, and secrets made up if unset."""
+    update: dict[str, Any] = {"graph_api_url": SANDBOX_GRAPH_URL}
+    if settings.whatsapp_app_secret is None:
+        update["whatsapp_app_secret"] = SecretStr(secrets.token_hex(32))
+    if settings.verify_token is None:
+        update["verify_token"] = SecretStr(secrets.token_urlsafe(24))
+    return settings.model_copy(update=update)
+
+
+def sandbox_simulator_config(settings: Settings, **overrides: Any) -> SimulatorConfig:
+    values: dict[str, Any] = {
+        "unreachable": DEMO_UNREACHABLE,
+        "opted_out": DEMO_OPTED_OUT,
+        "fail_131049_rate": 0.02,
+    }
+    values.update(overrides)
+    return SimulatorConfig.from_settings(settings, **values)
+
+
+def sandbox_webhook_config(config: SimulatorConfig, **overrides: Any) -> WebhookConfig:
+    """Realistic timings (seconds between stages) and Meta's habits, at low rates."""
+    values: dict[str, Any] = {"reply_rate": 0.08, "duplicate_rate": 0.01, "reorder_rate": 0.01}
+    values.update(overrides)
+    return WebhookConfig.for_simulator(config, **values)
+
+
+@dataclass
+class Sandbox:
+    """The app and the simulator it is wired to; ``app`` is what to serve."""
+
+    app: Any
+    fastapi_app: FastAPI
+    settings: Settings
+    simulator: Simulator
+    emitter: WebhookEmitter
+    cloud_http: httpx.AsyncClient
+    notes: list[str] = field(default_factory=list)
+
+
+def build_sandbox(
+    settings: Settings,
+    database: Database,
+    *,
+    clock: Clock | None = None,
+    simulator_options: dict[str, Any] | None = None,
+    webhook_options: dict[str, Any] | None = None,
+) -> Sandbox:
+    """Wire the app to an in-process simulator, both ways, and mark it as a sandbox."""
+    settings = sandbox_settings(settings)
+    config = sandbox_simulator_config(settings, **(simulator_options or {}))
+    simulator_app = create_simulator(config, clock=clock)
+    simulator: Simulator = simulator_app.state.simulator
+    transport = httpx.ASGITransport(app=simulator_app)
+    cloud_http = httpx.AsyncClient(transport=transport, base_url=SANDBOX_GRAPH_URL, timeout=30.0)
+    app = create_app(settings, database=database, cloud_http=cloud_http, clock=clock)
+    app.state.sandbox = True
+    app.state.simulator = simulator
+    emitter = WebhookEmitter.to_app(
+        sandbox_webhook_config(config, **(webhook_options or {})), app, path="/webhook"
+    )
+    emitter.attach(simulator)
+    served = ShutdownHooks(app, before=[emitter.close], after=[cloud_http.aclose])
+    return Sandbox(served, app, settings, simulator, emitter, cloud_http)
+
+
+def start_sandbox(settings: Settings, database: Database, *, clock: Clock | None = None) -> Sandbox:
+    """What ``wabroadcast serve`` does in sandbox mode: demo contacts, then the wired app."""
+    sandbox = build_sandbox(settings, database, clock=clock)
+    loaded = load_demo_contacts(database, clock or SystemClock())
+    if loaded:
+        sandbox.notes.append(f"loaded {loaded} demo contacts (names marked {DEMO_MARKER})")
+    else:
+        sandbox.notes.append("the database already has data: no demo contacts were added")
+    return sandbox
+
+
+class ShutdownHooks:
+    """Run async hooks when the server shuts down, around the wrapped app's own lifespan.
+
+    ``before`` runs when shutdown starts (stop the webhook emitter before the app closes its
+    database), ``after`` once the app has finished (close clients the app was still using).
+    """
+
+    def __init__(self, app: Any, *, before: Sequence[Hook], after: Sequence[Hook]) -> None:
+        self.app = app
+        self.before = list(before)
+        self.after = list(after)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def receive_hooked() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                for hook in self.before:
+                    await hook()
+            return message
+
+        async def send_hooked(message: Any) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                for hook in self.after:
+                    await hook()
+            await send(message)
+
+        await self.app(scope, receive_hooked, send_hooked)

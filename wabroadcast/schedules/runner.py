@@ -1,0 +1,352 @@
+"""Start each due day's campaign once, keep it inside its sending window, finish the drip.
+
+One call of :meth:`Runner.run_due` (from `wabroadcast schedule run-due`, cron, or the server's
+loop) does everything due at the injected clock's time:
+
+1. skips missed days and claims today's run (planner: UNIQUE (schedule_id, run_date));
+2. gives up days whose campaign the window closed on (their contacts stay eligible);
+3. starts each claimed day: template and parameters checked first, then a campaign of
+   `daily_count` contacts — created paused when the window is closed;
+4. resumes waiting campaigns whose window has opened (one process wins each, by an
+   UPDATE … WHERE state = 'waiting');
+5. sends, pausing the campaign shortly before the window closes. The engine reads a pause
+   between claim batches, so the guard pauses four batches' worth of time early: nothing is
+   sent after the window's end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from wabroadcast.clock import Clock
+from wabroadcast.config import Settings
+from wabroadcast.domain.models import CampaignState
+from wabroadcast.domain.render import RenderError
+from wabroadcast.domain.transitions import TransitionError
+from wabroadcast.engine import (
+    CampaignSummary,
+    EngineOptions,
+    TemplateSender,
+    cancel_campaign,
+    create_campaign,
+    pause_campaign,
+    resume_campaign,
+    run_campaign,
+)
+from wabroadcast.schedules.models import RunState, ScheduleState
+from wabroadcast.schedules.planner import DueDay, claim_due_days
+from wabroadcast.schedules.store import add_note, window_of
+from wabroadcast.schedules.timing import Window, local_date
+from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.tables import Schedule, ScheduleRun
+from wabroadcast.storage.templates import CampaignRefused, prepare_rendering
+
+log = logging.getLogger(__name__)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RunReport:
+    schedule_id: int
+    run_date: date
+    state: RunState
+    campaign_id: int | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class _Sending:
+    run_id: int
+    campaign_id: int
+    window: Window | None
+
+
+class WindowGuard:
+    """The engine's sleep, plus a pause of the campaign once the window is about to close."""
+
+    def __init__(self, runner: Runner, campaign_id: int, window: Window | None) -> None:
+        self.runner, self.campaign_id, self.window = runner, campaign_id, window
+        self.paused = False
+
+    async def __call__(self, seconds: float) -> None:
+        await self.runner.sleep(seconds)
+        if self.paused or self.window is None:
+            return
+        if not self.runner.window_open(self.window, self.runner.clock.now()):
+            self.paused = True
+            await asyncio.to_thread(self.runner.pause, self.campaign_id)
+
+
+class Runner:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        client: TemplateSender,
+        settings: Settings,
+        clock: Clock,
+        sleep: Sleep = asyncio.sleep,
+        options: EngineOptions | None = None,
+    ) -> None:
+        self.database = database
+        self.client = client
+        self.settings = settings
+        self.clock = clock
+        self.sleep = sleep
+        self.options = options or EngineOptions()
+        rate = settings.send_rate
+        held = 4 * self.options.claim_batch(rate) + self.options.in_flight_for(rate, 1.0)
+        self.drain = timedelta(seconds=held / rate)
+        """Time the engine may still send after a pause: the claims it already holds (the
+        queue, the rest of the current batch, those in flight) — measured under three
+        batches; four batches plus the in-flight pool leave a margin."""
+
+    def window_open(self, window: Window | None, now: datetime) -> bool:
+        if window is None:
+            return True
+        return window.contains(now) and window.closes_at(now) - now > self.drain
+
+    async def run_due(self) -> list[RunReport]:
+        """Do everything due now; returns what happened to each day touched."""
+        now = self.clock.now()
+        due = await asyncio.to_thread(claim_due_days, self.database, now)
+        reports = await asyncio.to_thread(self._give_up_old_days, now)
+        sending: list[_Sending] = []
+        for day in due:
+            report, started = await asyncio.to_thread(self._start_day, day, now)
+            if started is None:
+                reports.append(report)
+            else:
+                sending.append(started)  # reported once it has sent
+        sending += await asyncio.to_thread(self._take_open_windows, now)
+        for item in sending:
+            reports.append(await self._send(item))
+        return reports
+
+    async def run_forever(self, interval: float = 30.0, *, wait: Sleep = asyncio.sleep) -> None:
+        """The server's loop; an error in one pass is logged and the next pass runs."""
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("schedule pass failed; retrying in %.0f s", interval)
+            await wait(interval)
+
+    # -- steps (each in a thread: they use blocking database sessions) ----------------------
+
+    def _start_day(self, day: DueDay, now: datetime) -> tuple[RunReport, _Sending | None]:
+        with self.database.session() as session:
+            schedule = session.get(Schedule, day.schedule_id)
+            run = session.get(ScheduleRun, day.run_id)
+            assert schedule is not None and run is not None
+            refusal = self._refusal(session, schedule)
+            if refusal is not None:
+                return self._end(session, schedule, run, RunState.FAILED, refusal, now), None
+            if send_store.count_eligible(session, schedule.template_name, at_most=1) == 0:
+                self._finish_schedule(schedule, now)
+                note = "no eligible contact left"
+                return self._end(session, schedule, run, RunState.DONE, note, now), None
+            campaign = create_campaign(
+                session,
+                template_name=schedule.template_name,
+                language=schedule.language,
+                limit=schedule.daily_count,
+                phone_number_id=self.settings.phone_number_id,
+                clock=self.clock,
+            )
+            campaign.parameters = dict(schedule.parameters or {})
+            run.campaign_id = campaign.id
+            window = window_of(schedule)
+            if self.window_open(window, now):
+                run.state = RunState.RUNNING
+                started: _Sending | None = _Sending(run.id, campaign.id, window)
+            else:
+                session.flush()
+                pause_campaign(session, campaign.id, self.clock)
+                run.state, run.note = RunState.WAITING, "waiting for the sending window"
+                started = None
+            return self._report(day.schedule_id, run), started
+
+    def _refusal(self, session: Session, schedule: Schedule) -> str | None:
+        try:
+            prepare_rendering(
+                session,
+                template_name=schedule.template_name,
+                language=schedule.language,
+                parameters=schedule.parameters,
+                limit=schedule.daily_count,
+            )
+        except (CampaignRefused, RenderError) as exc:
+            return f"not started: {exc}"
+        return None
+
+    def _take_open_windows(self, now: datetime) -> list[_Sending]:
+        """Waiting days of today whose window is open; each is taken by one process only."""
+        taken: list[_Sending] = []
+        with self.database.session() as session:
+            query = (
+                select(ScheduleRun, Schedule)
+                .join(Schedule, Schedule.id == ScheduleRun.schedule_id)
+                .where(ScheduleRun.state == RunState.WAITING)
+            )
+            candidates = [
+                (run.id, run.campaign_id, window_of(schedule))
+                for run, schedule in session.execute(query)
+                if run.run_date == local_date(now, schedule.time_zone)
+                and self.window_open(window_of(schedule), now)
+            ]
+        for run_id, campaign_id, window in candidates:
+            if campaign_id is None:
+                continue
+            with self.database.session() as session:
+                won = session.execute(
+                    update(ScheduleRun)
+                    .where(ScheduleRun.id == run_id, ScheduleRun.state == RunState.WAITING)
+                    .values(state=RunState.RUNNING, note=None)
+                    .returning(ScheduleRun.id)
+                ).scalar_one_or_none()
+                if won:
+                    try:
+                        resume_campaign(session, campaign_id, self.clock)
+                    except TransitionError as exc:  # cancelled by hand meanwhile
+                        session.execute(
+                            update(ScheduleRun)
+                            .where(ScheduleRun.id == run_id)
+                            .values(state=RunState.DONE, note=str(exc), finished_at=now)
+                        )
+                        continue
+                    taken.append(_Sending(run_id, campaign_id, window))
+        return taken
+
+    def _give_up_old_days(self, now: datetime) -> list[RunReport]:
+        """A day that ended before its campaign did is over: the window closed, or the
+        process sending it stopped. The campaign is cancelled; its unsent contacts stay
+        eligible and go out on the following days, so no day sends more than its count."""
+        reports: list[RunReport] = []
+        open_states = [RunState.WAITING, RunState.CLAIMED, RunState.RUNNING]
+        with self.database.session() as session:
+            query = (
+                select(ScheduleRun, Schedule)
+                .join(Schedule, Schedule.id == ScheduleRun.schedule_id)
+                .where(ScheduleRun.state.in_(open_states))
+            )
+            for run, schedule in session.execute(query).all():
+                if run.run_date >= local_date(now, schedule.time_zone):
+                    continue
+                if run.state == RunState.CLAIMED:
+                    note = "the process stopped before the day's campaign started"
+                    reports.append(self._end(session, schedule, run, RunState.FAILED, note, now))
+                    continue
+                if run.campaign_id is not None:
+                    with contextlib.suppress(TransitionError):  # already over
+                        cancel_campaign(session, run.campaign_id, self.clock)
+                note = (
+                    "the sending window closed before the day's contacts were all sent"
+                    if run.state == RunState.WAITING
+                    else "the day ended before its campaign did (was the process stopped?)"
+                )
+                reports.append(self._end(session, schedule, run, RunState.DONE, note, now))
+        return reports
+
+    async def _send(self, item: _Sending) -> RunReport:
+        guard = WindowGuard(self, item.campaign_id, item.window)
+        summary = await run_campaign(
+            item.campaign_id,
+            database=self.database,
+            client=self.client,
+            settings=self.settings,
+            clock=self.clock,
+            sleep=guard,
+            options=self.options,
+        )
+        return await asyncio.to_thread(self._after_send, item, summary, guard.paused)
+
+    def _after_send(
+        self, item: _Sending, summary: CampaignSummary, window_paused: bool
+    ) -> RunReport:
+        now = self.clock.now()
+        with self.database.session() as session:
+            run = session.get(ScheduleRun, item.run_id)
+            assert run is not None
+            schedule = session.get(Schedule, run.schedule_id)
+            assert schedule is not None
+            counts = f"{summary.accepted} accepted, {summary.failed} failed"
+            if summary.state == CampaignState.PAUSED and window_paused:
+                run.state = RunState.WAITING
+                run.note = f"paused: the sending window closes; {counts} so far"
+                return self._report(schedule.id, run)
+            error = f" ({summary.error})" if summary.error else ""
+            note = f"campaign {summary.state.value}{error}: {counts}"
+            report = self._end(session, schedule, run, RunState.DONE, note, now)
+            if send_store.count_eligible(session, schedule.template_name, at_most=1) == 0:
+                self._finish_schedule(schedule, now)
+            return report
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def pause(self, campaign_id: int) -> None:
+        with self.database.session() as session, contextlib.suppress(TransitionError):
+            pause_campaign(session, campaign_id, self.clock)  # unless it finished first
+
+    def _finish_schedule(self, schedule: Schedule, now: datetime) -> None:
+        if schedule.state != ScheduleState.FINISHED:
+            schedule.state, schedule.next_run_at = ScheduleState.FINISHED, None
+            add_note(schedule, "finished: every eligible contact has the template", now)
+            schedule.updated_at = now
+
+    def _end(
+        self,
+        session: Session,
+        schedule: Schedule,
+        run: ScheduleRun,
+        state: RunState,
+        note: str,
+        now: datetime,
+    ) -> RunReport:
+        run.state, run.note, run.finished_at = state, note, now
+        add_note(schedule, f"{run.run_date:%Y-%m-%d} {note}", now)
+        session.flush()
+        return self._report(schedule.id, run)
+
+    @staticmethod
+    def _report(schedule_id: int, run: ScheduleRun) -> RunReport:
+        return RunReport(schedule_id, run.run_date, RunState(run.state), run.campaign_id, run.note)
+
+
+@contextlib.asynccontextmanager
+async def scheduler_running(
+    database: Database,
+    client: TemplateSender | None,
+    settings: Settings,
+    clock: Clock,
+    *,
+    interval: float = 30.0,
+    sleep: Sleep = asyncio.sleep,
+) -> AsyncIterator[None]:
+    """The server's schedule loop for the app's lifespan. Every server process may run one:
+    days are claimed in the database, so a day starts once however many processes run."""
+    if client is None:  # sending is disabled (no token and no simulator)
+        yield
+        return
+    runner = Runner(database, client=client, settings=settings, clock=clock, sleep=sleep)
+    task = asyncio.create_task(runner.run_forever(interval), name="schedules")
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def app_scheduler(state: Any) -> contextlib.AbstractAsyncContextManager[None]:
+    """:func:`scheduler_running` for the web app, from its ``app.state``."""
+    return scheduler_running(state.database, state.cloud_client, state.settings, state.clock)

@@ -1,0 +1,287 @@
+"""Contact queries: batched upserts for imports, and listing/counting for the CLI and panel.
+
+Imports write through :func:`executemany`: the statement is built with the dialect's
+``insert().on_conflict_do_update`` and compiled by SQLAlchemy once per batch, and the rows go
+to the driver's ``executemany`` with values already converted. SQLAlchemy's own per-row
+parameter processing was measured at ~10 µs a row on SQLite against ~2 µs this way, and a
+million-row import has a 20 s budget.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Text,
+    cast,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ColumnElement
+
+from wabroadcast.storage.tables import Contact
+
+CONTACTS = Contact.__table__
+CONTACT_KEYS = ("phone", "name", "index", "attributes", "created_at", "updated_at")
+BULK_CACHE_KIB = -65536
+"""SQLite cache_size during imports (negative: KiB), see :func:`bulk_writes`."""
+
+
+def dialect_insert(connection: Connection, table: Any) -> Any:
+    """`INSERT` with `ON CONFLICT` support for the connection's database."""
+    name = connection.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"imports support SQLite and PostgreSQL, not {name}")
+
+
+def bind_processor(column: ColumnElement[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """The conversion SQLAlchemy would apply to a value of ``column`` (JSON, UTC datetime)."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else (lambda value: value)
+
+
+def executemany(
+    connection: Connection,
+    statement: UpdateBase,
+    keys: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Run ``statement`` for every row (values in ``keys`` order) via the driver's executemany.
+
+    psycopg pipelines executemany; multi-row VALUES statements were measured no faster.
+    """
+    if not rows:
+        return
+    compiled = statement.compile(
+        dialect=connection.dialect, column_keys=list(keys), for_executemany=True
+    )
+    sql = str(compiled)
+    if compiled.positional:
+        order = list(compiled.positiontup or [])
+        if order != list(keys):
+            where = [list(keys).index(name) for name in order]
+            rows = [tuple(row[i] for i in where) for row in rows]
+        connection.exec_driver_sql(sql, list(rows))
+    else:
+        connection.exec_driver_sql(sql, [dict(zip(keys, row, strict=True)) for row in rows])
+
+
+@contextmanager
+def bulk_writes(connection: Connection) -> Iterator[None]:
+    """Give SQLite a 64 MB page cache while a large import runs, then restore it.
+
+    Numbers arrive in random order, so each batch touches pages all over the phone index;
+    with SQLite's default 2 MB cache a million-row import re-reads most of them per batch.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
+
+
+@dataclass(slots=True)
+class StoredContact:
+    """A stored contact as an import compares it; `attributes_json` is the stored JSON text."""
+
+    id: int
+    name: str | None
+    index: int | None
+    attributes_json: str
+    updated_at: Any
+    """As the driver returns it; compare with :meth:`ContactWriter.stamp`."""
+    _attributes: dict[str, Any] | None = None
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        if self._attributes is None:
+            self._attributes = json.loads(self.attributes_json) if self.attributes_json else {}
+        return self._attributes
+
+
+class ContactWriter:
+    """Batched reads and upserts of contacts on one connection (the caller commits)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        dialect = connection.dialect
+        self._time = bind_processor(CONTACTS.c.created_at, dialect)
+        self._json = bind_processor(CONTACTS.c.attributes, dialect)
+        insert = dialect_insert(connection, CONTACTS)
+        changed = or_(
+            CONTACTS.c.name.is_distinct_from(insert.excluded.name),
+            CONTACTS.c.index.is_distinct_from(insert.excluded.index),
+            cast(CONTACTS.c.attributes, Text).is_distinct_from(
+                cast(insert.excluded.attributes, Text)
+            ),
+        )
+        self._upsert = insert.on_conflict_do_update(
+            index_elements=[CONTACTS.c.phone],
+            set_={
+                "name": insert.excluded.name,
+                "index": insert.excluded.index,
+                "attributes": insert.excluded.attributes,
+                "updated_at": insert.excluded.updated_at,
+            },
+            where=changed,
+        )
+
+    def latest_update(self) -> datetime | None:
+        """The newest `updated_at` of any contact."""
+        return self.connection.scalar(select(func.max(Contact.updated_at)))
+
+    def max_index(self) -> int:
+        return self.connection.scalar(select(func.max(CONTACTS.c.index))) or 0
+
+    def existing(self, phones: Sequence[str]) -> dict[str, StoredContact]:
+        """The stored contacts among ``phones``, by phone.
+
+        Plain SQL: SQLAlchemy's expanding IN renders a bind name per number, which cost more
+        than the lookup itself on a 5,000-number batch.
+        """
+        found: dict[str, StoredContact] = {}
+        if not phones:
+            return found
+        if self.connection.dialect.name == "postgresql":
+            sql = (
+                'SELECT phone, id, name, "index", attributes::text, updated_at FROM contacts '
+                "WHERE phone = ANY(%s)"
+            )
+            result = self.connection.exec_driver_sql(sql, (list(phones),))
+        else:
+            marks = ",".join("?" * len(phones))
+            sql = (
+                'SELECT phone, id, name, "index", attributes, updated_at FROM contacts '
+                f"WHERE phone IN ({marks})"
+            )
+            result = self.connection.exec_driver_sql(sql, tuple(phones))
+        for phone, id_, name, index, attributes, updated in result.all():
+            found[phone] = StoredContact(id_, name, index, attributes, updated)
+        return found
+
+    def stamp(self, now: datetime) -> Any:
+        """``now`` as the driver stores it: rows written by this import carry exactly this."""
+        return self._time(now)
+
+    def attributes_json(self, attributes: dict[str, Any]) -> str:
+        """The JSON text stored for ``attributes`` (what :meth:`existing` reads back)."""
+        return json.dumps(attributes)
+
+    def upsert(
+        self, rows: Sequence[tuple[str, str | None, int | None, dict[str, Any]]], now: datetime
+    ) -> None:
+        """Insert or update (phone, name, index, attributes); unchanged rows are not touched."""
+        stamp = self._time(now)
+        to_json = self._json
+        values = [
+            (phone, name, index, to_json(attributes), stamp, stamp)
+            for phone, name, index, attributes in sorted(rows, key=_phone)
+        ]  # in phone order, so the unique index is walked forwards
+        executemany(self.connection, self._upsert, CONTACT_KEYS, values)
+
+
+class SeenPhones:
+    """Numbers already read from the current file that left no trace in `contacts`.
+
+    Finding duplicates within a file needs every number seen so far. A number the import
+    wrote carries the import's `updated_at`, so only the ones it did not write (unchanged, or
+    everything in a dry run) are kept here, in a temporary table: memory stays flat however
+    large the file, and a first import pays nothing for it.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.table = f"import_seen_{uuid.uuid4().hex[:12]}"
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {self.table} (phone VARCHAR(20) PRIMARY KEY, line BIGINT)"
+        )
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        self._insert = f"INSERT INTO {self.table} (phone, line) VALUES ({marker}, {marker})"
+        self._marker = marker
+
+    def lines(self, phones: Sequence[str]) -> dict[str, int]:
+        """Line where each of ``phones`` was first seen, for those seen before."""
+        if not phones:
+            return {}
+        if self.connection.dialect.name == "postgresql":
+            sql = f"SELECT phone, line FROM {self.table} WHERE phone = ANY(%s)"
+            result = self.connection.exec_driver_sql(sql, (list(phones),))
+        else:
+            marks = ",".join("?" * len(phones))
+            sql = f"SELECT phone, line FROM {self.table} WHERE phone IN ({marks})"
+            result = self.connection.exec_driver_sql(sql, tuple(phones))
+        return dict(result.all())
+
+    def remember(self, pairs: Sequence[tuple[str, int]]) -> None:
+        if pairs:
+            self.connection.exec_driver_sql(self._insert, sorted(pairs))
+
+    def drop(self) -> None:
+        self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {self.table}")
+
+
+def _phone(row: tuple[str, Any, Any, Any]) -> str:
+    return row[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactCounts:
+    total: int
+    opted_out: int
+    unreachable: int
+
+
+def count_contacts(session: Session) -> ContactCounts:
+    """How many contacts, and how many of them may not be messaged."""
+    row = session.execute(
+        select(
+            func.count(),
+            func.count(Contact.opted_out_at),
+            func.count(Contact.unreachable_at),
+        ).select_from(Contact)
+    ).one()
+    return ContactCounts(total=row[0], opted_out=row[1], unreachable=row[2])
+
+
+def list_contacts(
+    session: Session, *, search: str | None = None, limit: int = 50, offset: int = 0
+) -> list[Contact]:
+    """Contacts in send order (`index`, then id), optionally filtered by name or number.
+
+    A search like `0555 123` also matches `+90555123...`: spaces, dashes and a national
+    leading zero are ignored when comparing with the number.
+    """
+    query = (
+        select(Contact).order_by(Contact.index.nulls_last(), Contact.id).limit(limit).offset(offset)
+    )
+    if search:
+        text = search.strip()
+        conditions = [Contact.name.ilike(f"%{_escape(text)}%", escape="\\")]
+        digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")
+        if digits:
+            conditions.append(Contact.phone.like(f"%{digits}%"))
+        query = query.where(or_(*conditions))
+    return list(session.scalars(query))
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

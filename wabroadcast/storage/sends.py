@@ -1,0 +1,329 @@
+"""Sends: selection of eligible contacts, claims, answers, releases.
+
+Never-twice rests on ``UNIQUE (template_name, contact_id)``: a claim is an INSERT that loses
+silently (``ON CONFLICT DO NOTHING``) when another sender already holds the pair, and it is
+committed before the HTTP request goes out. A released pair is a deleted row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from wabroadcast.domain.models import SendState
+from wabroadcast.storage.tables import Contact, SelectionMark, Send
+
+WINDOW_STATES = (SendState.ACCEPTED.value, SendState.UNKNOWN.value, SendState.CLAIMED.value)
+"""Sends that count against the daily recipient limit: those that reached (or may have
+reached) Meta, and claims about to. Failed and released ones did not reach anybody."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A committed claim: this send may now be requested, once."""
+
+    send_id: int
+    contact_id: int
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    send_id: int
+    message_id: str
+    wa_id: str | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    send_id: int
+    contact_id: int
+    code: int | None
+    reason: str
+    attempts: int
+
+
+def eligible_contacts(template_name: str) -> Select[int, str]:
+    """Contacts that never had a send of this template (any language), not opted out, not
+    unreachable, in the original tool's order: imported `index`, then id; as (id, phone).
+
+    The NOT EXISTS probes the unique (template_name, contact_id) index once per contact while
+    walking ix_contacts_index_id, so LIMIT stops the walk early.
+    """
+    return (
+        select(Contact.id, Contact.phone)
+        .where(*_eligible(template_name))
+        .order_by(Contact.index, Contact.id)
+    )
+
+
+def _eligible(template_name: str) -> tuple[ColumnElement[bool], ...]:
+    already = exists().where(Send.template_name == template_name, Send.contact_id == Contact.id)
+    return (Contact.opted_out_at.is_(None), Contact.unreachable_at.is_(None), ~already)
+
+
+def lock_marks(session: Session) -> None:
+    """PostgreSQL: hold off every writer that could invalidate a mark (their triggers need
+    ROW EXCLUSIVE on selection_marks) until this transaction ends, so a mark computed here is
+    never older than the data it describes. Also serializes claimers. SQLite: the caller's
+    write lock already does both."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE selection_marks IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def select_eligible(
+    session: Session, template_name: str, limit: int, *, remember: bool = False
+) -> list[tuple[int, str]]:
+    """The first `limit` eligible contacts as (id, phone).
+
+    With `remember` (the claim transaction, holding lock_marks or SQLite's write lock) the
+    walk starts at the template's selection mark and the mark moves to the first contact
+    found: a daily drip does not re-walk the part of the list it already covered.
+    """
+    query = (
+        select(Contact.id, Contact.phone, Contact.index)
+        .where(*_eligible(template_name))
+        .order_by(Contact.index, Contact.id)
+    )
+    dialect = session.get_bind().dialect.name
+    if remember:
+        mark = session.execute(
+            select(SelectionMark.contact_index, SelectionMark.contact_id).where(
+                SelectionMark.template_name == template_name
+            )
+        ).first()
+        if mark is not None:
+            after = tuple_(Contact.index, Contact.id) >= tuple_(mark[0], mark[1])
+            # PostgreSQL sorts NULL indexes last, SQLite first (already behind the mark).
+            query = query.where(
+                or_(after, Contact.index.is_(None)) if dialect == "postgresql" else after
+            )
+    rows = session.execute(query.limit(limit)).all()
+    if remember and rows and rows[0][2] is not None:
+        _set_mark(session, template_name, rows[0][2], rows[0][0], dialect)
+    return [(contact_id, phone) for contact_id, phone, _ in rows]
+
+
+def _set_mark(
+    session: Session, template_name: str, index: int, contact_id: int, dialect: str
+) -> None:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"template_name": template_name, "contact_index": index, "contact_id": contact_id}
+    statement = insert(SelectionMark).values(values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SelectionMark.template_name],
+            set_={"contact_index": index, "contact_id": contact_id},
+        )
+    )
+
+
+def count_eligible(session: Session, template_name: str, *, at_most: int | None = None) -> int:
+    """How many contacts are eligible; `at_most` bounds the walk (cheap on big lists)."""
+    query = eligible_contacts(template_name).order_by(None)
+    if at_most is not None:
+        query = query.limit(at_most)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def claim_contacts(
+    session: Session,
+    *,
+    template_name: str,
+    language: str,
+    campaign_id: int | None,
+    contacts: Sequence[tuple[int, str]],
+    now: datetime,
+) -> list[Claim]:
+    """Insert claims; pairs another sender holds are skipped, not errors. Caller commits."""
+    if not contacts:
+        return []
+    rows = [
+        {
+            "template_name": template_name,
+            "contact_id": contact_id,
+            "campaign_id": campaign_id,
+            "language": language,
+            "phone": phone,
+            "state": SendState.CLAIMED.value,
+            "attempts": 0,
+            "claimed_at": now,
+            "updated_at": now,
+        }
+        for contact_id, phone in contacts
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Send)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[Send.template_name, Send.contact_id])
+        .returning(Send.id, Send.contact_id, Send.phone)
+    )
+    claims = [
+        Claim(send_id, contact_id, phone)
+        for send_id, contact_id, phone in session.execute(statement)
+    ]
+    order = {contact_id: i for i, (contact_id, _) in enumerate(contacts)}
+    claims.sort(key=lambda claim: order[claim.contact_id])
+    return claims
+
+
+def recipients_since(session: Session, since: datetime) -> int:
+    """Unique contacts messaged (or about to be) since `since`, across all campaigns."""
+    query = select(func.count(func.distinct(Send.contact_id))).where(
+        Send.claimed_at >= since, Send.state.in_(WINDOW_STATES)
+    )
+    return session.scalar(query) or 0
+
+
+def mark_accepted(session: Session, sends: Sequence[Accepted], now: datetime) -> None:
+    if not sends:
+        return
+    session.execute(
+        update(Send),
+        [
+            {
+                "id": send.send_id,
+                "state": SendState.ACCEPTED.value,
+                "message_id": send.message_id,
+                "wa_id": send.wa_id,
+                "attempts": send.attempts,
+                "accepted_at": now,
+                "updated_at": now,
+            }
+            for send in sends
+        ],
+    )
+
+
+def mark_failed(session: Session, sends: Sequence[Failed], now: datetime) -> None:
+    """A recipient-permanent error: the pair stays taken and the contact becomes unreachable,
+    so no later campaign of any template selects it again (Cloud API 131026 and friends)."""
+    if not sends:
+        return
+    session.execute(
+        update(Send),
+        [
+            {
+                "id": send.send_id,
+                "state": SendState.FAILED.value,
+                "error_code": send.code,
+                "error_title": send.reason,
+                "attempts": send.attempts,
+                "failed_at": now,
+                "updated_at": now,
+            }
+            for send in sends
+        ],
+    )
+    for send in sends:
+        session.execute(
+            update(Contact)
+            .where(Contact.id == send.contact_id, Contact.unreachable_at.is_(None))
+            .values(
+                unreachable_at=now,
+                unreachable_reason=f"{send.code}: {send.reason}"[:255],
+                updated_at=now,
+            )
+        )
+
+
+def mark_unknown(
+    session: Session, send_ids: Sequence[int], now: datetime, *, attempts: int = 1
+) -> None:
+    """The request may have reached Meta: keep the pair taken, never re-send it by itself."""
+    if not send_ids:
+        return
+    session.execute(
+        update(Send)
+        .where(Send.id.in_(send_ids), Send.state == SendState.CLAIMED.value)
+        .values(state=SendState.UNKNOWN.value, attempts=attempts, updated_at=now)
+    )
+
+
+def release_claims(session: Session, send_ids: Sequence[int]) -> int:
+    """Delete claims whose request surely did not reach Meta, so a later campaign may try.
+    Only rows still `claimed` are deleted: an answer recorded meanwhile always wins."""
+    if not send_ids:
+        return 0
+    result = session.execute(
+        delete(Send).where(Send.id.in_(send_ids), Send.state == SendState.CLAIMED.value)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_requested(session: Session, send_ids: Sequence[int]) -> None:
+    """attempts = 1 on claims about to be requested; committed before the first request."""
+    if send_ids:
+        session.execute(
+            update(Send)
+            .where(Send.id.in_(send_ids), Send.state == SendState.CLAIMED.value)
+            .values(attempts=1)
+        )
+
+
+def expire_stale_claims(
+    session: Session, campaign_id: int, before: datetime, now: datetime
+) -> tuple[int, int]:
+    """Claims older than the in-flight window belong to a sender that died between claim and
+    answer. Never announced for sending (attempts 0): released. Otherwise the request may have
+    gone out: `unknown`, never re-sent. Returns (released, unknown)."""
+    stale = and_(
+        Send.campaign_id == campaign_id,
+        Send.state == SendState.CLAIMED.value,
+        Send.claimed_at < before,
+    )
+    released = session.execute(delete(Send).where(stale, Send.attempts == 0))
+    unknown = session.execute(
+        update(Send).where(stale).values(state=SendState.UNKNOWN.value, updated_at=now)
+    )
+    return int(released.rowcount), int(unknown.rowcount)  # type: ignore[attr-defined]
+
+
+def list_unknown(session: Session, *, limit: int = 100) -> list[Send]:
+    query = (
+        select(Send)
+        .where(Send.state == SendState.UNKNOWN.value)
+        .order_by(Send.claimed_at, Send.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def count_unknown(session: Session) -> int:
+    query = select(func.count()).select_from(Send).where(Send.state == SendState.UNKNOWN.value)
+    return session.scalar(query) or 0
+
+
+def release_unknown(session: Session, *, before: datetime, template_name: str | None = None) -> int:
+    """The user's deliberate choice: forget `unknown` sends claimed before `before`, so a
+    later campaign may send them again (accepting the risk that the first one arrived)."""
+    condition = and_(Send.state == SendState.UNKNOWN.value, Send.claimed_at < before)
+    if template_name is not None:
+        condition = and_(condition, Send.template_name == template_name)
+    result = session.execute(delete(Send).where(condition))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def campaign_sends(session: Session, campaign_id: int) -> list[Send]:
+    query = select(Send).where(Send.campaign_id == campaign_id).order_by(Send.id)
+    return list(session.scalars(query))

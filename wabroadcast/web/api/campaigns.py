@@ -1,0 +1,267 @@
+"""/api/campaigns: start a campaign in the background, watch it, pause, resume, cancel, export.
+
+Pause, resume and cancel only change the stored state (the engine reads it between batches),
+so they work the same whether this server, another one or the CLI is running the campaign.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wabroadcast.clock import Clock
+from wabroadcast.domain.models import CampaignState
+from wabroadcast.domain.transitions import TransitionError
+from wabroadcast.engine import cancel_campaign, create_campaign, pause_campaign, resume_campaign
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.tables import Campaign, Contact, Send
+from wabroadcast.web.api.deps import (
+    ClockDep,
+    DatabaseDep,
+    RunnerDep,
+    SessionDep,
+    SettingsDep,
+    check_template,
+    require_sender,
+)
+from wabroadcast.web.api.queries import campaign_public, funnel_counts
+from wabroadcast.web.api.runner import CampaignRunner
+from wabroadcast.web.api.schemas import (
+    CampaignCreate,
+    CampaignCreated,
+    CampaignPage,
+    CampaignPublic,
+)
+from wabroadcast.web.errors import ApiError
+
+router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
+CampaignId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Campaign id.")]
+EXPORT_BATCH = 2000
+CSV_COLUMNS = (
+    "send_id",
+    "contact_id",
+    "name",
+    "phone",
+    "state",
+    "status",
+    "claimed_at",
+    "accepted_at",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+    "failed_at",
+    "error_code",
+    "error",
+    "message_id",
+)
+
+
+def not_found(campaign_id: int) -> ApiError:
+    return ApiError(404, "not_found", f"campaign {campaign_id} does not exist")
+
+
+def load_public(session: Session, campaign_id: int, runner: CampaignRunner) -> CampaignPublic:
+    campaign = session.get(Campaign, campaign_id, populate_existing=True)
+    if campaign is None:
+        raise not_found(campaign_id)
+    funnel = funnel_counts(session, [campaign_id])[campaign_id]
+    return campaign_public(campaign, funnel, runner.running(campaign_id))
+
+
+@router.post("", status_code=202, response_model=CampaignCreated)
+def create(
+    body: CampaignCreate,
+    request: Request,
+    response: Response,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> CampaignCreated:
+    """Create the campaign and start sending in the background; poll GET /{id} for progress."""
+    require_sender(request)
+    with database.session() as session:
+        check_template(session, body.template_name, body.language)
+        campaign = create_campaign(
+            session,
+            template_name=body.template_name,
+            language=body.language,
+            limit=body.limit,
+            phone_number_id=settings.phone_number_id,
+            clock=clock,
+        )
+        campaign_id, state = campaign.id, campaign.state
+    start_in_loop(request, campaign_id)
+    url = f"/api/campaigns/{campaign_id}"
+    response.headers["Location"] = url
+    return CampaignCreated(id=campaign_id, state=state, url=url)
+
+
+def start_in_loop(request: Request, campaign_id: int) -> None:
+    """Sync handlers run in a worker thread; the run's task belongs to the server's loop."""
+    from anyio.from_thread import run_sync
+
+    runner: CampaignRunner = request.app.state.runner
+
+    def start() -> None:
+        _ = runner.start(campaign_id)  # the runner holds the task
+
+    run_sync(start)
+
+
+@router.get("", response_model=CampaignPage)
+def list_campaigns(
+    session: SessionDep,
+    runner: RunnerDep,
+    state: CampaignState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> CampaignPage:
+    """Newest first."""
+    query = select(Campaign)
+    count = select(func.count()).select_from(Campaign)
+    if state is not None:
+        query = query.where(Campaign.state == state.value)
+        count = count.where(Campaign.state == state.value)
+    rows = list(session.scalars(query.order_by(Campaign.id.desc()).limit(limit).offset(offset)))
+    funnels = funnel_counts(session, [c.id for c in rows])
+    items = [campaign_public(c, funnels[c.id], runner.running(c.id)) for c in rows]
+    total = session.scalar(count) or 0
+    return CampaignPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{campaign_id}", response_model=CampaignPublic)
+def read(campaign_id: CampaignId, session: SessionDep, runner: RunnerDep) -> CampaignPublic:
+    """Live counts: selected, accepted, failed by reason, unknown, held back, funnel."""
+    return load_public(session, campaign_id, runner)
+
+
+def _change(
+    database: Database,
+    clock: Clock,
+    campaign_id: int,
+    action: Callable[..., object],
+) -> None:
+    with database.session() as session:
+        if session.get(Campaign, campaign_id) is None:
+            raise not_found(campaign_id)
+        try:
+            action(session, campaign_id, clock)
+        except TransitionError as exc:
+            raise ApiError(409, "conflict", str(exc)) from None
+        except LookupError:
+            raise not_found(campaign_id) from None
+
+
+@router.post("/{campaign_id}/pause", response_model=CampaignPublic)
+def pause(
+    campaign_id: CampaignId, database: DatabaseDep, clock: ClockDep, runner: RunnerDep
+) -> CampaignPublic:
+    """The engine stops after its current batch; claims already made are finished first."""
+    _change(database, clock, campaign_id, pause_campaign)
+    with database.session() as session:
+        return load_public(session, campaign_id, runner)
+
+
+@router.post("/{campaign_id}/resume", response_model=CampaignPublic)
+def resume(
+    campaign_id: CampaignId,
+    request: Request,
+    database: DatabaseDep,
+    clock: ClockDep,
+    runner: RunnerDep,
+) -> CampaignPublic:
+    """Back to running, and a new background run picks up the contacts not yet claimed."""
+    require_sender(request)
+    _change(database, clock, campaign_id, resume_campaign)
+    start_in_loop(request, campaign_id)
+    with database.session() as session:
+        return load_public(session, campaign_id, runner)
+
+
+@router.post("/{campaign_id}/cancel", response_model=CampaignPublic)
+def cancel(
+    campaign_id: CampaignId, database: DatabaseDep, clock: ClockDep, runner: RunnerDep
+) -> CampaignPublic:
+    """Final: nothing more is sent; a later campaign of the template reaches whoever is left."""
+    _change(database, clock, campaign_id, cancel_campaign)
+    with database.session() as session:
+        return load_public(session, campaign_id, runner)
+
+
+@router.get(
+    "/{campaign_id}/sends.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per send."}},
+)
+def export_sends(campaign_id: CampaignId, database: DatabaseDep) -> StreamingResponse:
+    """Every send of the campaign as CSV, streamed in batches (bounded memory at any size)."""
+    with database.session() as session:
+        if session.get(Campaign, campaign_id) is None:
+            raise not_found(campaign_id)
+    headers = {"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-sends.csv"'}
+    return StreamingResponse(
+        _csv_rows(database, campaign_id), media_type="text/csv; charset=utf-8", headers=headers
+    )
+
+
+def _csv_rows(database: Database, campaign_id: int) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    after = 0
+    while True:
+        with database.session() as session:
+            rows = session.execute(
+                select(Send, Contact.name)
+                .join(Contact, Contact.id == Send.contact_id)
+                .where(Send.campaign_id == campaign_id, Send.id > after)
+                .order_by(Send.id)
+                .limit(EXPORT_BATCH)
+            ).all()
+        for send, name in rows:
+            writer.writerow(_csv_row(send, name))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if len(rows) < EXPORT_BATCH:
+            return
+        after = rows[-1][0].id
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _cell(text: str | None) -> str:
+    """Contact names come from strangers: keep spreadsheets from running them as formulas."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text or ""
+
+
+def _csv_row(send: Send, name: str | None) -> list[str | int]:
+    return [
+        send.id,
+        send.contact_id,
+        _cell(name),
+        send.phone,
+        send.state,
+        send.status or "",
+        _iso(send.claimed_at),
+        _iso(send.accepted_at),
+        _iso(send.sent_at),
+        _iso(send.delivered_at),
+        _iso(send.read_at),
+        _iso(send.failed_at),
+        "" if send.error_code is None else send.error_code,
+        _cell(send.error_title),
+        send.message_id or "",
+    ]

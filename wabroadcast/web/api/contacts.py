@@ -1,0 +1,217 @@
+"""/api/contacts: upload a file (same report as the CLI), list and search, opt out / in by hand."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Literal
+
+from anyio import to_thread
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from wabroadcast.clock import Clock
+from wabroadcast.config import Settings
+from wabroadcast.contacts.importing import import_contacts
+from wabroadcast.contacts.report import Rejection
+from wabroadcast.contacts.sources import UnreadableFile
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.optouts import RESUME, STOP, record_opt_change
+from wabroadcast.storage.tables import Contact
+from wabroadcast.web.api.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep
+from wabroadcast.web.api.schemas import (
+    NO_CONTROL_CHARACTERS,
+    ContactPage,
+    ContactPublic,
+    ImportProblem,
+    ImportReport,
+)
+from wabroadcast.web.errors import ApiError
+
+router = APIRouter(prefix="/api/contacts", tags=["contacts"])
+ContactId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Contact id.")]
+MANUAL = "manual"
+_LIKE_SPECIAL = re.compile(r"([\\%_])")
+MAX_PROBLEMS = 1000
+"""Problems listed in the answer; the counts always cover every row."""
+
+
+def contact_public(contact: Contact) -> ContactPublic:
+    return ContactPublic(
+        id=contact.id,
+        phone=contact.phone,
+        name=contact.name,
+        index=contact.index,
+        attributes=dict(contact.attributes or {}),
+        wa_id=contact.wa_id,
+        opted_out=contact.opted_out_at is not None,
+        opted_out_at=contact.opted_out_at,
+        opt_out_reason=contact.opt_out_reason,
+        unreachable_at=contact.unreachable_at,
+        unreachable_reason=contact.unreachable_reason,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+    )
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    """Name contains the text (any case), or the phone contains its digits."""
+    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\1", text) + "%"
+    conditions = [func.lower(Contact.name).like(pattern.lower(), escape="\\")]
+    digits = re.sub(r"\D", "", text)
+    if digits:
+        conditions.append(Contact.phone.like(f"%{digits}%"))
+    return or_(*conditions)
+
+
+@router.get("", response_model=ContactPage)
+def list_contacts(
+    session: SessionDep,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, pattern=NO_CONTROL_CHARACTERS, description="Name or number."),
+    ] = None,
+    opted_out: Annotated[bool | None, Query(description="Only (not) opted-out.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+) -> ContactPage:
+    """In send order (the imported `index`, then id), like the engine selects them."""
+    conditions: list[ColumnElement[bool]] = []
+    if q and q.strip():
+        conditions.append(_search(q.strip()))
+    if opted_out is not None:
+        column = Contact.opted_out_at
+        conditions.append(column.is_not(None) if opted_out else column.is_(None))
+    query = (
+        select(Contact)
+        .where(*conditions)
+        .order_by(Contact.index.is_(None), Contact.index, Contact.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
+    items = [contact_public(c) for c in session.scalars(query)]
+    return ContactPage(items=items, total=total, limit=limit, offset=offset)
+
+
+def _opt(session: Session, clock: Clock, contact_id: int, action: str) -> ContactPublic:
+    if session.get(Contact, contact_id) is None:
+        raise ApiError(404, "not_found", f"contact {contact_id} does not exist")
+    now = clock.now()
+    record_opt_change(session, contact_id, action=action, reason=MANUAL, occurred_at=now, now=now)
+    contact = session.get(Contact, contact_id, populate_existing=True)
+    assert contact is not None
+    return contact_public(contact)
+
+
+@router.post("/{contact_id}/opt-out", response_model=ContactPublic)
+def opt_out(contact_id: ContactId, session: SessionDep, clock: ClockDep) -> ContactPublic:
+    """No campaign selects the contact again until opted back in (logged with reason manual)."""
+    return _opt(session, clock, contact_id, STOP)
+
+
+@router.post("/{contact_id}/opt-in", response_model=ContactPublic)
+def opt_in(contact_id: ContactId, session: SessionDep, clock: ClockDep) -> ContactPublic:
+    """Opt the contact back in (logged with reason manual)."""
+    return _opt(session, clock, contact_id, RESUME)
+
+
+@router.post("", response_model=ImportReport)
+async def upload(
+    database: DatabaseDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    file: Annotated[UploadFile, File(description="contacts_with_index.json or a CSV file.")],
+    file_format: Annotated[Literal["json", "csv"] | None, Form(alias="format")] = None,
+    encoding: Annotated[str, Form(max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")] = "utf-8",
+    phone_column: Annotated[str | None, Form(max_length=200, pattern=NO_CONTROL_CHARACTERS)] = None,
+    name_column: Annotated[str | None, Form(max_length=200, pattern=NO_CONTROL_CHARACTERS)] = None,
+    dry_run: Annotated[bool, Form()] = False,
+) -> ImportReport:
+    """Import a file like `wabroadcast contacts import`: every good row is imported, every bad
+    one reported with its line and reason. Re-uploading the same file changes nothing."""
+    name = FilePath(file.filename or "upload").name or "upload"
+    suffix = FilePath(name).suffix.lower() if FilePath(name).suffix.lower() in _SUFFIXES else ""
+    with tempfile.TemporaryDirectory(prefix="wabroadcast-upload-") as folder:
+        path = FilePath(folder) / f"contacts{suffix}"
+        with path.open("wb") as target:
+            await to_thread.run_sync(shutil.copyfileobj, file.file, target)
+        await file.close()
+        options = _ImportOptions(file_format, encoding, phone_column, name_column, dry_run)
+        return await to_thread.run_sync(_import, database, settings, clock, path, name, options)
+
+
+_SUFFIXES = (".json", ".csv", ".tsv", ".txt")
+
+
+class _ImportOptions:
+    def __init__(
+        self,
+        file_format: str | None,
+        encoding: str,
+        phone_column: str | None,
+        name_column: str | None,
+        dry_run: bool,
+    ) -> None:
+        self.file_format = file_format
+        self.encoding = encoding
+        self.phone_column = phone_column or None
+        self.name_column = name_column or None
+        self.dry_run = dry_run
+
+
+def _import(
+    database: Database,
+    settings: Settings,
+    clock: Clock,
+    path: FilePath,
+    shown_name: str,
+    options: _ImportOptions,
+) -> ImportReport:
+    problems: list[ImportProblem] = []
+    truncated = False
+
+    def collect(rejection: Rejection) -> None:
+        nonlocal truncated
+        if len(problems) >= MAX_PROBLEMS:
+            truncated = True
+            return
+        problems.append(
+            ImportProblem(
+                line=rejection.line,
+                element=rejection.element,
+                reason=rejection.reason,
+                value=rejection.value or None,
+                lost=rejection.lost,
+            )
+        )
+
+    try:
+        summary = import_contacts(
+            database,
+            path,
+            file_format=options.file_format,
+            region=settings.default_region,
+            encoding=options.encoding,
+            phone_column=options.phone_column,
+            name_column=options.name_column,
+            dry_run=options.dry_run,
+            clock=clock,
+            on_rejection=collect,
+        )
+    except UnreadableFile as exc:
+        message = str(exc).replace(str(path), shown_name)
+        raise ApiError(400, "unreadable_file", f"{shown_name}: {message}", field="file") from None
+    return ImportReport(
+        file=shown_name,
+        imported=summary.imported,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        rejected=summary.rejected,
+        dry_run=options.dry_run,
+        problems=problems,
+        problems_truncated=truncated,
+    )

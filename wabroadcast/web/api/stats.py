@@ -1,0 +1,33 @@
+"""/api/stats: the original panel's numbers plus per-day counts for the charts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from wabroadcast.storage.stats import overview
+from wabroadcast.web.api.deps import ClockDep, SessionDep
+from wabroadcast.web.api.queries import daily_counts
+from wabroadcast.web.api.schemas import DayCounts, StatsPublic
+
+router = APIRouter(prefix="/api/stats", tags=["stats"])
+
+
+@router.get("", response_model=StatsPublic)
+def stats(
+    session: SessionDep,
+    clock: ClockDep,
+    days: Annotated[int, Query(ge=1, le=366, description="Days of history, today included.")] = 30,
+) -> StatsPublic:
+    """`contacts`, `templates`, `messages_sent` (as the original panel), opt-outs, and per UTC
+    day the sends accepted, deliveries, reads and replies."""
+    numbers = overview(session)
+    per_day: list[DayCounts] = daily_counts(session, clock.now().date(), days)
+    return StatsPublic(
+        contacts=numbers["contacts"],
+        templates=numbers["templates"],
+        messages_sent=numbers["messages_sent"],
+        opted_out=numbers.get("opted_out", 0),
+        days=per_day,
+    )

@@ -1,0 +1,1 @@
+"""Message catalogues of the panel, one module per language, all with the same keys."""

@@ -1,0 +1,99 @@
+// Send page: the eligible count and the first recipients, refreshed as the user types.
+(function () {
+  "use strict";
+  var form = document.getElementById("send-form");
+  if (!form) return;
+  var template = form.querySelector("#template");
+  var language = form.querySelector("#language");
+  var limit = form.querySelector("#limit");
+  var countEl = document.getElementById("eligible-count");
+  var willEl = document.getElementById("will-send");
+  var list = document.getElementById("preview-list");
+  var empty = document.getElementById("preview-empty");
+  var messageBox = document.getElementById("message-box");
+  var messageText = document.getElementById("message-text");
+  var timer = null;
+  var pending = null;
+
+  function filterLanguages() {
+    if (!language || language.tagName !== "SELECT") return;
+    var chosen = template.value;
+    var keep = null;
+    Array.prototype.forEach.call(language.options, function (option) {
+      var owner = option.getAttribute("data-template");
+      var match = owner === null ? !chosen : owner === chosen;
+      option.hidden = !match;
+      if (match && !option.disabled && (keep === null || option.selected)) keep = option;
+    });
+    var current = language.selectedOptions[0];
+    if (keep && (!current || current.hidden || current.disabled)) keep.selected = true;
+  }
+
+  function showPreview(rows) {
+    while (list.firstChild) list.removeChild(list.firstChild);
+    rows.forEach(function (row) {
+      var item = document.createElement("li");
+      var name = document.createElement("span");
+      name.className = "name";
+      name.textContent = row.name || "\u2014";
+      var phone = document.createElement("span");
+      phone.className = "phone";
+      phone.textContent = row.phone;
+      item.appendChild(name);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(phone);
+      list.appendChild(item);
+    });
+    empty.hidden = rows.length > 0;
+  }
+
+  function refresh() {
+    if (!template.value) {
+      countEl.textContent = "\u2013";
+      willEl.textContent = "";
+      showPreview([]);
+      messageBox.hidden = true;
+      return;
+    }
+    var params = new URLSearchParams({
+      template: template.value,
+      language: language ? language.value : "",
+      limit: limit.value,
+      preview: "1"
+    });
+    if (pending) pending.abort();
+    pending = window.AbortController ? new AbortController() : null;
+    countEl.setAttribute("aria-busy", "true");
+    fetch(form.getAttribute("data-eligible-url") + "?" + params.toString(), {
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+      signal: pending ? pending.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (data) {
+      countEl.textContent = data.eligible_text;
+      willEl.textContent = data.will_send_text || "";
+      showPreview(data.preview || []);
+      messageText.textContent = data.message || "";
+      messageBox.hidden = !data.message;
+    }).catch(function (error) {
+      if (error && error.name === "AbortError") return;
+      countEl.textContent = "?";
+    }).then(function () {
+      countEl.removeAttribute("aria-busy");
+    });
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 200);
+  }
+
+  template.addEventListener("change", function () { filterLanguages(); schedule(); });
+  template.addEventListener("input", schedule);
+  if (language) language.addEventListener("change", schedule);
+  limit.addEventListener("input", schedule);
+  filterLanguages();
+  if (template.value) refresh();
+})();

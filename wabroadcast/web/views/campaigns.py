@@ -1,0 +1,173 @@
+"""The campaign page: live progress (server-sent events), the funnel, failures, controls.
+
+Pause, resume and cancel are the engine's state changes (the engine reads the state between
+batches), so the buttons work whichever process is sending. Resume also starts a run in this
+server's background runner, because a paused campaign has no sender left anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from wabroadcast.domain.models import CampaignState
+from wabroadcast.domain.transitions import TransitionError, can_move
+from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
+from wabroadcast.storage.tables import Campaign
+from wabroadcast.web.api.campaigns import start_in_loop
+from wabroadcast.web.auth import require_csrf
+from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
+from wabroadcast.web.i18n import Translator
+from wabroadcast.web.views import queries
+from wabroadcast.web.views.render import Panel, format_when
+
+ACTIONS = {
+    "pause": (pause_campaign, CampaignState.PAUSED),
+    "resume": (resume_campaign, CampaignState.RUNNING),
+    "cancel": (cancel_campaign, CampaignState.CANCELLED),
+}
+
+
+def allowed_actions(state: str) -> list[str]:
+    try:
+        return [name for name, (_, target) in ACTIONS.items() if can_move(state, target)]
+    except ValueError:
+        return []
+
+
+def funnel_steps(progress: queries.Progress) -> list[dict[str, Any]]:
+    """Each step as a share of the selected sends (the top of the funnel is 100%)."""
+    top = max(1, progress.selected)
+    return [
+        {
+            "key": key,
+            "count": progress.step(key),
+            "percent": min(100, round(100 * progress.step(key) / top)),
+        }
+        for key in queries.FUNNEL_STEPS
+    ]
+
+
+def snapshot(progress: queries.Progress, t: Translator) -> dict[str, Any]:
+    """What the event stream sends: raw numbers, their formatted text and translated labels."""
+    steps = funnel_steps(progress)
+    return {
+        "state": progress.state,
+        "state_label": t("state." + progress.state),
+        "state_help": t("state_help." + progress.state),
+        "error": progress.error,
+        "final": progress.state in queries.FINAL_STATES,
+        "percent": progress.percent,
+        "done": progress.done,
+        "target": progress.target,
+        "unknown": progress.unknown,
+        "held_back": progress.held_back,
+        "finished_at": format_when(progress.finished_at),
+        "funnel": {step["key"]: step["count"] for step in steps},
+        "funnel_percent": {step["key"]: step["percent"] for step in steps},
+        "text": {
+            "done": t.number(progress.done),
+            "target": t.number(progress.target),
+            "unknown": t.number(progress.unknown),
+            "held_back": t.number(progress.held_back),
+            **{step["key"]: t.number(step["count"]) for step in steps},
+        },
+        "failures": [
+            {"reason": f.reason, "stage": t("failure_stage." + f.stage), "count": t.number(f.count)}
+            for f in progress.failures
+        ],
+        "actions": allowed_actions(progress.state),
+    }
+
+
+def parse_id(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**63 else None
+
+
+def routes(panel: Panel) -> APIRouter:
+    router = APIRouter()
+
+    def not_found(request: Request, raw: str) -> Response:
+        t = panel.translator(request)
+        return panel.error_page(request, 404, "error.not_found", t("campaign.not_found", id=raw))
+
+    def render(
+        request: Request, campaign_id: int, *, notice: str | None = None, status: int = 200
+    ) -> Response:
+        with panel.database.session() as session:
+            campaign = session.get(Campaign, campaign_id, populate_existing=True)
+            progress = queries.campaign_progress(session, campaign_id)
+        if campaign is None or progress is None:
+            return not_found(request, str(campaign_id))
+        t = panel.translator(request)
+        done = request.query_params.get("done")
+        flashes = []
+        if done in ACTIONS:
+            flashes.append(("ok", t("campaign.done." + done)))
+        if notice:
+            flashes.append(("error", notice))
+        return panel.page(
+            request,
+            "campaign.html",
+            nav="campaigns",
+            status_code=status,
+            path=f"/campaigns/{campaign_id}",
+            campaign=campaign,
+            progress=progress,
+            funnel=funnel_steps(progress),
+            failures=progress.failures,
+            actions=allowed_actions(progress.state),
+            all_actions=list(ACTIONS),
+            flashes=flashes,
+        )
+
+    @router.get("/campaigns/{raw_id}", response_class=HTMLResponse)
+    def campaign_page(request: Request, raw_id: str) -> Response:
+        campaign_id = parse_id(raw_id)
+        if campaign_id is None:
+            return not_found(request, raw_id)
+        return render(request, campaign_id)
+
+    @router.post("/campaigns/{raw_id}/{action}", dependencies=[Depends(require_csrf)])
+    def change_state(request: Request, raw_id: str, action: str) -> Response:
+        campaign_id = parse_id(raw_id)
+        if campaign_id is None or action not in ACTIONS:
+            return not_found(request, raw_id)
+        change, _ = ACTIONS[action]
+        with panel.database.session() as session:
+            if session.get(Campaign, campaign_id) is None:
+                return not_found(request, raw_id)
+            try:
+                change(session, campaign_id, panel.clock)
+            except TransitionError as exc:
+                session.rollback()
+                return render(request, campaign_id, notice=str(exc), status=409)
+        if action == "resume":
+            start_in_loop(request, campaign_id)
+        return RedirectResponse(f"/campaigns/{campaign_id}?done={action}", status_code=303)
+
+    @router.get("/campaigns/{raw_id}/events")
+    async def campaign_events(request: Request, raw_id: str) -> Response:
+        """text/event-stream of `progress` events (JSON) while the page is open."""
+        campaign_id = parse_id(raw_id)
+        if campaign_id is None:
+            return not_found(request, raw_id)
+        t = panel.translator(request)
+
+        def read() -> dict[str, Any] | None:
+            with panel.database.session() as session:
+                progress = queries.campaign_progress(session, campaign_id)
+            return None if progress is None else snapshot(progress, t)
+
+        async def load() -> dict[str, Any] | None:
+            return await anyio.to_thread.run_sync(read)
+
+        stream = change_stream(load, final=lambda snap: bool(snap.get("final")))
+        return StreamingResponse(
+            stream, media_type="text/event-stream", headers=EVENT_STREAM_HEADERS
+        )
+
+    return router

@@ -1,0 +1,149 @@
+"""The contacts page: import a file with its validation report, search, opt-out state.
+
+The import is the CLI's importer (`contacts.importing.import_contacts`), so the panel reports
+exactly what `wabroadcast contacts import` would: imported / updated / unchanged / rejected,
+and every rejected row with its line and reason. The upload is written to a temporary file
+under its own name, so the report says `customers.csv:12`, not a temporary path.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from wabroadcast.contacts.importing import import_contacts
+from wabroadcast.contacts.report import Rejection
+from wabroadcast.contacts.sources import UnreadableFile
+from wabroadcast.web.auth import require_csrf
+from wabroadcast.web.views import queries
+from wabroadcast.web.views.paging import PER_PAGE, Pager, page_number
+from wabroadcast.web.views.render import Panel
+
+SHOWN_PROBLEMS = 100
+"""Rejections listed on the page; the rest are counted (a bad file can have a million)."""
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+FILTERS = ("all", "opted_out", "unreachable")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    file: str
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    more_problems: int = 0
+
+    def add(self, rejection: Rejection, folder: str) -> None:
+        if len(self.problems) >= SHOWN_PROBLEMS:
+            self.more_problems += 1
+            return
+        where = rejection.where().replace(folder + "/", "", 1)
+        reason = rejection.reason
+        if rejection.value and rejection.value not in reason:
+            reason += f" [{rejection.value}]"
+        self.problems.append(Problem(where, reason))
+
+
+def safe_filename(name: str | None) -> str:
+    """Keep the extension (it picks JSON or CSV) and nothing that could escape the folder."""
+    base = Path(name or "contacts").name
+    cleaned = _UNSAFE_NAME.sub("_", base).strip("._") or "contacts"
+    return cleaned[:100]
+
+
+def routes(panel: Panel) -> APIRouter:
+    router = APIRouter()
+
+    def render(request: Request, report: ImportReport | None, status: int = 200) -> Response:
+        query = request.query_params.get("q", "").strip()[:100]
+        kind = request.query_params.get("filter", "all")
+        kind = kind if kind in FILTERS else "all"
+        offset = (page_number(request) - 1) * PER_PAGE
+        with panel.database.session() as session:
+            rows, total = queries.contact_page(
+                session, query=query, kind=kind, offset=offset, limit=PER_PAGE
+            )
+        return panel.page(
+            request,
+            "contacts.html",
+            nav="contacts",
+            status_code=status,
+            path="/contacts",
+            contacts=rows,
+            total=total,
+            q=query,
+            filter=kind,
+            pager=Pager.from_request(request, total),
+            report=report,
+        )
+
+    @router.get("/contacts", response_class=HTMLResponse)
+    def contact_list(request: Request) -> Response:
+        return render(request, None)
+
+    @router.post(
+        "/contacts/import", response_class=HTMLResponse, dependencies=[Depends(require_csrf)]
+    )
+    def import_file(request: Request, file: UploadFile | None = None) -> Response:
+        """Import the uploaded JSON/CSV and show the same report as the CLI."""
+        t = panel.translator(request)
+        if file is None or not file.filename:
+            return render(request, _failed(t("contacts.error.no_file"), "—"), status=400)
+        name = safe_filename(file.filename)
+        with tempfile.TemporaryDirectory(prefix="wabroadcast-upload-") as folder:
+            path = Path(folder) / name
+            with path.open("wb") as target:
+                complete = _copy_bounded(file.file, target, MAX_UPLOAD_BYTES)
+            if not complete:
+                return render(request, _failed(t("contacts.error.too_large"), name), status=413)
+            report = ImportReport(file=name)
+            try:
+                summary = import_contacts(
+                    panel.database,
+                    path,
+                    region=panel.settings.default_region,
+                    clock=panel.clock,
+                    on_rejection=lambda rejection: report.add(rejection, folder),
+                )
+            except (UnreadableFile, UnicodeError, ValueError) as exc:
+                message = str(exc).replace(folder + "/", "")
+                return render(request, _failed(message, name), status=400)
+        report.counts = {
+            "imported": summary.imported,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "rejected": summary.rejected,
+        }
+        return render(request, report)
+
+    return router
+
+
+def _copy_bounded(source: BinaryIO, target: BinaryIO, limit: int) -> bool:
+    """Copy in 1 MB chunks; False (and stop) as soon as more than `limit` bytes arrive."""
+    written = 0
+    while chunk := source.read(1024 * 1024):
+        written += len(chunk)
+        if written > limit:
+            return False
+        target.write(chunk)
+    return True
+
+
+def _failed(message: str, name: str) -> ImportReport:
+    report = ImportReport(file=name)
+    report.counts = {"imported": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    report.problems.append(Problem(name, message))
+    return report

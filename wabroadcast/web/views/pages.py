@@ -1,0 +1,76 @@
+"""Read-only pages: dashboard, campaign list, templates, webhook log, stats."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from wabroadcast.storage.stats import overview
+from wabroadcast.web.views import queries
+from wabroadcast.web.views.charts import line_chart
+from wabroadcast.web.views.paging import PER_PAGE, Pager, page_number
+from wabroadcast.web.views.render import Panel
+
+STATS_RANGES = (7, 14, 30, 90)
+
+
+def routes(panel: Panel) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/", response_class=HTMLResponse)
+    def dashboard(request: Request) -> HTMLResponse:
+        with panel.database.session() as session:
+            numbers = overview(session)
+            recent, _ = queries.campaign_page(session, offset=0, limit=5)
+        return panel.page(
+            request, "dashboard.html", nav="dashboard", overview=numbers, campaigns=recent
+        )
+
+    @router.get("/campaigns", response_class=HTMLResponse)
+    def campaign_list(request: Request) -> HTMLResponse:
+        offset = (page_number(request) - 1) * PER_PAGE
+        with panel.database.session() as session:
+            rows, total = queries.campaign_page(session, offset=offset, limit=PER_PAGE)
+        pager = Pager.from_request(request, total)
+        return panel.page(request, "campaigns.html", nav="campaigns", campaigns=rows, pager=pager)
+
+    @router.get("/templates", response_class=HTMLResponse)
+    def template_list(request: Request) -> HTMLResponse:
+        with panel.database.session() as session:
+            rows = queries.template_rows(session)
+        return panel.page(request, "templates.html", nav="templates", templates=rows)
+
+    @router.get("/logs/webhooks", response_class=HTMLResponse)
+    def webhook_log(request: Request) -> HTMLResponse:
+        offset = (page_number(request) - 1) * PER_PAGE
+        with panel.database.session() as session:
+            events, total = queries.webhook_log(session, offset=offset, limit=PER_PAGE)
+        pager = Pager.from_request(request, total)
+        return panel.page(request, "webhook_log.html", nav="webhooks", events=events, pager=pager)
+
+    @router.get("/stats", response_class=HTMLResponse)
+    def stats(request: Request) -> HTMLResponse:
+        t = panel.translator(request)
+        try:
+            days = int(request.query_params.get("days", "14"))
+        except ValueError:
+            days = 14
+        days = days if days in STATS_RANGES else 14
+        with panel.database.session() as session:
+            rows = queries.daily_counts(session, today=panel.clock.now().date(), days=days)
+        keys = queries.SERIES
+        labels = {key: t("stats." + key) for key in keys}
+        chart = line_chart(rows, keys, labels=labels, title=t("stats.chart_title"), number=t.number)
+        totals = {key: sum(int(row[key]) for row in rows) for key in keys}
+        return panel.page(
+            request,
+            "stats.html",
+            nav="stats",
+            days=days,
+            rows=list(reversed(rows)),
+            series_keys=keys,
+            totals=totals,
+            chart=chart,
+        )
+
+    return router

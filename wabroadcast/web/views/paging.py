@@ -1,0 +1,54 @@
+"""Page numbers from the query string: lists never render more than one page of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import Request
+
+PER_PAGE = 50
+
+
+def page_number(request: Request) -> int:
+    """`?page=` as a positive int; garbage means page 1, never an error page."""
+    raw = request.query_params.get("page", "1")
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True)
+class Pager:
+    path: str
+    params: tuple[tuple[str, str], ...]
+    page: int
+    total: int
+    per_page: int = PER_PAGE
+
+    @classmethod
+    def from_request(cls, request: Request, total: int, per_page: int = PER_PAGE) -> Pager:
+        params = tuple(
+            (k, v) for k, v in request.query_params.multi_items() if k not in {"page", "lang"}
+        )
+        return cls(request.url.path, params, page_number(request), total, per_page)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    def url(self, page: int) -> str:
+        return self.path + "?" + urlencode((*self.params, ("page", str(page))))

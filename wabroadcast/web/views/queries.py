@@ -1,0 +1,299 @@
+"""Read-only queries behind the panel pages: counts are computed in SQL, pages are bounded.
+
+A campaign can have a million sends and the webhook log grows all day, so nothing here loads
+a whole table into Python: every list is paged and every number is an aggregate.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from wabroadcast.domain.models import CampaignState, DeliveryStatus, SendState
+from wabroadcast.storage.tables import Campaign, Contact, Reply, Send, Template, WebhookEvent
+from wabroadcast.web.api.queries import funnel_counts
+
+FUNNEL_STEPS = ("selected", "accepted", "delivered", "read", "replied")
+FINAL_STATES = frozenset({CampaignState.CANCELLED, CampaignState.COMPLETED, CampaignState.ABORTED})
+
+
+@dataclass(frozen=True)
+class Failure:
+    reason: str
+    stage: str  # "send" (refused by the Cloud API) or "webhook" (failed status later)
+    count: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A campaign's live numbers: what the campaign page shows and the event stream pushes."""
+
+    campaign_id: int
+    state: str
+    error: str | None
+    requested: int
+    eligible: int
+    selected: int
+    accepted: int
+    delivered: int
+    read: int
+    replied: int
+    failed: int
+    unknown: int
+    in_flight: int
+    held_back: int
+    finished_at: datetime | None
+    failures: tuple[Failure, ...] = field(default=())
+
+    @property
+    def target(self) -> int:
+        """How many sends the campaign will end with: the requested count, bounded by the
+        eligible contacts when known; once finished, exactly the selected ones."""
+        if self.state in FINAL_STATES:
+            return self.selected
+        goal = min(self.requested, self.eligible) if self.eligible > 0 else self.requested
+        return max(self.selected, goal)
+
+    @property
+    def done(self) -> int:
+        return min(self.target, self.accepted + self.failed + self.unknown)
+
+    @property
+    def percent(self) -> int:
+        if self.target <= 0:
+            return 100 if self.state in FINAL_STATES else 0
+        return min(100, (100 * self.done) // self.target)
+
+    def step(self, key: str) -> int:
+        value: int = getattr(self, key)
+        return value
+
+
+def _count(session: Session, statement: Select[Any]) -> int:
+    return int(session.scalar(statement) or 0)
+
+
+def campaign_progress(session: Session, campaign_id: int) -> Progress | None:
+    """The campaign's counters (kept by the engine and by webhooks that settle unknown sends)
+    and the funnel computed exactly as the API computes it, so the two never disagree."""
+    campaign = session.get(Campaign, campaign_id, populate_existing=True)
+    if campaign is None:
+        return None
+    funnel = funnel_counts(session, [campaign_id])[campaign_id]
+    in_flight = _count(
+        session,
+        select(func.count())
+        .select_from(Send)
+        .where(Send.campaign_id == campaign_id, Send.state == SendState.CLAIMED),
+    )
+    return Progress(
+        campaign_id=campaign.id,
+        state=campaign.state,
+        error=campaign.error,
+        requested=int(campaign.requested_limit or 0),
+        eligible=int(campaign.eligible_count or 0),
+        selected=int(campaign.selected_count or 0),
+        accepted=int(campaign.accepted_count or 0),
+        delivered=funnel["delivered"],
+        read=funnel["read"],
+        replied=funnel["replied"],
+        failed=int(campaign.failed_count or 0),
+        unknown=int(campaign.unknown_count or 0),
+        in_flight=in_flight,
+        held_back=int(campaign.held_back_count or 0),
+        finished_at=campaign.finished_at,
+        failures=tuple(_failures(session, campaign)),
+    )
+
+
+def _failures(session: Session, campaign: Campaign) -> list[Failure]:
+    """Refusals at send time (kept on the campaign, released pairs included) and failed
+    status webhooks (131026 undeliverable, 131049 marketing cap, ...) grouped by code."""
+    found = [
+        Failure(str(reason), "send", int(count))
+        for reason, count in (campaign.failures or {}).items()
+        if isinstance(count, int | float) and count
+    ]
+    rows = session.execute(
+        select(Send.error_code, Send.error_title, func.count())
+        .where(Send.campaign_id == campaign.id, Send.status == DeliveryStatus.FAILED)
+        .group_by(Send.error_code, Send.error_title)
+    ).all()
+    for code, title, count in rows:
+        reason = " ".join(str(part) for part in (code, title) if part) or "failed"
+        found.append(Failure(reason, "webhook", int(count)))
+    return sorted(found, key=lambda f: (-f.count, f.reason))
+
+
+def campaign_page(session: Session, *, offset: int, limit: int) -> tuple[list[Campaign], int]:
+    total = _count(session, select(func.count()).select_from(Campaign))
+    rows = session.scalars(
+        select(Campaign).order_by(Campaign.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contact_page(
+    session: Session, *, query: str, kind: str, offset: int, limit: int
+) -> tuple[list[Contact], int]:
+    """Contacts in send order, filtered by name/number text and by opt-out/unreachable."""
+    conditions: list[ColumnElement[bool]] = []
+    if query:
+        pattern = _like(query.strip())
+        digits = "".join(ch for ch in query if ch.isdigit())
+        matches: list[ColumnElement[bool]] = [Contact.name.ilike(pattern, escape="\\")]
+        matches.append(Contact.phone.like(f"%{digits}%") if digits else Contact.phone == query)
+        conditions.append(or_(*matches))
+    if kind == "opted_out":
+        conditions.append(Contact.opted_out_at.is_not(None))
+    elif kind == "unreachable":
+        conditions.append(Contact.unreachable_at.is_not(None))
+    total = _count(session, select(func.count()).select_from(Contact).where(*conditions))
+    rows = session.scalars(
+        select(Contact)
+        .where(*conditions)
+        .order_by(Contact.index.is_(None), Contact.index, Contact.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(rows), total
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    name: str
+    language: str
+    status: str
+    category: str | None
+    quality_score: str | None
+    body: str
+    sent: int
+    synced_at: datetime
+
+
+def template_body(components: list[Any] | None) -> str:
+    for component in components or []:
+        if isinstance(component, dict) and str(component.get("type", "")).upper() == "BODY":
+            return str(component.get("text", ""))
+    return ""
+
+
+def template_rows(session: Session) -> list[TemplateRow]:
+    """Every stored template with how many sends its name has (the never-twice key)."""
+    sent = dict(
+        session.execute(
+            select(Send.template_name, func.count())
+            .where(Send.state == SendState.ACCEPTED)
+            .group_by(Send.template_name)
+        ).all()
+    )
+    rows = session.scalars(select(Template).order_by(Template.name, Template.language)).all()
+    return [
+        TemplateRow(
+            name=row.name,
+            language=row.language,
+            status=row.status,
+            category=row.category,
+            quality_score=row.quality_score,
+            body=template_body(row.components),
+            sent=int(sent.get(row.name, 0)),
+            synced_at=row.synced_at,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    received_at: datetime
+    kind: str | None
+    processed_at: datetime | None
+    error: str | None
+    summary: str
+    pretty: str
+
+
+def _summarize(body: Any) -> str:
+    """What a person scans for in a webhook: which statuses and how many messages."""
+    parts: list[str] = []
+    try:
+        for entry in body.get("entry", []):
+            for change in entry.get("changes", []):
+                value = change.get("value", {})
+                for status in value.get("statuses", []):
+                    parts.append(f"{status.get('status')} → {status.get('recipient_id')}")
+                for message in value.get("messages", []):
+                    parts.append(f"{message.get('type')} ← {message.get('from')}")
+                if not value.get("statuses") and not value.get("messages"):
+                    parts.append(str(change.get("field", "")))
+    except AttributeError:
+        return ""
+    shown = ", ".join(p for p in parts[:3] if p)
+    return shown + (f" (+{len(parts) - 3})" if len(parts) > 3 else "")
+
+
+def webhook_log(session: Session, *, offset: int, limit: int) -> tuple[list[LogEntry], int]:
+    total = _count(session, select(func.count()).select_from(WebhookEvent))
+    rows = session.scalars(
+        select(WebhookEvent)
+        .order_by(WebhookEvent.received_at.desc(), WebhookEvent.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    entries = []
+    for row in rows:
+        try:
+            parsed = json.loads(row.body)
+            pretty = json.dumps(parsed, indent=2, ensure_ascii=False)
+            summary = _summarize(parsed)
+        except ValueError:
+            pretty, summary = row.body, ""
+        entries.append(
+            LogEntry(
+                row.id, row.received_at, row.kind, row.processed_at, row.error, summary, pretty
+            )
+        )
+    return entries, total
+
+
+SERIES = ("sends", "deliveries", "reads", "replies")
+
+
+def _day(session: Session, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, on SQLite (naive UTC text) and PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)
+
+
+def daily_counts(session: Session, *, today: date, days: int) -> list[dict[str, Any]]:
+    """Sends, deliveries, reads and replies per UTC day, oldest first, zero-filled."""
+    first = today - timedelta(days=days - 1)
+    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    columns = {
+        "sends": Send.claimed_at,
+        "deliveries": Send.delivered_at,
+        "reads": Send.read_at,
+        "replies": Reply.occurred_at,
+    }
+    table: dict[str, dict[str, int]] = {key: {} for key in SERIES}
+    for key, column in columns.items():
+        day = _day(session, column)
+        rows = session.execute(select(day, func.count()).where(column >= since).group_by(day)).all()
+        table[key] = {str(d)[:10]: int(n) for d, n in rows if d is not None}
+    result = []
+    for offset in range(days):
+        label = (first + timedelta(days=offset)).isoformat()
+        result.append({"day": label, **{key: table[key].get(label, 0) for key in SERIES}})
+    return result

@@ -1,0 +1,239 @@
+"""The send page: pick a template, a language and a count; see who is eligible; start.
+
+The eligible count and the preview use the engine's own selection query
+(`storage.sends.eligible_contacts`), so what the page promises is exactly who the campaign
+will claim: never-sent-this-template, not opted out, not unreachable, in imported order.
+The campaign runs in the app's background runner (the same one the API uses), so leaving
+the page does not stop it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wabroadcast.engine import create_campaign
+from wabroadcast.storage import sends as send_store
+from wabroadcast.storage import templates as template_store
+from wabroadcast.storage.tables import Contact, Template
+from wabroadcast.web.api.campaigns import start_in_loop
+from wabroadcast.web.views.render import Panel
+
+MAX_LIMIT = 1_000_000
+ELIGIBLE_CAP = 1_000_000
+"""Counting stops here: walking millions of contacts on every keystroke would stall the page."""
+PREVIEW_SIZE = 10
+DAILY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class SendForm:
+    template: str = ""
+    language: str = ""
+    limit: str = "225"
+
+    @classmethod
+    def from_values(cls, values: Any) -> SendForm:
+        def text(key: str, default: str = "") -> str:
+            value = values.get(key)
+            return value.strip()[:512] if isinstance(value, str) else default
+
+        return cls(text("template"), text("language"), text("limit", "225") or "225")
+
+
+def parse_limit(raw: str) -> int | None:
+    """A whole number from 1 to MAX_LIMIT, else None (the page says which field is wrong)."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        return None
+    return value if 1 <= value <= MAX_LIMIT else None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: int
+    capped: bool
+    will_send: int | None
+    recipients_24h: int
+    daily_limit: int | None
+    preview: list[dict[str, str | None]]
+    message: str | None = None
+    """The body text the first recipient would read, when the template is stored."""
+
+    def as_json(self, number: Any) -> dict[str, Any]:
+        return {
+            "eligible": self.eligible,
+            "eligible_text": number(self.eligible) + ("+" if self.capped else ""),
+            "capped": self.capped,
+            "will_send": self.will_send,
+            "recipients_24h": self.recipients_24h,
+            "daily_limit": self.daily_limit,
+            "preview": self.preview,
+            "message": self.message,
+        }
+
+
+def first_message(session: Session, template: str, language: str) -> str | None:
+    """Rendered with the template store's own preview, so it matches what would be sent."""
+    row = template_store.get_template(session, template, language) if language else None
+    if row is None:
+        return None
+    try:
+        bodies = template_store.preview(session, None, row, limit=1)
+    except ValueError:  # needs per-contact parameters the panel does not collect
+        return None
+    return bodies[0] if bodies else None
+
+
+def eligibility(
+    session: Session,
+    panel: Panel,
+    template: str,
+    limit: int | None,
+    *,
+    preview: bool,
+    language: str = "",
+) -> Eligibility:
+    eligible = send_store.count_eligible(session, template, at_most=ELIGIBLE_CAP)
+    recent = send_store.recipients_since(session, panel.clock.now() - DAILY_WINDOW)
+    daily = panel.settings.daily_recipient_limit
+    will_send = None
+    if limit is not None:
+        will_send = min(eligible, limit)
+        if daily is not None:
+            will_send = min(will_send, max(0, daily - recent))
+    first: list[dict[str, str | None]] = []
+    if preview:
+        chosen = send_store.select_eligible(session, template, PREVIEW_SIZE)
+        names = dict(
+            session.execute(
+                select(Contact.id, Contact.name).where(Contact.id.in_([c for c, _ in chosen]))
+            ).all()
+        )
+        first = [{"name": names.get(cid), "phone": phone} for cid, phone in chosen]
+    message = first_message(session, template, language) if preview and first else None
+    capped = eligible >= ELIGIBLE_CAP
+    return Eligibility(eligible, capped, will_send, recent, daily, first, message)
+
+
+def stored_templates(session: Session) -> list[tuple[str, list[Template]]]:
+    """Templates grouped by name, for the picker (each name with its languages)."""
+    grouped: dict[str, list[Template]] = {}
+    for row in session.scalars(select(Template).order_by(Template.name, Template.language)):
+        grouped.setdefault(row.name, []).append(row)
+    return list(grouped.items())
+
+
+def sending_disabled(request: Request) -> str | None:
+    """Why the app cannot send (no access token and no simulator), or None when it can."""
+    state = request.app.state
+    if getattr(state, "cloud_client", True) is None:
+        return str(getattr(state, "cloud_error", None) or "no Cloud API client")
+    return None
+
+
+def routes(panel: Panel) -> APIRouter:
+    router = APIRouter()
+
+    def render(request: Request, form: SendForm, *, error: str | None, status: int) -> Response:
+        limit = parse_limit(form.limit)
+        with panel.database.session() as session:
+            templates = stored_templates(session)
+            found = (
+                eligibility(
+                    session, panel, form.template, limit, preview=True, language=form.language
+                )
+                if form.template
+                else None
+            )
+        return panel.page(
+            request,
+            "send.html",
+            nav="send",
+            status_code=status,
+            path="/send",
+            form=form,
+            error=error,
+            templates=templates,
+            max_limit=MAX_LIMIT,
+            eligible=found.eligible if found else None,
+            will_send=found.will_send if found else None,
+            preview=found.preview if found else [],
+            message=found.message if found else None,
+            disabled=sending_disabled(request),
+        )
+
+    @router.get("/send", response_class=HTMLResponse)
+    def send_page(request: Request) -> Response:
+        return render(request, SendForm.from_values(request.query_params), error=None, status=200)
+
+    @router.post("/send", response_class=HTMLResponse)
+    def start_campaign(
+        request: Request,
+        template: str = Form(""),
+        language: str = Form(""),
+        limit: str = Form(""),
+    ) -> Response:
+        """Create the campaign, start it in the background, go to its live page."""
+        t = panel.translator(request)
+        form = SendForm.from_values({"template": template, "language": language, "limit": limit})
+        count = parse_limit(form.limit)
+        problem = None
+        if not form.template:
+            problem = t("send.error.template")
+        elif not form.language:
+            problem = t("send.error.language")
+        elif count is None:
+            problem = t("send.error.limit", max=t.number(MAX_LIMIT))
+        if problem is not None or count is None:
+            return render(request, form, error=problem, status=400)
+        disabled = sending_disabled(request)
+        if disabled is not None:
+            return render(request, form, error=t("send.disabled", reason=disabled), status=503)
+        with panel.database.session() as session:
+            try:
+                template_store.check_sendable(session, form.template, form.language)
+                campaign = create_campaign(
+                    session,
+                    template_name=form.template,
+                    language=form.language,
+                    limit=count,
+                    phone_number_id=panel.settings.phone_number_id,
+                    clock=panel.clock,
+                )
+            except ValueError as exc:  # unknown template/language, not APPROVED: say so
+                session.rollback()
+                return render(request, form, error=str(exc), status=400)
+            campaign_id = campaign.id
+        start_in_loop(request, campaign_id)
+        return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+
+    @router.get("/panel/api/eligible")
+    def eligible(request: Request) -> JSONResponse:
+        """The count shown as the user types: {"eligible", "will_send", "preview": [...]}."""
+        t = panel.translator(request)
+        form = SendForm.from_values(request.query_params)
+        if not form.template:
+            return JSONResponse({"error": {"code": "bad_request", "message": "template?"}}, 400)
+        with panel.database.session() as session:
+            found = eligibility(
+                session,
+                panel,
+                form.template,
+                parse_limit(form.limit),
+                preview=request.query_params.get("preview") == "1",
+                language=form.language,
+            )
+        body = found.as_json(t.number)
+        if found.will_send is not None:
+            body["will_send_text"] = t("send.will_send", count=t.number(found.will_send))
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    return router

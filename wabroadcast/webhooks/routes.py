@@ -1,0 +1,171 @@
+"""HTTP side of the webhook: GET /webhook (verification), POST /webhook, GET /api/webhook-logs.
+
+POST order of checks: app secret configured → body size → signature over the raw bytes →
+JSON. Nothing is stored until the signature matches; after that the body is stored durably,
+200 goes out, and the webhook worker (started by the router's lifespan) processes it. Mounted
+without its lifespan running (some test set-ups), a request processes its own body as a
+background task after the answer instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
+
+from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.config import Settings
+from wabroadcast.storage import webhook_events
+from wabroadcast.storage.db import Database
+from wabroadcast.webhooks.apply import WebhookRules
+from wabroadcast.webhooks.parse import payload_kind
+from wabroadcast.webhooks.processing import WRITE_GATE, process_event
+from wabroadcast.webhooks.verify import (
+    SIGNATURE_HEADER,
+    SignatureCheck,
+    challenge_answer,
+    check_signature,
+)
+from wabroadcast.webhooks.worker import WebhookWorker
+
+log = logging.getLogger(__name__)
+MAX_LOG_LIMIT = 500
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes without reading it all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _decode(body: bytes) -> tuple[str, Any]:
+    """UTF-8 JSON (no NaN/Infinity) or ValueError saying what is wrong."""
+    text = body.decode("utf-8")
+    try:
+        return text, json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def build_webhook_router(
+    settings: Settings, database: Database, *, clock: Clock | None = None
+) -> APIRouter:
+    """The webhook endpoints, plus a lifespan that runs the webhook worker."""
+    clock = clock or SystemClock()
+    rules = WebhookRules.from_settings(settings)
+    verify_token = settings.verify_token.get_secret_value() if settings.verify_token else None
+    secret = settings.whatsapp_app_secret
+    app_secret = secret.get_secret_value() if secret else None
+    limit = settings.webhook_max_body_bytes
+    worker = WebhookWorker(
+        database, clock, rules, retention_days=settings.webhook_log_retention_days
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(worker.stop)
+
+    router = APIRouter(lifespan=lifespan)
+
+    @router.get("/webhook", include_in_schema=False)
+    async def verify(request: Request) -> Response:
+        answer = challenge_answer(dict(request.query_params), verify_token)
+        if answer is None:
+            return PlainTextResponse("webhook verification failed", status_code=403)
+        return PlainTextResponse(answer)
+
+    @router.post("/webhook", include_in_schema=False)
+    async def receive(request: Request, background: BackgroundTasks) -> Response:
+        if not app_secret:
+            return _error(403, "WHATSAPP_APP_SECRET is not set; webhooks are refused")
+        try:
+            body = await _read_body(request, limit)
+        except _TooLarge:
+            return _error(413, f"webhook body larger than {limit} bytes")
+        check = check_signature(body, request.headers.get(SIGNATURE_HEADER), app_secret)
+        if check is SignatureCheck.MISSING:
+            return _error(401, f"missing {SIGNATURE_HEADER} header")
+        if check is SignatureCheck.INVALID:
+            return _error(403, f"{SIGNATURE_HEADER} does not match the body")
+        try:  # a 3 MB body takes tens of milliseconds to decode: not on the event loop
+            text, data = (
+                _decode(body) if len(body) < 65536 else await run_in_threadpool(_decode, body)
+            )
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
+            return _error(400, f"body is not valid JSON: {str(exc)[:200]}")
+        try:
+            event_id = await run_in_threadpool(_store, database, clock, text, payload_kind(data))
+        except DBAPIError:
+            log.exception("could not store a webhook body")
+            return _error(503, "could not store the webhook now; it will be retried")
+        if worker.running:
+            worker.notify()
+        else:
+            background.add_task(process_event, database, event_id, clock, rules)
+        return JSONResponse({"status": "received"})
+
+    @router.get("/api/webhook-logs")
+    async def webhook_logs(limit: int = Query(50, ge=1)) -> list[dict[str, Any]]:
+        """Newest first, like the original tool's log; ``limit`` is capped at 500."""
+        return await run_in_threadpool(_recent, database, min(limit, MAX_LOG_LIMIT))
+
+    return router
+
+
+def _store(database: Database, clock: Clock, body: str, kind: str) -> int:
+    with WRITE_GATE.store(), database.session() as session:
+        return webhook_events.store_raw(session, body=body, kind=kind, received_at=clock.now())
+
+
+def _recent(database: Database, limit: int) -> list[dict[str, Any]]:
+    with database.session() as session:
+        events = webhook_events.recent(session, limit)
+    out = []
+    for event in events:
+        try:
+            payload: Any = json.loads(event.body)
+        except ValueError:
+            payload = event.body
+        out.append(
+            {
+                "id": event.id,
+                "received_at": event.received_at.isoformat(),
+                "kind": event.kind,
+                "processed_at": event.processed_at.isoformat() if event.processed_at else None,
+                "error": event.error,
+                "payload": payload,
+            }
+        )
+    return out
