@@ -31,9 +31,10 @@ from wabroadcast.sandbox import (
     demo_contacts,
     load_demo_contacts,
     sandbox_settings,
+    start_sandbox,
 )
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Contact, Send
+from wabroadcast.storage.tables import Contact, Send, Template
 
 API_TOKEN = "sandbox-test-api-token-0123456789"
 INSTANT_WEBHOOKS: dict[str, Any] = {
@@ -87,6 +88,25 @@ def test_demo_contacts_never_touch_a_database_that_has_contacts(database: Databa
     assert load_demo_contacts(database, SystemClock()) == 0
     with database.session() as session:
         assert session.scalars(select(Contact.name)).all() == ["Real Person"]
+
+
+def test_sandbox_start_syncs_the_simulator_templates_into_an_empty_table(
+    database: Database,
+) -> None:
+    """A first-time user finds templates to pick on the send page without running a sync."""
+    settings = load_settings({"WABROADCAST_API_TOKEN": API_TOKEN}, env_file=None)
+    sandbox = start_sandbox(settings, database)
+    try:
+        with database.session() as session:
+            names = {(t.name, t.language, t.status) for t in session.scalars(select(Template))}
+        assert ("daily_offer", "tr", "APPROVED") in names
+        assert any(status == "PAUSED" for _, _, status in names)
+        assert any(note.startswith(f"synced {len(names)} templates") for note in sandbox.notes)
+        again = start_sandbox(settings, database)  # a filled table is left alone
+        assert not any(note.startswith("synced") for note in again.notes)
+        asyncio.run(again.cloud_http.aclose())
+    finally:
+        asyncio.run(sandbox.cloud_http.aclose())
 
 
 def test_sandbox_settings_point_at_the_simulator_and_make_up_missing_secrets() -> None:

@@ -17,6 +17,7 @@ webhooks, replies, opt-outs — without a Meta account, and nobody receives anyt
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,13 +33,15 @@ from sqlalchemy.exc import IntegrityError
 
 from wabroadcast.app import create_app
 from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings
 from wabroadcast.simulator.app import create_simulator
 from wabroadcast.simulator.callbacks import WebhookConfig, WebhookEmitter
 from wabroadcast.simulator.config import SimulatorConfig
 from wabroadcast.simulator.state import Simulator
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Campaign, Contact, Send
+from wabroadcast.storage.tables import Campaign, Contact, Send, Template
+from wabroadcast.storage.templates import sync_templates
 
 SANDBOX_BANNER = "SANDBOX MODE: messages go to the built-in simulator, nobody receives them"
 SANDBOX_GRAPH_URL = "http://simulator.sandbox"
@@ -137,6 +140,7 @@ class Sandbox:
     simulator: Simulator
     emitter: WebhookEmitter
     cloud_http: httpx.AsyncClient
+    simulator_transport: httpx.ASGITransport
     notes: list[str] = field(default_factory=list)
 
 
@@ -163,7 +167,7 @@ def build_sandbox(
     )
     emitter.attach(simulator)
     served = ShutdownHooks(app, before=[emitter.close], after=[cloud_http.aclose])
-    return Sandbox(served, app, settings, simulator, emitter, cloud_http)
+    return Sandbox(served, app, settings, simulator, emitter, cloud_http, transport)
 
 
 def start_sandbox(settings: Settings, database: Database, *, clock: Clock | None = None) -> Sandbox:
@@ -174,7 +178,31 @@ def start_sandbox(settings: Settings, database: Database, *, clock: Clock | None
         sandbox.notes.append(f"loaded {loaded} demo contacts (names marked {DEMO_MARKER})")
     else:
         sandbox.notes.append("the database already has data: no demo contacts were added")
+    synced = sync_sandbox_templates(sandbox, database, clock or SystemClock())
+    if synced:
+        sandbox.notes.append(f"synced {synced} templates from the simulator")
     return sandbox
+
+
+def sync_sandbox_templates(sandbox: Sandbox, database: Database, clock: Clock) -> int:
+    """Fill an empty templates table from the simulator, so the send page has templates to pick.
+
+    Uses the same sync as `wabroadcast templates sync`, through a short-lived client of its
+    own: the app's client belongs to the server's event loop, which is not running yet.
+    """
+    with database.session() as session:
+        if session.scalar(select(func.count()).select_from(Template)):
+            return 0
+
+    async def sync() -> int:
+        async with httpx.AsyncClient(
+            transport=sandbox.simulator_transport, base_url=SANDBOX_GRAPH_URL
+        ) as http:
+            client = CloudAPIClient.from_settings(http, sandbox.settings)
+            summary = await sync_templates(database, client, clock)
+        return summary.added
+
+    return asyncio.run(sync())
 
 
 class ShutdownHooks:
