@@ -23,10 +23,12 @@ from wabroadcast import __version__
 from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings
-from wabroadcast.engine import run_campaign
+from wabroadcast.engine.adopt import adopting
+from wabroadcast.engine.leased import number_client as _number_client
+from wabroadcast.engine.leased import run_with_lease
 from wabroadcast.schedules.runner import app_scheduler
 from wabroadcast.storage.db import Database
-from wabroadcast.web.api import campaigns, contacts, original, stats, templates
+from wabroadcast.web.api import campaigns, contacts, original, schedules, stats, templates
 from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
 from wabroadcast.web.errors import install_error_handlers
@@ -87,6 +89,7 @@ def _include_routers(app: FastAPI, settings: Settings, database: Database, clock
     app.include_router(campaigns.router)
     app.include_router(contacts.router)
     app.include_router(templates.router)
+    app.include_router(schedules.router)
     app.include_router(stats.router)
     app.include_router(build_webhook_router(settings, database, clock=clock))
     install_panel(app, settings, database, clock=clock)
@@ -120,15 +123,21 @@ def startup_token_notice(app: FastAPI) -> str | None:
 
 def _run_function(app: FastAPI) -> Any:
     async def run(campaign_id: int) -> Any:
-        return await run_campaign(
+        # Waits while another process sends from the campaign's number (engine/leased.py).
+        return await run_with_lease(
             campaign_id,
             database=app.state.database,
-            client=app.state.cloud_client,
+            client_for=lambda number: number_client(app, number),
             settings=app.state.settings,
             clock=app.state.clock,
         )
 
     return run
+
+
+def number_client(app: FastAPI, phone_number_id: str) -> Any:
+    """The app's Cloud API client, or one for another configured number on the same pool."""
+    return _number_client(app.state.cloud_client, app.state.settings, phone_number_id)
 
 
 def _lifespan(own_database: bool, cloud_http: httpx.AsyncClient | None) -> Any:
@@ -147,7 +156,8 @@ def _lifespan(own_database: bool, cloud_http: httpx.AsyncClient | None) -> Any:
             sys.stderr.write(notice + "\n")
             sys.stderr.flush()
         try:
-            async with app_scheduler(app.state):  # daily drip schedules (wabroadcast.schedules)
+            # daily drip schedules (wabroadcast.schedules); campaigns of dead senders
+            async with app_scheduler(app.state), adopting(app.state):
                 yield
         finally:
             await app.state.runner.close()

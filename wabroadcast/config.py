@@ -108,6 +108,21 @@ class Settings(BaseSettings):
             "limit, else 250."
         ),
     )
+    phone_numbers: str | None = Field(
+        None,
+        alias="PHONE_NUMBERS",
+        description=(
+            "More sending numbers: comma list of id[:rate[:daily_limit]]; PHONE_NUMBER_ID is "
+            "always included. Unset: only PHONE_NUMBER_ID."
+        ),
+    )
+    sender_lease_seconds: float = Field(
+        10.0,
+        alias="SENDER_LEASE_SECONDS",
+        ge=0.5,
+        le=300,
+        description="Lifetime of a number's sending lease; a dead sender is replaced after it.",
+    )
     default_region: str = Field(
         "TR",
         alias="DEFAULT_REGION",
@@ -163,6 +178,13 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @model_validator(mode="after")
+    def _check_phone_numbers(self) -> Settings:
+        from wabroadcast.numbers import configured_numbers
+
+        configured_numbers(self)  # ValueError names the bad PHONE_NUMBERS entry
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

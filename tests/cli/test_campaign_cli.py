@@ -67,6 +67,22 @@ def test_send_twice_reaches_the_next_contacts_like_the_original_day_two(
     assert max(sent_pairs(sim).values()) == 1
 
 
+def test_top_level_send_is_the_campaign_send_of_the_issue(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    """`wabroadcast send --template daily_offer --language tr --limit N`, as issue 5 names it."""
+    url, sim = simulator
+    add_contacts(database, 10)
+    env = env_for(database.url, url)
+    args = ("send", "--template", "daily_offer", "--language", "tr", "--limit", "4", "--json")
+    code, output = cli(env, *args)
+    assert code == 0, output
+    assert json.loads(output[output.index("{") :])["successful_sends"] == 4
+    code, output = cli(env, *args)
+    assert code == 0, output
+    assert [m.wa_id for m in sim.accepted] == [wa_id(phone(i)) for i in range(1, 9)]
+
+
 def test_unknown_template_gives_the_clear_message_not_a_traceback(
     database: Database, simulator: tuple[str, Simulator]
 ) -> None:
@@ -259,3 +275,19 @@ def test_two_processes_on_one_template_send_no_pair_twice(
         first = session.get_one(Campaign, int(campaign_id))
         assert first.accepted_count == 250
         assert session.scalar(select(Send.id).where(Send.state == "claimed")) is None
+
+
+def test_campaign_create_names_a_configured_number_and_refuses_others(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    url, _ = simulator
+    env = env_for(database.url, url, PHONE_NUMBERS="106540352242999:500")
+    base = ("campaign", "create", "--template", "daily_offer", "--language", "tr", "-n", "5")
+    code, output = cli(env, *base, "--phone-number-id", "106540352242999")
+    assert code == 0, output
+    code, output = cli(env, *base, "--phone-number-id", "123")
+    assert code != 0
+    assert "--phone-number-id" in output and "123 is not configured" in output
+    with database.session() as session:
+        numbers = list(session.scalars(select(Campaign.phone_number_id)))
+    assert numbers == ["106540352242999"]

@@ -65,6 +65,23 @@ async def test_text_reply_counts_for_the_most_recent_send_in_the_window(
         assert contact.opted_out_at is None
 
 
+async def test_reply_in_the_same_second_as_the_send_counts_for_its_campaign(
+    hook: Hook, database: Database
+) -> None:
+    """Meta stamps a reply in whole seconds; the claim has microseconds. A reply 0.4 s after
+    the send carries the send's second, which is *before* claimed_at, yet it answers it."""
+    with database.session() as session:
+        ana = add_contact(session, "+5511987654321")
+        campaign = add_campaign(session, "daily_offer")
+        claimed = REPLY_AT + timedelta(microseconds=600_000)
+        send = add_send(session, ana, campaign, message_id=W1, claimed_at=claimed)
+        ids = (campaign.id, send.id)
+    await hook.post_fixture("inbound_text")
+    (reply,) = _replies(database)
+    assert reply.occurred_at == REPLY_AT
+    assert (reply.campaign_id, reply.send_id) == ids
+
+
 async def test_reply_outside_the_window_counts_for_no_campaign(
     hook: Hook, database: Database
 ) -> None:

@@ -7,6 +7,7 @@ stdout stays clean for scripts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -33,12 +34,14 @@ from wabroadcast.engine import (
     create_campaign,
     pause_campaign,
     resume_campaign,
-    run_campaign,
     summary_of,
 )
 from wabroadcast.engine import Progress as EngineProgress
+from wabroadcast.engine.leased import campaign_number, run_with_lease
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
 from wabroadcast.engine.pool import SenderPool, sender_pool
+from wabroadcast.numbers import UnknownPhoneNumber, settings_for_number
+from wabroadcast.schedules.followup import NothingToRetry, retry_failed
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
@@ -103,15 +106,19 @@ class _Bar:
 async def _run(
     settings: Settings, database: Database, campaign_id: int, *, total: int
 ) -> CampaignSummary:
+    number, _ = await asyncio.to_thread(campaign_number, database, campaign_id)
+    with contextlib.suppress(UnknownPhoneNumber):  # run_with_lease aborts it with the reason
+        settings = settings_for_number(settings, number)
     async with cloud_client(settings) as client:
         bar = _Bar(total)
         with bar.progress:
-            return await run_campaign(
+            return await run_with_lease(  # waits while another process sends from the number
                 campaign_id,
                 database=database,
-                client=client,
+                client_for=lambda _number: client,
                 settings=settings,
                 on_progress=bar.update,
+                on_wait=lambda message: err_console.print(message, style="yellow"),
             )
 
 
@@ -222,8 +229,15 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
     console.print("nothing was sent", style="dim")
 
 
-def _create(ctx: typer.Context, template: str, language: str, limit: int) -> int:
+def _create(
+    ctx: typer.Context, template: str, language: str, limit: int, phone_number_id: str | None
+) -> int:
     settings = get_settings(ctx)
+    number = phone_number_id or settings.phone_number_id
+    try:
+        settings_for_number(settings, number)
+    except UnknownPhoneNumber as exc:
+        fail(f"--phone-number-id: {exc}")
     database = open_database(ctx)
     try:
         with database.session() as session:
@@ -232,7 +246,7 @@ def _create(ctx: typer.Context, template: str, language: str, limit: int) -> int
                 template_name=template,
                 language=language,
                 limit=limit,
-                phone_number_id=settings.phone_number_id,
+                phone_number_id=number,
                 clock=SystemClock(),
             )
             return campaign.id
@@ -245,6 +259,11 @@ LANGUAGE = typer.Option(..., "--language", "-l", help="Template language code, e
 LIMIT = typer.Option(..., "--limit", "-n", min=1, help="At most this many contacts.")
 JSON = typer.Option(False, "--json", help="Print the original tool's JSON response.")
 CAMPAIGN = typer.Argument(..., help="Campaign id.")
+NUMBER = typer.Option(
+    None,
+    "--phone-number-id",
+    help="Send from this configured number (PHONE_NUMBERS); default PHONE_NUMBER_ID.",
+)
 
 
 @app.command("send")
@@ -257,12 +276,13 @@ def send(
         False, "--dry-run", help="Show who would receive it; send nothing."
     ),
     as_json: bool = JSON,
+    phone_number_id: str | None = NUMBER,
 ) -> None:
     """Send a template to the next `limit` contacts that never got it, then summarize."""
     if dry_run:
         _dry_run(ctx, template, language, limit, as_json)
         return
-    campaign_id = _create(ctx, template, language, limit)
+    campaign_id = _create(ctx, template, language, limit, phone_number_id)
     if not as_json:
         console.print(f"campaign {campaign_id} created", style="dim")
     _run_and_report(ctx, campaign_id, as_json=as_json)
@@ -270,10 +290,14 @@ def send(
 
 @app.command("create")
 def create(
-    ctx: typer.Context, template: str = TEMPLATE, language: str = LANGUAGE, limit: int = LIMIT
+    ctx: typer.Context,
+    template: str = TEMPLATE,
+    language: str = LANGUAGE,
+    limit: int = LIMIT,
+    phone_number_id: str | None = NUMBER,
 ) -> None:
     """Create a campaign without sending; `campaign run ID` sends it."""
-    console.print(_create(ctx, template, language, limit))
+    console.print(_create(ctx, template, language, limit, phone_number_id))
 
 
 @app.command("run")
@@ -324,6 +348,25 @@ def resume(
 def cancel(ctx: typer.Context, campaign_id: int = CAMPAIGN) -> None:
     """Cancel for good; contacts not yet sent stay eligible for later campaigns."""
     _change(ctx, campaign_id, "cancel")
+
+
+@app.command("retry-failed")
+def retry_failed_command(
+    ctx: typer.Context,
+    campaign_id: int = CAMPAIGN,
+    no_run: bool = typer.Option(False, "--no-run", help="Only create it; `campaign run` sends."),
+    as_json: bool = JSON,
+) -> None:
+    """Send again to exactly the contacts whose sends failed for a retryable reason."""
+    try:
+        with open_database(ctx).session() as session:
+            follow_up = retry_failed(session, campaign_id, clock=SystemClock()).id
+    except NothingToRetry as exc:
+        fail(str(exc))
+    if not as_json:
+        console.print(f"campaign {follow_up} created (retry of {campaign_id})", highlight=False)
+    if not no_run:
+        _run_and_report(ctx, follow_up, as_json=as_json)
 
 
 @app.command("list")

@@ -29,6 +29,7 @@ app.add_typer(campaigns.app, name="campaign")
 app.add_typer(sends.app, name="sends")
 app.add_typer(schedules.app, name="schedule")
 app.command("serve")(serve)
+app.command("send")(campaigns.send)
 app.command("simulator")(simulator.simulator)
 
 

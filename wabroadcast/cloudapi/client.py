@@ -122,6 +122,17 @@ class CloudAPIClient:
             access_token=token if token is not None else SANDBOX_ACCESS_TOKEN,
         )
 
+    def for_number(self, phone_number_id: str) -> CloudAPIClient:
+        """The same account, pool and token, sending from another business number."""
+        return CloudAPIClient(
+            self._http,
+            base_url=self.base_url,
+            version=self.version,
+            phone_number_id=phone_number_id,
+            waba_id=self.waba_id,
+            access_token=self._token,
+        )
+
     # -- calls -----------------------------------------------------------------------------
 
     async def send_template(

@@ -16,6 +16,8 @@ ACTIONS: dict[Outcome, str] = {
     "and keep the fbtrace_id.",
     Outcome.CAMPAIGN_FATAL: "Stop the campaign and tell the operator; nothing else would "
     "get through either. The refused send is not counted as sent.",
+    Outcome.CAMPAIGN_PAUSE: "Pause the campaign with the reason stored; the refused send is "
+    "released. The limit lifts after a while: a person checks the number's quality and resumes.",
     Outcome.RECIPIENT_PERMANENT: "Fail this send (never retried) and go on with the rest.",
     Outcome.UNCERTAIN: "Mark the send unknown and never re-send it automatically; a status "
     "webhook (matched by biz_opaque_callback_data) settles it.",
@@ -58,7 +60,7 @@ HEADER = """\
      tests/cloudapi/test_error_doc.py fails when this file and the code disagree. -->
 
 wabroadcast reacts to an **outcome**, never to a raw code. Every error — a Graph error body, an
-async `failed` status, a timeout — is put in one of six outcomes by
+async `failed` status, a timeout — is put in one of seven outcomes by
 `wabroadcast.cloudapi.errors.classify`, keyed on `error.code` (and, for two codes,
 `error_data.details`) as Meta advises; the HTTP status only decides when a body has no code.
 

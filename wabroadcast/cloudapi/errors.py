@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     PAIR_LIMITED = "pair_limited"  # only this recipient waits (131056)
     TRANSIENT = "transient"  # retry a bounded number of times with backoff
     CAMPAIGN_FATAL = "campaign_fatal"  # stop the campaign; nothing else will work either
+    CAMPAIGN_PAUSE = "campaign_pause"  # pause the campaign with the reason; a person resumes
     RECIPIENT_PERMANENT = "recipient_permanent"  # this contact cannot get it; go on
     UNCERTAIN = "uncertain"  # may have been sent: never re-send automatically
 
@@ -53,9 +54,9 @@ ERROR_TABLE: dict[int, tuple[Outcome, str]] = {
     131031: (Outcome.CAMPAIGN_FATAL, "business account locked or restricted"),
     368: (Outcome.CAMPAIGN_FATAL, "business account restricted for policy"),
     131042: (Outcome.CAMPAIGN_FATAL, "payment method problem"),
-    131048: (Outcome.CAMPAIGN_FATAL, "spam rate limit: number restricted"),
+    131048: (Outcome.CAMPAIGN_PAUSE, "spam rate limit: number restricted"),
     131063: (Outcome.CAMPAIGN_FATAL, "marketing templates disabled on Cloud API"),
-    131064: (Outcome.CAMPAIGN_FATAL, "messaging limit for miscategorized template"),
+    131064: (Outcome.CAMPAIGN_PAUSE, "messaging limit for miscategorized template"),
     132000: (Outcome.CAMPAIGN_FATAL, "parameter count does not match the template"),
     132001: (Outcome.CAMPAIGN_FATAL, "template does not exist in this language"),
     132005: (Outcome.CAMPAIGN_FATAL, "translated text too long"),

@@ -23,7 +23,7 @@ class SendState(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    """Meta's side, from status webhooks, in the order a message moves through them."""
+    """Meta's side, from status webhooks."""
 
     SENT = "sent"
     DELIVERED = "delivered"
@@ -31,9 +31,14 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
-DELIVERY_RANK = {
+DELIVERY_RANK: dict[str, int] = {
     DeliveryStatus.SENT: 1,
-    DeliveryStatus.DELIVERED: 2,
-    DeliveryStatus.READ: 3,
-    DeliveryStatus.FAILED: 0,
+    DeliveryStatus.FAILED: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.READ: 4,
 }
+"""A send's delivery status only moves up this ranking (sent < failed < delivered < read).
+
+Webhooks arrive out of order and `delivered` may be skipped; a failed message was never
+delivered, but if Meta did report delivered or read, that stands. Keys are StrEnum members,
+so plain status strings from payloads look up the same entries."""

@@ -61,7 +61,13 @@ def _claim_locked(
         take = min(take, capacity)
     batch = ClaimBatch(state=CampaignState.RUNNING)
     if take > 0:
-        contacts = send_store.select_eligible(session, campaign.template_name, take, remember=True)
+        contacts = send_store.select_eligible(
+            session,
+            campaign.template_name,
+            take,
+            remember=True,
+            retry_of=campaign.retry_of_campaign_id,
+        )
         batch.claims = send_store.claim_contacts(
             session,
             template_name=campaign.template_name,
@@ -77,7 +83,10 @@ def _claim_locked(
     if capacity == 0 and remaining > 0:
         # The daily limit is reached: say how many of the requested contacts it keeps out.
         batch.held_back = send_store.count_eligible(
-            session, campaign.template_name, at_most=remaining
+            session,
+            campaign.template_name,
+            at_most=remaining,
+            retry_of=campaign.retry_of_campaign_id,
         )
         batch.exhausted = True
     if remaining <= 0:

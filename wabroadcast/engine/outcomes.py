@@ -23,3 +23,13 @@ def fatal_message(error: GraphError, template: str, language: str) -> str:
         return "access token invalid or expired"
     trace = f", fbtrace_id {error.fbtrace_id}" if error.fbtrace_id else ""
     return f"{reason(code)} (Cloud API error {code}: {error.message}{trace})"
+
+
+def pause_message(error: GraphError) -> str:
+    """Why a campaign paused itself (Cloud API 131048 spam limit, 131064 miscategorised
+    template limit): Meta lifts these after a while, so a person checks and resumes."""
+    trace = f", fbtrace_id {error.fbtrace_id}" if error.fbtrace_id else ""
+    return (
+        f"paused: {reason(error.code)} (Cloud API error {error.code}{trace});"
+        " check the number's quality in WhatsApp Manager, then resume the campaign"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +26,12 @@ class TemplateSender(Protocol):
         components: Any = None,
         callback_data: str | None = None,
     ) -> AcceptedMessage: ...
+
+
+class LeaseWatch(Protocol):
+    """The number's sending lease (engine/lease.py): calls back when another process took it."""
+
+    def on_lost(self, callback: Callable[[], None]) -> None: ...
 
 
 @dataclass(frozen=True)

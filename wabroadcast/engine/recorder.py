@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 
 from wabroadcast.clock import Clock
 from wabroadcast.storage import campaigns as campaign_store
+from wabroadcast.storage import releases as release_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.retry import retry_on_conflict
 from wabroadcast.storage.sends import Accepted, Failed
 
 
@@ -25,7 +28,17 @@ class _Buffer:
     unknown: list[int] = field(default_factory=list)
     released_after_errors: list[int] = field(default_factory=list)
     released_unsent: list[int] = field(default_factory=list)
+    release_reasons: dict[int, str] = field(default_factory=dict)
     failures: Counter[str] = field(default_factory=Counter)
+
+    def send_ids(self) -> list[int]:
+        return [
+            *(send.send_id for send in self.accepted),
+            *(send.send_id for send in self.failed),
+            *self.unknown,
+            *self.released_after_errors,
+            *self.released_unsent,
+        ]
 
     def __len__(self) -> int:
         return (
@@ -71,6 +84,7 @@ class Recorder:
     def released_after_errors(self, send_id: int, reason: str) -> None:
         """Retries ran out: nothing reached the person, so the pair is freed for later."""
         self._buffer.released_after_errors.append(send_id)
+        self._buffer.release_reasons[send_id] = reason
         self._buffer.failures[reason] += 1
         self._wake.set()
 
@@ -98,8 +112,9 @@ class Recorder:
         buffer, self._buffer = self._buffer, _Buffer()
         if not buffer or self.failure is not None:
             return
-        try:
-            await asyncio.to_thread(self._write, buffer)
+        try:  # a lost deadlock (the webhook processor writes the same rows) is retried
+            write = partial(self._write, buffer)
+            await asyncio.to_thread(retry_on_conflict, write, what="recording send answers")
         except Exception as exc:  # the database is gone: stop the run, keep claims claimed
             self.failure = exc
 
@@ -110,10 +125,16 @@ class Recorder:
     def _write(self, buffer: _Buffer) -> None:
         now = self.clock.now()
         with self.database.session() as session:
+            # Row locks in id order, all at once, before any write: the webhook processor
+            # locks sends in id order too, so the two can wait on each other but never
+            # deadlock (a status can arrive before this commit, matched by callback data).
+            send_store.lock_sends(session, buffer.send_ids())
             send_store.mark_accepted(session, buffer.accepted, now)
-            send_store.mark_failed(session, buffer.failed, now)
+            send_store.mark_failed(session, sorted(buffer.failed, key=_by_contact), now)
             send_store.mark_unknown(session, buffer.unknown, now)
-            send_store.release_claims(session, buffer.released_after_errors)
+            release_store.release_after_errors(  # kept in send_releases for "retry failed"
+                session, self.campaign_id, buffer.release_reasons, now
+            )
             unsent = send_store.release_claims(session, buffer.released_unsent)
             campaign_store.add_counts(
                 session,
@@ -125,3 +146,8 @@ class Recorder:
                 unknown=len(buffer.unknown),
                 failures=buffer.failures,
             )
+
+
+def _by_contact(send: Failed) -> int:
+    """Contacts are updated in id order, as the webhook processor does (no lock cycles)."""
+    return send.contact_id

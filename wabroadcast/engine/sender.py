@@ -24,17 +24,25 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.errors import CloudAPIError, GraphError, Outcome, UncertainError
 from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState
-from wabroadcast.engine.claims import claim_next
+from wabroadcast.engine.claims import ClaimBatch, claim_next
 from wabroadcast.engine.limits import EngineOptions, resolve_daily_limit
-from wabroadcast.engine.outcomes import failure_reason, fatal_message
-from wabroadcast.engine.protocols import AcceptedMessage, Progress, TemplateSender, callback_data
+from wabroadcast.engine.outcomes import failure_reason, fatal_message, pause_message
+from wabroadcast.engine.protocols import (
+    AcceptedMessage,
+    LeaseWatch,
+    Progress,
+    TemplateSender,
+    callback_data,
+)
 from wabroadcast.engine.ratelimit import TokenBucket
 from wabroadcast.engine.recorder import Recorder
+from wabroadcast.engine.settle import SETTLE_TIMEOUT, HeldClaims, wait_through_cancellation
 from wabroadcast.engine.state import finish_run, mark_requested, start_run
 from wabroadcast.engine.summary import CampaignSummary
 from wabroadcast.storage.db import Database
@@ -57,6 +65,7 @@ async def run_campaign(
     options: EngineOptions | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     rng: random.Random | None = None,
+    lease: LeaseWatch | None = None,
 ) -> CampaignSummary:
     """Send the campaign until it is done, paused, cancelled or aborted; return its summary."""
     clock = clock or SystemClock()
@@ -84,6 +93,8 @@ async def run_campaign(
         on_progress=on_progress,
         rng=rng or random.Random(),
     )
+    if lease is not None:  # another process sends from this number now: stop, state unchanged
+        lease.on_lost(lambda: run.stop(CampaignState.RUNNING, "sending lease lost"))
     run.daily_limit = await resolve_daily_limit(settings, client)
     run.renderer = renderer
     await run.run()
@@ -134,6 +145,9 @@ class _Run:
         self.stop_state: CampaignState | None = None
         self.stop_error: str | None = None
         self.workers: list[asyncio.Task[None]] = []
+        self.held = HeldClaims()
+        self.claiming: asyncio.Future[ClaimBatch] | None = None
+        self.abandoned = False
         self.latency = options.assumed_latency
         self.retry_waiting = 0
         self.in_flight = 0
@@ -167,23 +181,45 @@ class _Run:
         self.recorder.raise_if_failed()
 
     async def _abandon(self, recorder: asyncio.Task[None], gate: asyncio.Task[None]) -> None:
-        """Interrupted (Ctrl-C, database error): keep what is known. Answers already received
-        are written; queued claims never requested are released; requests cut off in flight
-        stay `claimed` and become `unknown` on the next run."""
+        """Interrupted (task cancelled at server shutdown, Ctrl-C, database error): record
+        what is known before the interruption goes on (settle.py). Answers received are
+        written; held claims never requested are released; requests cut off in flight become
+        `unknown` (counted). Decided here, synchronously, before any task is woken again."""
+        self.abandoned = True
         for task in [*self.workers, recorder, gate]:
             task.cancel()
-        await asyncio.gather(*self.workers, recorder, gate, return_exceptions=True)
-        for queue in (self.claimed, self.ready):
-            while not queue.empty():
-                claim = queue.get_nowait()
-                if claim is not None:
-                    self.recorder.released_unsent(claim.send_id)
-        try:
-            await asyncio.shield(self.recorder.flush())
-        except BaseException:  # best effort; the crash rule covers what is not written
-            log.exception(
-                "could not record the last answers of campaign %s", self.campaign.campaign_id
+        unsent, in_flight = self.held.settle()
+        for send_id in unsent:
+            self.recorder.released_unsent(send_id)
+        for send_id, attempt in in_flight:
+            self.recorder.unknown(send_id, attempt)
+        drain = asyncio.ensure_future(self._drain())
+        if not await wait_through_cancellation(drain, SETTLE_TIMEOUT):
+            log.error(
+                "campaign %s: last answers not written within %.0f s; its claims stay"
+                " `claimed` until the crash rule settles them",
+                self.campaign.campaign_id,
+                SETTLE_TIMEOUT,
             )
+        elif not drain.cancelled() and drain.exception() is not None:  # crash rule covers it
+            log.error(
+                "could not record the last answers of campaign %s: %s",
+                self.campaign.campaign_id,
+                drain.exception(),
+            )
+
+    async def _drain(self) -> None:
+        """A claim transaction cut off mid-way may still commit: release what it took."""
+        if self.claiming is not None:
+            try:
+                batch = await self.claiming
+            except Exception:  # rolled back: it took nothing
+                batch = None
+            if batch is not None and batch.state == CampaignState.RUNNING:
+                for claim in batch.claims:
+                    self.recorder.released_unsent(claim.send_id)
+        await self.recorder.flush()
+        self.recorder.raise_if_failed()
 
     def stop(self, state: CampaignState, error: str | None = None) -> None:
         """Stop claiming and sending; the first reason wins."""
@@ -193,16 +229,27 @@ class _Run:
 
     async def _claim_loop(self) -> None:
         while self.stop_state is None and self.recorder.failure is None:
-            batch = await asyncio.to_thread(
-                claim_next,
-                self.database,
-                self.campaign.campaign_id,
-                want=self.batch,
-                daily_limit=self.daily_limit,
-                now=self.clock.now(),
+            # Shielded: if this run is cut off meanwhile, _drain still learns what it took.
+            self.claiming = asyncio.get_running_loop().run_in_executor(
+                None,
+                partial(
+                    claim_next,
+                    self.database,
+                    self.campaign.campaign_id,
+                    want=self.batch,
+                    daily_limit=self.daily_limit,
+                    now=self.clock.now(),
+                ),
             )
+            batch = await asyncio.shield(self.claiming)
+            self.claiming = None
+            self.held.take(batch.claims)
+            if batch.state == CampaignState.COMPLETED:
+                # Another run of this campaign found nothing more to claim: what this run
+                # already holds is still sent (releasing it would leave those contacts out).
+                return
             if batch.state != CampaignState.RUNNING:
-                self.stop(batch.state)  # paused, cancelled or finished by someone else
+                self.stop(batch.state)  # paused, cancelled or aborted by someone else
                 return
             self.held_back = batch.held_back
             if self.renderer is not None:  # per-contact parameters, one query per batch
@@ -226,6 +273,8 @@ class _Run:
         One request goes alone first: a bad token or an unknown template then costs one
         request and one error, not a whole in-flight window of them.
         """
+        if self.abandoned:
+            return
         if not self.answered:
             target = 1
         else:
@@ -246,9 +295,13 @@ class _Run:
             while len(chunk) < self.chunk and not self.claimed.empty():
                 chunk.append(self.claimed.get_nowait())
             if self.stop_state is None:
-                await asyncio.to_thread(
-                    mark_requested, self.database, [claim.send_id for claim in chunk]
-                )
+                try:
+                    await asyncio.to_thread(
+                        mark_requested, self.database, [claim.send_id for claim in chunk]
+                    )
+                except Exception as exc:  # database gone: keep draining (workers release)
+                    self.recorder.failure = self.recorder.failure or exc
+                    self.stop(CampaignState.RUNNING, "database error")
             for claim in chunk:
                 await self.ready.put(claim)  # workers release it if the run stopped
 
@@ -271,6 +324,7 @@ class _Run:
                 self._finish(claim, released=True)
                 return
             attempt += 1
+            self.held.requested(claim.send_id, attempt)
             try:
                 message = await self._request(claim)
             except UncertainError:
@@ -278,6 +332,7 @@ class _Run:
                 self._finish(claim, unknown=True, attempts=attempt)
                 return
             except CloudAPIError as error:  # GraphError, or nothing sent (connect failure)
+                self.held.answered(claim.send_id)  # refused: this attempt reached nobody
                 delay = self._on_error(claim, error, attempt, pair_attempt)
                 if delay is None:
                     return
@@ -319,6 +374,10 @@ class _Run:
             self.stop(CampaignState.ABORTED, message)
             self._finish(claim, released=True)
             return None
+        if outcome == Outcome.CAMPAIGN_PAUSE and isinstance(error, GraphError):
+            self.stop(CampaignState.PAUSED, pause_message(error))  # refused: nothing was sent
+            self._finish(claim, released=True)
+            return None
         if outcome == Outcome.RECIPIENT_PERMANENT:
             text = error.message if isinstance(error, GraphError) else str(error)
             failed = Failed(claim.send_id, claim.contact_id, code, text, attempt)
@@ -356,6 +415,8 @@ class _Run:
         attempts: int = 1,
     ) -> None:
         """Hand the final answer of one claim to the recorder (which commits it shortly)."""
+        if not self.held.finish(claim.send_id):
+            return  # already settled when the run was interrupted
         if accepted is not None:
             self.recorder.accepted(accepted)
             self.counts["accepted"] += 1

@@ -46,9 +46,14 @@ def create_campaign(
     )
 
 
-def pause_campaign(session: Session, campaign_id: int, clock: Clock) -> CampaignState:
-    """Running senders notice between batches; unsent claims are released."""
-    return campaign_store.move_state(session, campaign_id, CampaignState.PAUSED, clock.now())
+def pause_campaign(
+    session: Session, campaign_id: int, clock: Clock, *, reason: str | None = None
+) -> CampaignState:
+    """Running senders notice between batches; unsent claims are released. `reason` is
+    stored in campaigns.error (cleared on resume), e.g. a template paused by Meta."""
+    return campaign_store.move_state(
+        session, campaign_id, CampaignState.PAUSED, clock.now(), error=reason
+    )
 
 
 def resume_campaign(session: Session, campaign_id: int, clock: Clock) -> CampaignState:
@@ -79,7 +84,9 @@ def start_run(
             )
         campaign = campaign_store.get_campaign(session, campaign_id)
         if campaign.state == CampaignState.RUNNING and campaign.started_at is None:
-            eligible = send_store.count_eligible(session, campaign.template_name)
+            eligible = send_store.count_eligible(
+                session, campaign.template_name, retry_of=campaign.retry_of_campaign_id
+            )
             campaign_store.mark_started(session, campaign_id, now, eligible=eligible)
             campaign = campaign_store.get_campaign(session, campaign_id)
         return CampaignSummary.from_row(campaign)

@@ -2,16 +2,17 @@
 
 What the engine keeps (engine/recorder.py): a send whose retries ran out on a retryable error
 (throttling 4/80007/130429/131057, pair limit 131056, transient 1/2/131000/131016/5xx, or no
-connection) is *released*: its row is deleted, so the contact is eligible again, and only
-``campaigns.failures[reason] += 1`` remains. Permanent per-recipient failures (131026,
-131049, 131050 …) keep their row in state ``failed`` and are never retried; ``unknown`` sends
-may have reached the person and are never retried either.
+connection) is *released*: its row is deleted, so the contact is eligible again;
+``campaigns.failures[reason] += 1`` counts it and, in the same transaction, a row in
+``send_releases`` remembers the contact. Permanent per-recipient failures (131026, 131049,
+131050 …) keep their row in state ``failed`` and are never retried; ``unknown`` sends may have
+reached the person and are never retried either.
 
-Which contacts were released is not stored, only how many per reason. The follow-up is
-therefore a campaign of the same template, language and parameters whose limit is that
-count: it takes the next eligible contacts in send order, which are the released ones as
-long as no contact earlier in the order became eligible in between (a new import with a lower
-index, an opt-in). Targeting exactly those contacts would need their ids kept by the engine.
+The follow-up is a campaign of the same template, language and parameters with
+``retry_of_campaign_id`` set: its selection (storage/sends.select_eligible) takes only the
+contacts that campaign released, and only while they are still eligible — a contact who got
+the template since (from any campaign), opted out or became unreachable is left out. Its
+limit is the number of such contacts when the follow-up is created.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from wabroadcast.cloudapi.errors import Outcome, classify
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine import create_campaign
 from wabroadcast.engine.outcomes import failure_reason
+from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.releases import error_code
 from wabroadcast.storage.tables import Campaign
 
 RETRYABLE = frozenset({Outcome.THROTTLED, Outcome.PAIR_LIMITED, Outcome.TRANSIENT})
@@ -36,21 +39,21 @@ class NothingToRetry(ValueError):
     """The campaign has no send that failed for a retryable reason, or is still running."""
 
 
-def _code(reason: str) -> int | None:
-    head = reason.split(" ", 1)[0]
-    return int(head) if head.lstrip("-").isdigit() else None
-
-
 def retryable_failures(failures: Mapping[str, int]) -> dict[str, int]:
     """The entries of ``campaigns.failures`` whose reason is worth another campaign."""
     out: dict[str, int] = {}
     for reason, count in failures.items():
-        code = _code(reason)
+        code = error_code(reason)
         if (code is None and reason == NO_ANSWER) or (
             code is not None and classify(code) in RETRYABLE
         ):
             out[reason] = int(count)
     return out
+
+
+def retryable_count(session: Session, campaign: Campaign) -> int:
+    """Contacts released by the campaign that are still eligible for its template."""
+    return send_store.count_eligible(session, campaign.template_name, retry_of=campaign.id)
 
 
 def retry_failed(session: Session, campaign_id: int, *, clock: Clock) -> Campaign:
@@ -60,10 +63,14 @@ def retry_failed(session: Session, campaign_id: int, *, clock: Clock) -> Campaig
         raise NothingToRetry(f"campaign {campaign_id} does not exist")
     if campaign.state == CampaignState.RUNNING:
         raise NothingToRetry(f"campaign {campaign_id} is still running; retry once it has ended")
-    retryable = retryable_failures(campaign.failures or {})
-    total = sum(retryable.values())
+    total = retryable_count(session, campaign)
     if total == 0:
         listed = ", ".join(f"{r}: {n}" for r, n in (campaign.failures or {}).items()) or "none"
+        if retryable_failures(campaign.failures or {}):
+            raise NothingToRetry(
+                f"campaign {campaign_id} has nothing left to retry: every contact it released "
+                "got the template since, opted out or became unreachable"
+            )
         raise NothingToRetry(
             f"campaign {campaign_id} has no send that failed for a retryable reason "
             f"(failures: {listed})"
@@ -77,5 +84,6 @@ def retry_failed(session: Session, campaign_id: int, *, clock: Clock) -> Campaig
         clock=clock,
     )
     follow_up.parameters = dict(campaign.parameters or {})
+    follow_up.retry_of_campaign_id = campaign.id
     session.flush()
     return follow_up

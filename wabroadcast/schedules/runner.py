@@ -40,8 +40,8 @@ from wabroadcast.engine import (
     create_campaign,
     pause_campaign,
     resume_campaign,
-    run_campaign,
 )
+from wabroadcast.engine.leased import run_with_lease
 from wabroadcast.schedules.models import RunState, ScheduleState
 from wabroadcast.schedules.planner import DueDay, claim_due_days
 from wabroadcast.schedules.store import add_note, window_of
@@ -260,10 +260,10 @@ class Runner:
 
     async def _send(self, item: _Sending) -> RunReport:
         guard = WindowGuard(self, item.campaign_id, item.window)
-        summary = await run_campaign(
+        summary = await run_with_lease(  # behind the number's sending lease (engine/lease.py)
             item.campaign_id,
             database=self.database,
-            client=self.client,
+            client_for=lambda _number: self.client,
             settings=self.settings,
             clock=self.clock,
             sleep=guard,

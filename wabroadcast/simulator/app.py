@@ -104,8 +104,8 @@ def _graph(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
-def _check_object(object_id: str, expected: str, verb: str) -> None:
-    if object_id != expected:
+def _check_object(object_id: str, expected: frozenset[str], verb: str) -> None:
+    if object_id not in expected:
         raise SimError(
             100,
             f"Unsupported {verb} request.",
@@ -119,7 +119,7 @@ def _check_object(object_id: str, expected: str, verb: str) -> None:
 
 async def _send(request: Request, simulator: Simulator) -> Response:
     """POST /messages: inject faults, validate, rate-limit, accept."""
-    _check_object(request.path_params["object_id"], simulator.config.phone_number_id, "post")
+    _check_object(request.path_params["object_id"], simulator.config.phone_number_ids, "post")
     injected = _injected_5xx(simulator)
     if injected is not None:
         return injected
@@ -207,7 +207,7 @@ def _int_param(request: Request, name: str, default: int) -> int:
 
 async def _templates(request: Request, simulator: Simulator) -> Response:
     """GET /message_templates: cursor-paged like Graph (`limit`, `after`, `paging.next`)."""
-    _check_object(request.path_params["object_id"], simulator.config.waba_id, "get")
+    _check_object(request.path_params["object_id"], frozenset({simulator.config.waba_id}), "get")
     query = request.query_params
     items = [t.as_graph() for t in simulator.templates.templates]
     for key in ("status", "name", "language", "category"):
@@ -238,10 +238,10 @@ async def _templates(request: Request, simulator: Simulator) -> Response:
 
 async def _phone_number(request: Request, simulator: Simulator) -> Response:
     """GET /{phone-number-id}?fields=…: throughput, messaging limit tier, quality, status."""
-    _check_object(request.path_params["object_id"], simulator.config.phone_number_id, "get")
+    _check_object(request.path_params["object_id"], simulator.config.phone_number_ids, "get")
     config = simulator.config
     values: dict[str, Any] = {
-        "id": config.phone_number_id,
+        "id": request.path_params["object_id"],
         "display_phone_number": _display(config.display_phone_number),
         "verified_name": config.verified_name,
         "quality_rating": config.quality_rating,
@@ -265,7 +265,7 @@ async def _phone_number(request: Request, simulator: Simulator) -> Response:
             "(WhatsAppBusinessPhoneNumber)",
         )
     body = {f: values[f] for f in fields}
-    body["id"] = config.phone_number_id
+    body["id"] = request.path_params["object_id"]
     return JSONResponse(body)
 
 

@@ -29,6 +29,7 @@ class SimulatorConfig:
 
     access_token: str = SANDBOX_ACCESS_TOKEN
     phone_number_id: str = "106540352242922"
+    extra_phone_number_ids: tuple[str, ...] = ()  # more numbers of the WABA (PHONE_NUMBERS)
     waba_id: str = "102290129340398"
     app_secret: str | None = None
     display_phone_number: str = "15550783881"
@@ -130,6 +131,10 @@ class SimulatorConfig:
         }
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def phone_number_ids(self) -> frozenset[str]:
+        return frozenset((self.phone_number_id, *self.extra_phone_number_ids))
 
     def replace(self, **changes: Any) -> SimulatorConfig:
         return dataclasses.replace(self, **changes)

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import SendState
+from wabroadcast.storage.releases import released_by
 from wabroadcast.storage.tables import Contact, SelectionMark, Send
 
 WINDOW_STATES = (SendState.ACCEPTED.value, SendState.UNKNOWN.value, SendState.CLAIMED.value)
@@ -90,19 +91,27 @@ def lock_marks(session: Session) -> None:
 
 
 def select_eligible(
-    session: Session, template_name: str, limit: int, *, remember: bool = False
+    session: Session,
+    template_name: str,
+    limit: int,
+    *,
+    remember: bool = False,
+    retry_of: int | None = None,
 ) -> list[tuple[int, str]]:
     """The first `limit` eligible contacts as (id, phone).
 
     With `remember` (the claim transaction, holding lock_marks or SQLite's write lock) the
     walk starts at the template's selection mark and the mark moves to the first contact
     found: a daily drip does not re-walk the part of the list it already covered.
+    With `retry_of` only contacts that campaign released are taken (and no mark is moved).
     """
     query = (
         select(Contact.id, Contact.phone, Contact.index)
         .where(*_eligible(template_name))
         .order_by(Contact.index, Contact.id)
     )
+    if retry_of is not None:
+        query, remember = query.where(released_by(retry_of, template_name)), False
     dialect = session.get_bind().dialect.name
     if remember:
         mark = session.execute(
@@ -136,9 +145,17 @@ def _set_mark(
     )
 
 
-def count_eligible(session: Session, template_name: str, *, at_most: int | None = None) -> int:
+def count_eligible(
+    session: Session,
+    template_name: str,
+    *,
+    at_most: int | None = None,
+    retry_of: int | None = None,
+) -> int:
     """How many contacts are eligible; `at_most` bounds the walk (cheap on big lists)."""
     query = eligible_contacts(template_name).order_by(None)
+    if retry_of is not None:
+        query = query.where(released_by(retry_of, template_name))
     if at_most is not None:
         query = query.limit(at_most)
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -193,6 +210,15 @@ def recipients_since(session: Session, since: datetime) -> int:
         Send.claimed_at >= since, Send.state.in_(WINDOW_STATES)
     )
     return session.scalar(query) or 0
+
+
+def lock_sends(session: Session, send_ids: Sequence[int]) -> None:
+    """PostgreSQL: lock these send rows in id order now, so writers that touch several sends
+    (the answer recorder, the webhook processor) always queue in one order and never deadlock.
+    SQLite's single write lock needs nothing."""
+    if send_ids and session.get_bind().dialect.name == "postgresql":
+        query = select(Send.id).where(Send.id.in_(sorted(set(send_ids))))
+        session.execute(query.order_by(Send.id).with_for_update()).all()
 
 
 def mark_accepted(session: Session, sends: Sequence[Accepted], now: datetime) -> None:

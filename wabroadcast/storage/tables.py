@@ -126,6 +126,8 @@ class Campaign(Base):
     """Failed sends by reason, including released ones: {"131026 undeliverable": 3}."""
     error: Mapped[str | None] = mapped_column(Text)
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    retry_of_campaign_id: Mapped[int | None] = mapped_column(BigId)
+    """A "retry failed" follow-up: selects only contacts that campaign released (send_releases)."""
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -168,6 +170,23 @@ class Send(Base):
     read_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class SendRelease(Base):
+    """A send deleted after its retries ran out on a retryable error: the pair is free again,
+    and this row says whom "retry failed" should try (migration 0005)."""
+
+    __tablename__ = "send_releases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    template_name: Mapped[str] = mapped_column(String(512))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(255))
+    released_at: Mapped[datetime]
 
 
 class StatusEvent(Base):
@@ -304,3 +323,16 @@ class SelectionMark(Base):
     template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
     contact_index: Mapped[int] = mapped_column(BigInteger)
     contact_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class SenderLease(Base):
+    """Which process may send from a business phone number, until `expires_at` (migration
+    0006). The holder renews it every few seconds; a holder that stops renewing is dead, and
+    another process may take the number over once the lease has expired."""
+
+    __tablename__ = "sender_leases"
+
+    phone_number_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -31,7 +31,10 @@ from wabroadcast.webhooks.parse import (
     TemplateStatusChange,
 )
 from wabroadcast.webhooks.statuses import record_statuses
+from wabroadcast.webhooks.template_pause import pause_campaigns_of
 
+REPLY_TIME_RESOLUTION = timedelta(seconds=1)
+"""Inbound message `timestamp`s are whole Unix seconds."""
 KEYWORD_TYPES = frozenset({"text", "button"})
 """Typed text and template quick-reply buttons (a "Stop promotions" button) can opt out."""
 
@@ -84,7 +87,7 @@ def apply_payload(
     for preference in parsed.preferences:
         apply_preference(session, preference, now=now)
     for change in parsed.template_changes:
-        apply_template_change(session, change)
+        apply_template_change(session, change, now=now)
 
 
 def _reply_target(
@@ -95,7 +98,10 @@ def _reply_target(
         return quoted
     if contact_id is None:
         return None
-    return latest_send_to(session, contact_id, before=message.occurred_at, window=window)
+    # Meta stamps a reply in whole seconds, claims have microseconds: a reply within the
+    # send's own second carries a time before claimed_at, so its whole second counts.
+    before = message.occurred_at + REPLY_TIME_RESOLUTION
+    return latest_send_to(session, contact_id, before=before, window=window)
 
 
 def record_reply(
@@ -203,7 +209,9 @@ def apply_preference(session: Session, preference: PreferenceChange, *, now: dat
     )
 
 
-def apply_template_change(session: Session, change: TemplateStatusChange) -> bool:
+def apply_template_change(
+    session: Session, change: TemplateStatusChange, *, now: datetime | None = None
+) -> bool:
     """The template hook: keep the synced templates table's status current (if the row exists).
 
     A PAUSED template makes every send fail with 132015; the engine stops on that error, and
@@ -218,4 +226,14 @@ def apply_template_change(session: Session, change: TemplateStatusChange) -> boo
         .values(status=status)
         .execution_options(synchronize_session="fetch")
     )
+    if now is not None:  # running campaigns of a template that became unusable are paused
+        pause_campaigns_of(
+            session,
+            name=change.name,
+            language=change.language,
+            status=status,
+            event=change.event,
+            meta_reason=change.reason,
+            now=now,
+        )
     return bool(getattr(result, "rowcount", 0))

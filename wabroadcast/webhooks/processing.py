@@ -20,12 +20,14 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from wabroadcast.clock import Clock
 from wabroadcast.storage import webhook_events
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.retry import is_deadlock, retry_on_conflict
 from wabroadcast.webhooks.apply import WebhookRules, apply_payload
 from wabroadcast.webhooks.parse import parse_payload
 from wabroadcast.webhooks.statuses import link_orphans
@@ -113,8 +115,10 @@ def process_events(
     """
     rules = rules or WebhookRules()
     with WRITE_GATE.process():
-        try:
-            return _apply_group(database, event_ids, clock, rules)
+        try:  # a lost deadlock with the engine's answer writer is retried at once; SQLite
+            # locked past busy_timeout is not (stores wait on this gate): process_pending is
+            apply = partial(_apply_group, database, event_ids, clock, rules)
+            return retry_on_conflict(apply, what="applying webhook events", retryable=is_deadlock)
         except RETRYABLE as exc:
             error, retry = _describe(exc), True
             if len(event_ids) == 1:

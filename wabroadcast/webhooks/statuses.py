@@ -23,14 +23,13 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from wabroadcast.domain.models import SendState
+from wabroadcast.domain.models import DELIVERY_RANK, SendState
 from wabroadcast.storage.optouts import STOP, mark_unreachable, record_opt_change
+from wabroadcast.storage.sends import lock_sends
 from wabroadcast.storage.tables import Campaign, Contact, Send, StatusEvent
 from wabroadcast.storage.webhook_events import insert_many_ignoring_duplicates
 from wabroadcast.webhooks.parse import StatusUpdate
 
-STATUS_RANK = {"sent": 1, "failed": 2, "delivered": 3, "read": 4}
-"""A failed message was never delivered, but if Meta did report delivered/read, that stands."""
 STAGE_COLUMNS = {
     "sent": "sent_at",
     "delivered": "delivered_at",
@@ -108,6 +107,9 @@ def record_statuses(
     if not unique:
         return 0
     sends = _sends_by_message_id(session, {s.message_id for s in unique})
+    # Sends found by callback data may be rows the engine is marking accepted this very
+    # moment: lock them all at once in id order (as the engine does) before touching any.
+    lock_sends(session, _callback_targets(s for s in unique if s.message_id not in sends))
     reconciled: list[str] = []
     for status in unique:
         if status.message_id not in sends:
@@ -129,6 +131,10 @@ def record_statuses(
             applied.append(orphan)
     _apply(session, [(sends[f.message_id], f) for f in applied], now=now)
     return len(new)
+
+
+def _callback_targets(facts: Iterable[StatusFact]) -> list[int]:
+    return [target[0] for fact in facts if (target := parse_callback(fact.callback_data))]
 
 
 def _sends_by_message_id(session: Session, message_ids: Iterable[str]) -> dict[str, Send]:
@@ -202,7 +208,7 @@ def _merge(send: Send, fact: StatusFact) -> bool:
         if current is None or fact.occurred_at < current:
             setattr(send, column, fact.occurred_at)
             changed = True
-    if STATUS_RANK.get(fact.status, 0) > STATUS_RANK.get(send.status or "", 0):
+    if DELIVERY_RANK.get(fact.status, 0) > DELIVERY_RANK.get(send.status or "", 0):
         send.status = fact.status
         changed = True
     error = (fact.error_code, fact.error_title)

@@ -18,7 +18,7 @@ from tests.web.api.harness import (
 )
 from wabroadcast.config import Settings
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Contact, Reply, Send
+from wabroadcast.storage.tables import Campaign, Contact, Reply, Send
 from wabroadcast.web.api.campaigns import CSV_COLUMNS
 
 
@@ -177,3 +177,23 @@ async def test_a_run_stopped_by_shutdown_resumes_without_duplicates(settings: Se
     accepted = {phone for phone, state in rows if state == "accepted"}
     assert accepted <= set(everyone)
     assert second_run and set(second_run) <= accepted  # the second server sent the rest
+
+
+@pytest.mark.anyio
+async def test_campaign_create_validates_the_phone_number_id(settings: Settings) -> None:
+    config = app_settings(settings, phone_numbers="106540352242999:500")
+    async with running_app(config, sim=simulator_config()) as h:
+        bad = await h.client.post(
+            "/api/campaigns",
+            json={"template_name": "daily_offer", "limit": 1, "phone_number_id": "123"},
+        )
+        assert bad.status_code == 422
+        assert "123 is not configured" in bad.text
+        good = await h.client.post(
+            "/api/campaigns",
+            json={"template_name": "daily_offer", "limit": 1, "phone_number_id": "106540352242999"},
+        )
+        assert good.status_code == 202, good.text
+        with h.database.session() as session:
+            numbers = list(session.scalars(select(Campaign.phone_number_id)))
+    assert numbers == ["106540352242999"]

@@ -18,7 +18,7 @@ def test_every_api_endpoint_is_documented(sqlite_url: str) -> None:
     finally:
         app.state.database.dispose()
     text = DOC.read_text()
-    documented = set(re.findall(r"^\| (GET|POST) \| `([^`]+)` \|", text, re.MULTILINE))
+    documented = set(re.findall(r"^\| (GET|POST|DELETE) \| `([^`]+)` \|", text, re.MULTILINE))
     served = {
         (method.upper(), re.sub(r"\{[a-z_]+\}", "{id}", path))
         for path, operations in schema["paths"].items()

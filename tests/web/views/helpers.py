@@ -39,7 +39,16 @@ from wabroadcast.simulator.callbacks import WebhookEmitter
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Template
 
-PAGES = ("/", "/send", "/campaigns", "/contacts", "/templates", "/logs/webhooks", "/stats")
+PAGES = (
+    "/",
+    "/send",
+    "/campaigns",
+    "/schedules",
+    "/contacts",
+    "/templates",
+    "/logs/webhooks",
+    "/stats",
+)
 SANDBOX_EN = "Sandbox: messages go to the built-in simulator"
 SANDBOX_TR = "Deneme modu (sandbox): mesajlar yerleşik simülatöre gider"
 

@@ -1,4 +1,5 @@
-"""/api/campaigns: start a campaign in the background, watch it, pause, resume, cancel, export.
+"""/api/campaigns: start a campaign in the background, watch it, pause, resume, cancel, export,
+retry the sends that failed for retryable reasons.
 
 Pause, resume and cancel only change the stored state (the engine reads it between batches),
 so they work the same whether this server, another one or the CLI is running the campaign.
@@ -21,6 +22,8 @@ from wabroadcast.clock import Clock
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import cancel_campaign, create_campaign, pause_campaign, resume_campaign
+from wabroadcast.numbers import UnknownPhoneNumber, settings_for_number
+from wabroadcast.schedules.followup import NothingToRetry, retry_failed
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send
 from wabroadcast.web.api.deps import (
@@ -87,6 +90,11 @@ def create(
 ) -> CampaignCreated:
     """Create the campaign and start sending in the background; poll GET /{id} for progress."""
     require_sender(request)
+    number = body.phone_number_id or settings.phone_number_id
+    try:
+        settings_for_number(settings, number)
+    except UnknownPhoneNumber as exc:
+        raise ApiError(422, "invalid_input", str(exc), field="phone_number_id") from None
     with database.session() as session:
         check_template(session, body.template_name, body.language)
         campaign = create_campaign(
@@ -94,7 +102,7 @@ def create(
             template_name=body.template_name,
             language=body.language,
             limit=body.limit,
-            phone_number_id=settings.phone_number_id,
+            phone_number_id=number,
             clock=clock,
         )
         campaign_id, state = campaign.id, campaign.state
@@ -194,6 +202,34 @@ def cancel(
     _change(database, clock, campaign_id, cancel_campaign)
     with database.session() as session:
         return load_public(session, campaign_id, runner)
+
+
+@router.post("/{campaign_id}/retry-failed", status_code=202, response_model=CampaignCreated)
+def retry_failed_sends(
+    campaign_id: CampaignId,
+    request: Request,
+    response: Response,
+    database: DatabaseDep,
+    clock: ClockDep,
+) -> CampaignCreated:
+    """A follow-up campaign to exactly the contacts this one released after retryable errors
+    (throttling, 131056, 5xx, no answer) that are still eligible; started in the background.
+    409 `nothing_to_retry` when there are none or the campaign is still running."""
+    require_sender(request)
+    with database.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise not_found(campaign_id)
+        check_template(session, campaign.template_name, campaign.language)
+        try:
+            follow_up = retry_failed(session, campaign_id, clock=clock)
+        except NothingToRetry as exc:
+            raise ApiError(409, "nothing_to_retry", str(exc)) from None
+        new_id, state = follow_up.id, follow_up.state
+    start_in_loop(request, new_id)
+    url = f"/api/campaigns/{new_id}"
+    response.headers["Location"] = url
+    return CampaignCreated(id=new_id, state=state, url=url)
 
 
 @router.get(

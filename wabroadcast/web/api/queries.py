@@ -78,6 +78,7 @@ def campaign_public(campaign: Campaign, funnel: dict[str, int], running: bool) -
         replied=funnel["replied"],
         error=campaign.error,
         running_here=running,
+        retry_of_campaign_id=campaign.retry_of_campaign_id,
         created_at=campaign.created_at,
         started_at=campaign.started_at,
         finished_at=campaign.finished_at,

@@ -127,6 +127,9 @@ class CampaignCreate(Strict):
     template_name: str = template_name_field()
     language: str = language_field()
     limit: int = limit_field()
+    phone_number_id: str | None = Field(
+        None, max_length=64, description="A configured number; default PHONE_NUMBER_ID."
+    )
 
 
 class CampaignCreated(BaseModel):
@@ -153,6 +156,9 @@ class CampaignPublic(BaseModel):
     replied: int
     error: str | None
     running_here: bool = Field(description="This server is running the campaign now.")
+    retry_of_campaign_id: int | None = Field(
+        None, description="A retry-failed follow-up: the campaign whose releases it retries."
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -240,3 +246,79 @@ class StatsPublic(BaseModel):
     messages_sent: int
     opted_out: int
     days: list[DayCounts]
+
+
+class TemplateSyncResult(BaseModel):
+    """What POST /api/templates/sync changed (the same numbers as `wabroadcast templates sync`)."""
+
+    total: int = Field(description="Templates listed by the WABA (every status).")
+    added: int
+    updated: int
+    unchanged: int
+    gone: int = Field(description="No longer listed by the WABA: marked DELETED.")
+
+
+# --- schedules ---------------------------------------------------------------------------
+
+HHMM_PATTERN = r"^([01]?\d|2[0-3]):[0-5]\d$"
+
+
+class ScheduleCreate(Strict):
+    """A daily drip: `template_name` to the next `daily_count` contacts every day."""
+
+    template_name: str = template_name_field()
+    language: str = language_field()
+    daily_count: int = Field(ge=1, le=10_000_000, description="Contacts per day, e.g. 225.")
+    time_of_day: str = Field(pattern=HHMM_PATTERN, description="Local start time, HH:MM.")
+    time_zone: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="IANA time zone of `time_of_day`, e.g. Europe/Istanbul.",
+    )
+    window_start: str | None = Field(
+        None, pattern=HHMM_PATTERN, description="Sending window start, HH:MM (with window_end)."
+    )
+    window_end: str | None = Field(None, pattern=HHMM_PATTERN, description="Window end, HH:MM.")
+    window_time_zone: str | None = Field(
+        None,
+        max_length=64,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="Time zone of the window (default: time_zone).",
+    )
+    parameters: dict[str, Any] | None = Field(
+        None, description="Template parameters, as campaigns take them (docs/templates.md)."
+    )
+
+
+class ScheduleRunPublic(BaseModel):
+    run_date: date = Field(description="The local day (in the schedule's time zone).")
+    state: str = Field(description="claimed, running, waiting, done, skipped or failed.")
+    campaign_id: int | None
+    note: str | None
+
+
+class SchedulePublic(BaseModel):
+    id: int
+    template_name: str
+    language: str
+    daily_count: int
+    time_of_day: str
+    time_zone: str
+    window_start: str | None
+    window_end: str | None
+    window_time_zone: str | None
+    parameters: dict[str, Any]
+    state: str = Field(description="active, paused or finished.")
+    next_run_at: datetime | None
+    last_run_on: date | None
+    eligible: int = Field(description="Contacts that have not had the template yet.")
+    days_remaining: int = Field(description="ceil(eligible / daily_count).")
+    finish_on: date | None = Field(description="Local date of the last run, if active.")
+    notes: list[str] = Field(description="Dated notes: created, paused, days missed …")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScheduleDetail(SchedulePublic):
+    runs: list[ScheduleRunPublic] = Field(description="One per local day so far, oldest first.")

@@ -1,15 +1,19 @@
-"""/api/templates: the templates stored by the last sync, for pickers and scripts."""
+"""/api/templates: the templates stored by the last sync, for pickers and scripts; and the sync
+itself (POST /api/templates/sync), the same as `wabroadcast templates sync`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
+from wabroadcast.cloudapi.errors import CloudAPIError, GraphError
+from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Template
 from wabroadcast.web.api.deps import SessionDep
-from wabroadcast.web.api.schemas import TemplatePublic
+from wabroadcast.web.api.schemas import TemplatePublic, TemplateSyncResult
+from wabroadcast.web.errors import ApiError
 
 router = APIRouter(prefix="/api/templates", tags=["templates"])
 
@@ -42,3 +46,50 @@ def list_templates(
         )
         for t in session.scalars(query)
     ]
+
+
+def sync_error_message(error: Exception, waba_id: str) -> str:
+    """Say which setting to fix: a refused token (190) and a wrong WABA id (100, "object
+    does not exist") are the usual first-day mistakes. Never contains the token."""
+    if isinstance(error, GraphError):
+        if error.code in (0, 190) or error.http_status == 401:
+            return (
+                f"the Cloud API refused the access token (error {error.code}): check "
+                "WHATSAPP_ACCESS_TOKEN; it may be expired, revoked or for another app"
+            )
+        if error.code == 100:
+            return (
+                f"the WhatsApp Business Account id '{waba_id}' does not exist or the token may "
+                f"not read its templates (error 100): check WABA_ID ({error.message})"
+            )
+    return f"template sync failed: {error}"
+
+
+async def sync_now(request: Request) -> template_store.SyncSummary:
+    """Read every template of the WABA with the app's Cloud API client into the table."""
+    state = request.app.state
+    client = getattr(state, "cloud_client", None)
+    if client is None:
+        reason = getattr(state, "cloud_error", "the server has not finished starting")
+        raise ApiError(503, "sync_unavailable", f"template sync is unavailable: {reason}")
+    try:
+        return await template_store.sync_templates(state.database, client, state.clock)
+    except (CloudAPIError, ValueError) as exc:
+        raise ApiError(
+            502, "sync_failed", sync_error_message(exc, state.settings.waba_id)
+        ) from None
+
+
+@router.post("/sync", response_model=TemplateSyncResult)
+async def sync(request: Request) -> TemplateSyncResult:
+    """Fetch every template of the WABA (all pages, every status): new ones are added,
+    changed ones updated, ones no longer listed marked DELETED. 502 `sync_failed` says what
+    to fix when the Cloud API refuses (token, WABA id)."""
+    summary = await sync_now(request)
+    return TemplateSyncResult(
+        total=summary.total,
+        added=summary.added,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        gone=summary.gone,
+    )

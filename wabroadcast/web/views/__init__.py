@@ -12,10 +12,12 @@ from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.config import Settings
 from wabroadcast.storage.db import Database
 from wabroadcast.web.views import login
+from wabroadcast.web.views.actions import routes as action_routes
 from wabroadcast.web.views.campaigns import routes as campaign_routes
 from wabroadcast.web.views.contacts import routes as contact_routes
 from wabroadcast.web.views.pages import routes as page_routes
 from wabroadcast.web.views.render import Panel
+from wabroadcast.web.views.schedules import routes as schedule_routes
 from wabroadcast.web.views.send import routes as send_routes
 from wabroadcast.web.views.static import routes as static_routes
 
@@ -24,7 +26,9 @@ __all__ = ["Panel", "build_panel_router", "install_panel"]
 
 def _router(panel: Panel) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for routes in (static_routes, page_routes, send_routes, campaign_routes, contact_routes):
+    for routes in (static_routes, page_routes, send_routes, action_routes, campaign_routes):
+        router.include_router(routes(panel))
+    for routes in (contact_routes, schedule_routes):
         router.include_router(routes(panel))
     return router
 

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError, can_move
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
+from wabroadcast.schedules.followup import retryable_count
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
@@ -100,6 +101,7 @@ def routes(panel: Panel) -> APIRouter:
         with panel.database.session() as session:
             campaign = session.get(Campaign, campaign_id, populate_existing=True)
             progress = queries.campaign_progress(session, campaign_id)
+            retryable = retryable_count(session, campaign) if campaign is not None else 0
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
         t = panel.translator(request)
@@ -122,6 +124,7 @@ def routes(panel: Panel) -> APIRouter:
             actions=allowed_actions(progress.state),
             all_actions=list(ACTIONS),
             flashes=flashes,
+            retryable=retryable,
         )
 
     @router.get("/campaigns/{raw_id}", response_class=HTMLResponse)

@@ -33,6 +33,7 @@ NAV_ITEMS = (
     ("dashboard", "/"),
     ("send", "/send"),
     ("campaigns", "/campaigns"),
+    ("schedules", "/schedules"),
     ("contacts", "/contacts"),
     ("templates", "/templates"),
     ("webhooks", "/logs/webhooks"),

@@ -1,0 +1,85 @@
+"""Panel buttons that reach past the database: "Sync templates" and "Retry failed".
+
+Both use exactly what the CLI and the API use — ``sync_templates`` with the app's Cloud API
+client (app.state.cloud_client), and ``retry_failed`` — so a button never means something
+different from the command of the same name.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from wabroadcast.schedules.followup import NothingToRetry, retry_failed
+from wabroadcast.storage import templates as template_store
+from wabroadcast.storage.tables import Campaign
+from wabroadcast.web.api.campaigns import start_in_loop
+from wabroadcast.web.api.templates import sync_now
+from wabroadcast.web.auth import require_csrf
+from wabroadcast.web.errors import ApiError
+from wabroadcast.web.views import queries
+from wabroadcast.web.views.campaigns import parse_id
+from wabroadcast.web.views.render import Panel
+from wabroadcast.web.views.send import sending_disabled
+
+
+def routes(panel: Panel) -> APIRouter:
+    router = APIRouter()
+
+    def templates_page(request: Request, flash: tuple[str, str], status: int) -> Response:
+        with panel.database.session() as session:
+            rows = queries.template_rows(session)
+        return panel.page(
+            request,
+            "templates.html",
+            nav="templates",
+            status_code=status,
+            path="/templates",
+            templates=rows,
+            flashes=[flash],
+        )
+
+    @router.post(
+        "/templates/sync", response_class=HTMLResponse, dependencies=[Depends(require_csrf)]
+    )
+    async def sync_templates(request: Request) -> Response:
+        """Fetch the WABA's templates now; a refused token or wrong WABA id is said plainly."""
+        t = panel.translator(request)
+        try:
+            summary = await sync_now(request)
+        except ApiError as exc:
+            problem = t("templates.sync_failed", error=exc.message)
+            return templates_page(request, ("error", problem), exc.status)
+        text = t(
+            "templates.synced_summary",
+            total=t.number(summary.total),
+            added=t.number(summary.added),
+            updated=t.number(summary.updated),
+            gone=t.number(summary.gone),
+        )
+        return templates_page(request, ("ok", text), 200)
+
+    @router.post("/campaigns/{raw_id}/retry-failed", dependencies=[Depends(require_csrf)])
+    def retry(request: Request, raw_id: str) -> Response:
+        """A follow-up campaign to the contacts released after retryable errors; its page."""
+        t = panel.translator(request)
+        campaign_id = parse_id(raw_id)
+        with panel.database.session() as session:
+            campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+            if campaign is None or campaign_id is None:
+                message = t("campaign.not_found", id=raw_id)
+                return panel.error_page(request, 404, "error.not_found", message)
+            disabled = sending_disabled(request)
+            try:
+                if disabled is not None:
+                    raise NothingToRetry(t("send.disabled", reason=disabled))
+                template_store.check_sendable(session, campaign.template_name, campaign.language)
+                follow_up = retry_failed(session, campaign_id, clock=panel.clock)
+            except ValueError as exc:  # nothing to retry, template no longer sendable
+                session.rollback()
+                return panel.error_page(request, 409, "campaign.retry_refused", str(exc))
+            new_id = follow_up.id
+        start_in_loop(request, new_id)
+        return RedirectResponse(f"/campaigns/{new_id}", status_code=303)
+
+    return router
