@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import sqlite3
 import subprocess
 import time
@@ -121,7 +122,10 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-async def test_full_disk_refuses_webhooks_it_cannot_store(tiny_disk: Path) -> None:
+async def test_full_disk_refuses_webhooks_it_cannot_store(
+    tiny_disk: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="wabroadcast")
     path = tiny_disk / "wabroadcast.db"
     database = Database(f"sqlite:///{path}")
     answers: dict[str, int] = {}
@@ -145,6 +149,10 @@ async def test_full_disk_refuses_webhooks_it_cannot_store(tiny_disk: Path) -> No
     assert set(retried.values()) == {200}
     assert set(answers) <= stored  # once there is room again, Meta's retries get in
     assert integrity(path) == "ok"
+    # one short line per refused body, no traceback: an outage must not flood the log
+    refusals = [r for r in caplog.records if "answered 503" in r.getMessage()]
+    assert len(refusals) == len(refused)
+    assert all(r.exc_info is None and "full" in r.getMessage() for r in refusals)
 
 
 def _receiver(settings: Settings, database: Database) -> FastAPI:

@@ -45,4 +45,5 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     console.print(f"wabroadcast listening on http://{bind_host}:{bind_port}", highlight=False)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+    # Open live pages hold server-sent event streams; don't let them keep Ctrl-C waiting.
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info", timeout_graceful_shutdown=5)

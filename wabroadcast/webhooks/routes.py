@@ -127,8 +127,9 @@ def build_webhook_router(
             return _error(400, f"body is not valid JSON: {str(exc)[:200]}")
         try:
             event_id = await run_in_threadpool(_store, database, clock, text, payload_kind(data))
-        except DBAPIError:
-            log.exception("could not store a webhook body")
+        except DBAPIError as exc:  # one line per refused body: an outage must not flood the log
+            cause = (str(exc.orig).splitlines() or ["database error"])[0]
+            log.warning("could not store a webhook body, answered 503 for a retry: %s", cause)
             return _error(503, "could not store the webhook now; it will be retried")
         if worker.running:
             worker.notify()
