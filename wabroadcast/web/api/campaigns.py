@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from wabroadcast.clock import Clock
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError
-from wabroadcast.engine import cancel_campaign, create_campaign, pause_campaign, resume_campaign
+from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.numbers import UnknownPhoneNumber, settings_for_number
 from wabroadcast.schedules.followup import NothingToRetry, retry_failed
 from wabroadcast.storage.db import Database
@@ -33,6 +33,7 @@ from wabroadcast.web.api.deps import (
     SessionDep,
     SettingsDep,
     check_template,
+    create_checked_campaign,
     require_sender,
 )
 from wabroadcast.web.api.queries import campaign_public, funnel_counts
@@ -96,8 +97,7 @@ def create(
     except UnknownPhoneNumber as exc:
         raise ApiError(422, "invalid_input", str(exc), field="phone_number_id") from None
     with database.session() as session:
-        check_template(session, body.template_name, body.language)
-        campaign = create_campaign(
+        campaign = create_checked_campaign(
             session,
             template_name=body.template_name,
             language=body.language,

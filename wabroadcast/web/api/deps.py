@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.config import Settings
+from wabroadcast.engine import create_campaign
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.errors import ApiError
 
@@ -54,6 +56,27 @@ def check_template(session: Session, template_name: str, language: str) -> None:
         template_store.check_sendable(session, template_name, language)
     except template_store.TemplateNotSendable as exc:
         raise ApiError(422, "template_not_sendable", str(exc), field="template_name") from None
+
+
+def create_checked_campaign(
+    session: Session,
+    *,
+    template_name: str,
+    language: str,
+    limit: int,
+    phone_number_id: str,
+    clock: Clock,
+) -> Campaign:
+    """How every API route starts a campaign: refuse a known-unsendable template first."""
+    check_template(session, template_name, language)
+    return create_campaign(
+        session,
+        template_name=template_name,
+        language=language,
+        limit=limit,
+        phone_number_id=phone_number_id,
+        clock=clock,
+    )
 
 
 def get_session(request: Request) -> Iterator[Session]:

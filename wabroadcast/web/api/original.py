@@ -18,11 +18,15 @@ from sqlalchemy.orm import Session
 from wabroadcast.clock import Clock
 from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState, SendState
-from wabroadcast.engine import create_campaign
 from wabroadcast.phones import InvalidPhone, normalize_phone, wa_digits
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send
-from wabroadcast.web.api.deps import SessionDep, SettingsDep, check_template, require_sender
+from wabroadcast.web.api.deps import (
+    SessionDep,
+    SettingsDep,
+    create_checked_campaign,
+    require_sender,
+)
 from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.api.schemas import (
     CheckDuplicatesRequest,
@@ -55,8 +59,7 @@ async def send(body: SendRequest, request: Request) -> SendResponse:
 
     def create() -> int:
         with database.session() as session:
-            check_template(session, body.template_name, body.language_code)
-            campaign = create_campaign(
+            campaign = create_checked_campaign(
                 session,
                 template_name=body.template_name,
                 language=body.language_code,
