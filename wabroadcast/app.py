@@ -1,7 +1,7 @@
 """create_app(settings) → the ASGI app: panel, HTTP API and webhook receiver, wired once.
 
 The app owns the long-lived things and closes them on shutdown: one pooled
-``httpx.AsyncClient`` for the Cloud API (connection reuse is what lets the engine keep
+``aiohttp.ClientSession`` for the Cloud API (connection reuse is what lets the engine keep
 SEND_RATE requests in flight) and the campaign runs started from the API. The webhook router
 brings its own lifespan (merged in by ``include_router``): it processes webhook events stored
 but not processed when the last process stopped, then sweeps periodically.
@@ -16,12 +16,12 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 
 from wabroadcast import __version__
 from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
+from wabroadcast.cloudapi.transport import HTTPClient, close_quietly, default_http_client
 from wabroadcast.config import Settings
 from wabroadcast.engine.adopt import adopting
 from wabroadcast.engine.leased import number_client as _number_client
@@ -37,16 +37,16 @@ from wabroadcast.web.views import install_panel
 from wabroadcast.webhooks.routes import build_webhook_router
 
 logger = logging.getLogger(__name__)
-CLOUD_HTTP_LIMITS = httpx.Limits(max_connections=512, max_keepalive_connections=512)
-"""Up to SEND_RATE=1000 at ~150 ms latency needs ~150 requests in flight; room to spare."""
-CLOUD_HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+CLOUD_HTTP_CONNECTIONS = 512
+"""Up to SEND_RATE=1000 at ~150 ms latency needs ~225 requests in flight; room to spare."""
+CLOUD_HTTP_TIMEOUT = 30.0
 
 
 def create_app(
     settings: Settings,
     *,
     database: Database | None = None,
-    cloud_http: httpx.AsyncClient | None = None,
+    cloud_http: HTTPClient | None = None,
     clock: Clock | None = None,
 ) -> FastAPI:
     """Build the app. The database is opened (and migrated) here unless one is given.
@@ -140,10 +140,13 @@ def number_client(app: FastAPI, phone_number_id: str) -> Any:
     return _number_client(app.state.cloud_client, app.state.settings, phone_number_id)
 
 
-def _lifespan(own_database: bool, cloud_http: httpx.AsyncClient | None) -> Any:
+def _lifespan(own_database: bool, cloud_http: HTTPClient | None) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        http = cloud_http or httpx.AsyncClient(limits=CLOUD_HTTP_LIMITS, timeout=CLOUD_HTTP_TIMEOUT)
+        own_http = None
+        if cloud_http is None:
+            own_http = default_http_client(CLOUD_HTTP_TIMEOUT, CLOUD_HTTP_CONNECTIONS)
+        http: HTTPClient = own_http if own_http is not None else cloud_http  # type: ignore[assignment]
         app.state.cloud_http = http
         try:
             app.state.cloud_client = CloudAPIClient.from_settings(http, app.state.settings)
@@ -161,8 +164,8 @@ def _lifespan(own_database: bool, cloud_http: httpx.AsyncClient | None) -> Any:
                 yield
         finally:
             await app.state.runner.close()
-            if cloud_http is None:
-                await http.aclose()
+            if own_http is not None:
+                await close_quietly(own_http)
             if own_database:
                 app.state.database.dispose()
 

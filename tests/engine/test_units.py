@@ -64,7 +64,7 @@ def test_in_flight_follows_rate_and_latency() -> None:
     assert options.in_flight_for(1000, 0.15) == 225
     assert options.in_flight_for(1000, 5.0) == options.max_in_flight
     assert options.claim_batch(80) == 20 and options.claim_batch(1000) == 250
-    assert pools_for(18) == 1 and pools_for(225) == 8
+    assert pools_for(18) == 1 and pools_for(225) == 1  # one aiohttp session suffices
 
 
 def test_transitions() -> None:

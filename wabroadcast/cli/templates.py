@@ -8,14 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 import httpx
 import typer
 from rich.table import Table
 
 from wabroadcast.cli.common import console, fail, get_settings, open_database
 from wabroadcast.clock import SystemClock
-from wabroadcast.cloudapi.client import CloudAPIClient, default_http_client
+from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.cloudapi.errors import CloudAPIError
+from wabroadcast.cloudapi.transport import default_http_client
 from wabroadcast.config import Settings
 from wabroadcast.domain.render import RenderError, parse_options, template_shape
 from wabroadcast.storage import templates as store
@@ -43,6 +45,7 @@ def _row(template: Template) -> dict[str, Any]:
 @asynccontextmanager
 async def cloud_client(settings: Settings) -> AsyncIterator[CloudAPIClient]:
     """The Cloud API client for one command; in sandbox mode an in-process simulator."""
+    http: httpx.AsyncClient | aiohttp.ClientSession
     if settings.sandbox:
         from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config
         from wabroadcast.simulator import create_simulator

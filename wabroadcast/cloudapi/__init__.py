@@ -1,6 +1,6 @@
 """The WhatsApp Cloud API client and its one error table."""
 
-from wabroadcast.cloudapi.client import SANDBOX_ACCESS_TOKEN, CloudAPIClient, default_http_client
+from wabroadcast.cloudapi.client import SANDBOX_ACCESS_TOKEN, CloudAPIClient
 from wabroadcast.cloudapi.errors import (
     CloudAPIError,
     GraphError,
@@ -10,6 +10,7 @@ from wabroadcast.cloudapi.errors import (
     reason,
 )
 from wabroadcast.cloudapi.payloads import PhoneNumberInfo, SendResult, TemplateInfo
+from wabroadcast.cloudapi.transport import default_http_client
 
 __all__ = [
     "SANDBOX_ACCESS_TOKEN",

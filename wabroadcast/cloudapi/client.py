@@ -1,9 +1,11 @@
 """CloudAPIClient: the three Cloud API calls wabroadcast makes, with every failure classified.
 
-One pooled keep-alive ``httpx.AsyncClient`` is injected and shared by the process (the engine
-sends at up to 80–1,000 messages per second; a new TLS connection per message would not keep
-up). The access token is added per request, so the shared client never holds it, and it is
-scrubbed from every error text we build.
+One pooled keep-alive ``aiohttp.ClientSession`` is injected and shared by the process (the
+engine sends at up to 80–1,000 messages per second; a new TLS connection per message would not
+keep up, and httpx's pool costs 100× aiohttp's CPU per request — see transport.py). An
+``httpx.AsyncClient`` is accepted too, for ASGI apps in the same process. The access token
+is added per request, so the shared client never holds it, and it is scrubbed from every
+error text we build.
 
 What can go wrong, and what the caller sees::
 
@@ -15,12 +17,12 @@ What can go wrong, and what the caller sees::
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 from pydantic import SecretStr
 
 from wabroadcast.cloudapi.errors import CloudAPIError, GraphError, UncertainError
@@ -36,6 +38,7 @@ from wabroadcast.cloudapi.payloads import (
     parse_template,
     template_message,
 )
+from wabroadcast.cloudapi.transport import HTTPClient, NoAnswer, NotSent, as_transport
 from wabroadcast.config import Settings, mask
 
 log = logging.getLogger(__name__)
@@ -46,40 +49,13 @@ SANDBOX_ACCESS_TOKEN = "wabroadcast-sandbox-token"
 TEMPLATE_PAGE_SIZE = 100
 MAX_TEMPLATE_PAGES = 1000  # 250–6,000 templates per WABA; a cursor loop must still end
 
-NOT_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.ProxyError,
-    httpx.UnsupportedProtocol,
-    httpx.LocalProtocolError,
-)
-"""Raised before the request reached Meta (no connection, or refused by our own side)."""
-
-
-def default_http_client(timeout: float = 15.0, max_connections: int = 100) -> httpx.AsyncClient:
-    """The one pooled keep-alive client a process should share for the Cloud API.
-
-    Idle connections are dropped after 2 s, before a server's own keep-alive timeout (uvicorn,
-    which runs the simulator, closes at 5 s): reusing a connection the server is closing fails
-    with RemoteProtocolError, which would make a send needlessly uncertain.
-    """
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-        limits=httpx.Limits(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=2.0,
-        ),
-    )
-
 
 class CloudAPIClient:
     """Sends templates and reads templates / number limits for one phone number."""
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: HTTPClient,
         *,
         base_url: str,
         version: str,
@@ -88,6 +64,7 @@ class CloudAPIClient:
         access_token: SecretStr | str,
     ) -> None:
         self._http = http
+        self._transport = as_transport(http)
         self.base_url = base_url.rstrip("/")
         self.version = version
         self.phone_number_id = phone_number_id
@@ -107,7 +84,7 @@ class CloudAPIClient:
         )
 
     @classmethod
-    def from_settings(cls, http: httpx.AsyncClient, settings: Settings) -> CloudAPIClient:
+    def from_settings(cls, http: HTTPClient, settings: Settings) -> CloudAPIClient:
         """A client for the configured number; in sandbox mode the simulator's token."""
         token = settings.whatsapp_access_token
         host = urlsplit(settings.graph_api_url).hostname or ""
@@ -148,7 +125,7 @@ class CloudAPIClient:
         recipient = "+" + to if to.isdigit() else to
         body = template_message(recipient, template, language, components, callback_data)
         answer = await self._request(
-            "POST", f"{self.phone_number_id}/messages", json=body, idempotent=False
+            "POST", f"{self.phone_number_id}/messages", payload=body, idempotent=False
         )
         try:
             return parse_send_result(answer)
@@ -199,40 +176,41 @@ class CloudAPIClient:
         path: str,
         *,
         idempotent: bool,
-        json: Any = None,
+        payload: Any = None,
         params: dict[str, str] | None = None,
     ) -> Any:
         url = f"{self.base_url}/{self.version}/{path}"
         headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+        body = None if payload is None else _encode(payload)
         try:
-            response = await self._http.request(
-                method, url, json=json, params=params, headers=headers
+            status, content = await self._transport.request(
+                method, url, body=body, params=params, headers=headers
             )
-        except NOT_SENT as exc:
+        except NotSent as exc:
             raise CloudAPIError(
                 f"{method} {path}: could not reach the Cloud API, nothing was sent "
-                f"({type(exc).__name__}: {self._scrub(str(exc))})"
+                f"({self._scrub(str(exc))})"
             ) from None
-        except httpx.TransportError as exc:
-            text = f"{method} {path}: no answer ({type(exc).__name__}: {self._scrub(str(exc))})"
+        except NoAnswer as exc:
+            text = f"{method} {path}: no answer ({self._scrub(str(exc))})"
             if idempotent:
                 raise CloudAPIError(text) from None
             raise UncertainError(text + "; the message may have been accepted") from None
-        return self._answer(response, idempotent=idempotent)
+        return self._answer(status, content, idempotent=idempotent)
 
-    def _answer(self, response: httpx.Response, *, idempotent: bool) -> Any:
+    def _answer(self, status: int, content: bytes, *, idempotent: bool) -> Any:
         try:
-            body: Any = response.json()
+            body: Any = json.loads(content) if content else None
         except ValueError:
             body = None
-        if response.is_success:
+        if 200 <= status < 300:
             if body is None and not idempotent:
-                raise UncertainError(f"HTTP {response.status_code} with an unreadable body")
+                raise UncertainError(f"HTTP {status} with an unreadable body")
             if body is None:
-                raise CloudAPIError(f"HTTP {response.status_code} with an unreadable body")
+                raise CloudAPIError(f"HTTP {status} with an unreadable body")
             return body
-        error = GraphError.from_body(body, response.status_code)
-        if error.code is None and response.status_code == 504 and not idempotent:
+        error = GraphError.from_body(body, status)
+        if error.code is None and status == 504 and not idempotent:
             # A gateway timeout is a timeout one hop further: Meta may have accepted it.
             raise UncertainError("HTTP 504 gateway timeout; the message may have been accepted")
         error = self._scrubbed(error)
@@ -263,6 +241,10 @@ class CloudAPIClient:
             fbtrace_id=error.fbtrace_id,
             is_transient=error.is_transient,
         )
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _next_cursor(page: Any) -> str | None:
