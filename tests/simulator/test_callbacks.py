@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.cloudapi.live import serve
 from tests.simulator.callbacks_support import (
     APP_SECRET,
     PHONE_NUMBER_ID,
@@ -17,7 +18,7 @@ from tests.simulator.callbacks_support import (
     expected_signature,
     immediate_config,
 )
-from wabroadcast.simulator.callbacks import RetryPolicy, WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.callbacks import RetryPolicy, WebhookConfig, WebhookEmitter, sign
 from wabroadcast.simulator.replies import QuickReply
 from wabroadcast.simulator.webhook_plan import MessageFacts
 
@@ -388,3 +389,24 @@ def test_bad_options_are_refused_with_the_option_named(bad: dict[str, Any]) -> N
 
 def test_the_app_secret_is_not_in_the_repr() -> None:
     assert APP_SECRET not in repr(immediate_config())
+
+
+@pytest.mark.anyio
+async def test_a_url_receives_signed_posts_over_a_real_socket() -> None:
+    """to_url goes over the network (aiohttp), signed like Meta, each update once."""
+    receiver = Receiver()
+    config = immediate_config(max_batch=10, timeout=2.0)
+    async with serve(receiver.app) as url:
+        emitter = WebhookEmitter.to_url(config, f"{url}/webhook")
+        emitter.accept(facts(1))
+        emitter.accept(facts(2))
+        await emitter.drain()
+        await emitter.close()
+    assert receiver.posts and all(post.answered == 200 for post in receiver.posts)
+    for post in receiver.posts:
+        assert post.headers["x-hub-signature-256"] == sign(config.app_secret, post.body)
+        assert post.headers["content-type"] == "application/json"
+    assert Counter(receiver.statuses()) == Counter(
+        (f"wamid.TEST{n:04d}==", status) for n in (1, 2) for status in ("sent", "delivered", "read")
+    )
+    assert emitter.stats.failed_attempts == 0
