@@ -1,12 +1,17 @@
-"""Send speed: the engine against the simulator on a real local port, at SEND_RATE 80 and 1000.
+"""Send speed and CPU: `wabroadcast send` against a stand-in Graph API, at SEND_RATE 80 and 1000.
 
-The simulator runs as its own process (`wabroadcast simulator`) with about 150 ms latency and
-the configured rate as its throughput limit (130429 beyond it). For each rate the engine sends
-N messages from a fresh SQLite database; the achieved rate comes from the simulator's
-ground-truth log (first to last accepted message) and from the wall clock of the whole run.
-A one-request-at-a-time loop (how the original tool sends) runs against the same simulator.
+The stand-in (bench/standin.py) is a raw asyncio protocol server in its own process that answers
+after 150 ms and records when each send arrived; its own ceiling is measured in the same run
+with an aiohttp load loop (1,500 requests in flight, no engine, no database). For each rate a
+`wabroadcast send` child process sends N messages from a fresh SQLite database:
 
-    .venv/bin/python bench/send.py [--messages 5000] [--baseline 100] [--rates 80 1000]
+- achieved rate: from the stand-in's receive times (first to last send);
+- CPU: the child's user+system seconds (os.wait4), minus the start-up CPU of the same command
+  sending one message (imports, migrations), divided by the sending span → cores used.
+
+The original tool's one-request-at-a-time loop runs against the same stand-in.
+
+    .venv/bin/python bench/send.py [--seconds 20] [--rates 80 1000] [--baseline 40]
 
 Writes bench/results/send.json.
 """
@@ -16,32 +21,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
-import resource
 import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy import insert, text
 
 from wabroadcast.cloudapi.client import CloudAPIClient
-from wabroadcast.cloudapi.errors import CloudAPIError
-from wabroadcast.config import load_settings
-from wabroadcast.engine import EngineOptions, create_campaign, run_campaign
-from wabroadcast.engine.pool import sender_pool
-from wabroadcast.simulator import SANDBOX_ACCESS_TOKEN
+from wabroadcast.cloudapi.transport import default_http_client
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Contact
 
+ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results"
 PHONE_NUMBER_ID = "106540352242922"
+TOKEN = "EAAbenchSTANDINtoken0123456789"
 
 
 def free_port() -> int:
@@ -51,125 +51,117 @@ def free_port() -> int:
         return port
 
 
-def start_simulator(rate: float, latency_ms: float, log: Path) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "WHATSAPP_ACCESS_TOKEN"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wabroadcast",
-            "--env-file",
-            "/nonexistent/.env",
-            "simulator",
-            "--port",
-            str(port),
-            "--rate",
-            str(rate),
-            "--latency-ms",
-            str(latency_ms),
-            "--jitter-ms",
-            "30",
-            "--log",
-            str(log),
-            "--seed",
-            "1",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/v25.0/{PHONE_NUMBER_ID}", timeout=1)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the simulator did not start")
+class StandIn:
+    """The stand-in Graph API process; ``stop()`` returns the receive time of every send."""
+
+    def __init__(self, latency_ms: float) -> None:
+        self.port = free_port()
+        self.times = RESULTS / f"standin-{self.port}.txt"
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "standin.py"), str(self.port), str(self.times)]
+            + ["--latency-ms", str(latency_ms)]
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.process.kill()
+        raise RuntimeError("the stand-in did not start")
+
+    def stop(self) -> list[float]:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        times = [float(line) for line in self.times.read_text().split()]
+        self.times.unlink()
+        return times
 
 
-def client_for(http: httpx.AsyncClient, url: str) -> CloudAPIClient:
-    return CloudAPIClient(
-        http,
-        base_url=url,
-        version="v25.0",
-        phone_number_id=PHONE_NUMBER_ID,
-        waba_id="102290129340398",
-        access_token=SANDBOX_ACCESS_TOKEN,
-    )
+def span_rate(times: list[float]) -> tuple[float, float]:
+    """(seconds first to last, messages per second over that span)."""
+    span = max(times) - min(times) if len(times) > 1 else 0.0
+    return span, ((len(times) - 1) / span if span > 0 else 0.0)
 
 
-def fresh_database(path: Path, contacts: int) -> Database:
+def fresh_database(path: Path, contacts: int) -> str:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     database = Database(f"sqlite:///{path}")
     now = datetime.now(UTC)
     with database.session() as session:
         session.execute(text("SELECT 1"))
-        session.execute(
-            insert(Contact),
-            [
-                {
-                    "phone": f"+90555{i:07d}",
-                    "index": i,
-                    "attributes": {},
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i in range(1, contacts + 1)
-            ],
-        )
-    return database
-
-
-def log_rate(log: Path) -> tuple[int, float, int]:
-    """(messages, msg/s between first and last accepted, pairs sent twice) from the log."""
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    times = sorted(datetime.fromisoformat(line["at"]).timestamp() for line in lines)
-    pairs = Counter((line["template"], line["to"]) for line in lines)
-    span = times[-1] - times[0] if len(times) > 1 else 0.0
-    rate = (len(times) - 1) / span if span > 0 else 0.0
-    return len(lines), rate, sum(1 for count in pairs.values() if count > 1)
-
-
-async def engine_run(rate: float, url: str, messages: int, db_path: Path) -> dict[str, Any]:
-    database = fresh_database(db_path, messages)
-    settings = load_settings(
-        {"DATABASE_URL": database.url, "SEND_RATE": str(rate), "DAILY_RECIPIENT_LIMIT": "1000000"},
-        env_file=None,
-    )
-    with database.session() as session:
-        campaign = create_campaign(
-            session,
-            template_name="daily_offer",
-            language="tr",
-            limit=messages,
-            phone_number_id=PHONE_NUMBER_ID,
-            clock=_Clock(),
-        )
-    in_flight = EngineOptions().in_flight_for(rate, 0.25)
-    async with sender_pool(lambda http: client_for(http, url), in_flight) as pool:
-        started = time.perf_counter()
-        summary = await run_campaign(campaign.id, database=database, client=pool, settings=settings)
-        wall = time.perf_counter() - started
+        rows = [
+            {"phone": f"+90555{i:07d}", "index": i, "attributes": {}}
+            | {"created_at": now, "updated_at": now}
+            for i in range(1, contacts + 1)
+        ]
+        session.execute(insert(Contact), rows)
     database.dispose()
+    return database.url
+
+
+def run_send(url: str, database_url: str, rate: float, limit: int) -> dict[str, float]:
+    """One `wabroadcast send` child; its exit code, wall and CPU seconds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "GRAPH_"))}
+    env |= {
+        "DATABASE_URL": database_url,
+        "GRAPH_API_URL": url,
+        "WHATSAPP_ACCESS_TOKEN": TOKEN,
+        "PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "SEND_RATE": str(rate),
+        "DAILY_RECIPIENT_LIMIT": "10000000",
+    }
+    command = [sys.executable, "-m", "wabroadcast", "--env-file", "/nonexistent/.env", "send"]
+    command += ["--template", "daily_offer", "--language", "tr", "--limit", str(limit), "--json"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     return {
-        "accepted": summary.accepted,
-        "failed": summary.failed,
-        "unknown": summary.unknown,
-        "failures": summary.failures,
-        "wall_seconds": round(wall, 2),
-        "wall_rate": round(summary.accepted / wall, 1),
+        "exit_code": process.returncode,
+        "wall_seconds": time.perf_counter() - started,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
     }
 
 
-async def baseline_run(url: str, messages: int) -> dict[str, Any]:
+def client_for(http: aiohttp.ClientSession, url: str) -> CloudAPIClient:
+    return CloudAPIClient(
+        http,
+        base_url=url,
+        version="v25.0",
+        phone_number_id=PHONE_NUMBER_ID,
+        waba_id="102290129340398",
+        access_token=TOKEN,
+    )
+
+
+async def ceiling_run(url: str, requests: int, in_flight: int) -> float:
+    """The stand-in's own ceiling: raw aiohttp POSTs, `in_flight` at a time, no pacing."""
+    connector = aiohttp.TCPConnector(limit=in_flight)
+    body = b'{"messaging_product":"whatsapp","to":"+905550000000","type":"template"}'
+    target = f"{url}/v25.0/{PHONE_NUMBER_ID}/messages"
+    left = requests
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def worker() -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                async with http.post(target, data=body) as response:
+                    await response.read()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        return requests / (time.perf_counter() - started)
+
+
+async def baseline_run(url: str, messages: int) -> dict[str, float]:
     """The original tool's loop: one request, wait for the answer, next."""
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with default_http_client(timeout=30) as http:
         client = client_for(http, url)
         started = time.perf_counter()
         for i in range(messages):
@@ -178,92 +170,79 @@ async def baseline_run(url: str, messages: int) -> dict[str, Any]:
     return {"messages": messages, "wall_seconds": round(wall, 2), "rate": round(messages / wall, 1)}
 
 
-async def ceiling_run(url: str, messages: int, in_flight: int) -> float:
-    """What the simulator and the HTTP client manage with no engine at all: `in_flight`
-    concurrent requests over the same pools, no pacing, no database."""
-    async with sender_pool(lambda http: client_for(http, url), in_flight) as client:
-        gate = asyncio.Semaphore(in_flight)
-
-        async def one(i: int) -> int:
-            async with gate:
-                try:
-                    await client.send_template(f"+90557{i:07d}", "daily_offer", "tr")
-                except CloudAPIError:  # 130429 once past the simulator's rate
-                    return 0
-                return 1
-
-        started = time.perf_counter()
-        accepted = sum(await asyncio.gather(*(one(i) for i in range(messages))))
-        return accepted / (time.perf_counter() - started)
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-def measure(rate: float, args: argparse.Namespace) -> dict[str, Any]:
-    log = RESULTS / f"send-{int(rate)}.jsonl"
-    log.unlink(missing_ok=True)
-    process, url = start_simulator(rate, args.latency_ms, log)
+def measure(rate: float, seconds: float, latency_ms: float) -> dict[str, Any]:
+    messages = int(rate * seconds)
+    db = RESULTS / f"send-{int(rate)}.db"
+    startup_db = RESULTS / f"send-{int(rate)}-startup.db"
+    database_url = fresh_database(db, messages)
+    startup_url = fresh_database(startup_db, 1)
+    standin = StandIn(latency_ms)
     try:
-        engine = asyncio.run(engine_run(rate, url, args.messages, RESULTS / f"send-{int(rate)}.db"))
-        sent, achieved, duplicates = log_rate(log)
-        log.unlink()
-        baseline = asyncio.run(baseline_run(url, args.baseline)) if args.baseline else None
-        # At low rates the simulator's throughput limit is the ceiling; measure only high ones.
-        ceiling = (
-            asyncio.run(ceiling_run(url, min(args.messages, 2000), 300)) if rate >= 500 else None
-        )
+        startup = run_send(standin.url, startup_url, rate, 1)
+        standin_times = standin.stop()
+        standin = StandIn(latency_ms)
+        child = run_send(standin.url, database_url, rate, messages)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        times = standin.stop()
+    for path in (db, startup_db):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    span, achieved = span_rate(times)
+    sending_cpu = max(0.0, child["cpu_seconds"] - startup["cpu_seconds"])
+    cores = sending_cpu / span if span else 0.0
     result = {
         "send_rate": rate,
-        "messages": args.messages,
-        "latency_ms": args.latency_ms,
-        "simulator_accepted": sent,
+        "messages": messages,
+        "received": len(times),
+        "startup_sends": len(standin_times),
         "achieved_rate": round(achieved, 1),
         "share_of_rate": round(achieved / rate, 4),
-        "pairs_sent_twice": duplicates,
-        "engine": engine,
-        "sequential_baseline": baseline,
+        "child": {k: round(v, 3) for k, v in child.items()},
+        "startup_cpu_seconds": round(startup["cpu_seconds"], 3),
+        "sending_cpu_seconds": round(sending_cpu, 3),
+        "cores_while_sending": round(cores, 4),
+        "cpu_ms_per_message": round(1000 * sending_cpu / max(1, len(times)), 3),
     }
     print(
-        f"SEND_RATE={rate:g}: {sent} messages, {achieved:.1f} msg/s = {achieved / rate:.1%} of "
-        f"the rate (wall clock incl. start-up: {engine['wall_rate']} msg/s, "
-        f"{engine['wall_seconds']} s); failed {engine['failed']}, unknown {engine['unknown']}, "
-        f"pairs sent twice {duplicates}"
+        f"SEND_RATE={rate:g}: {len(times)}/{messages} sends received, {achieved:.1f} msg/s = "
+        f"{achieved / rate:.1%} of the rate; sender CPU {child['cpu_seconds']:.2f} s "
+        f"(start-up {startup['cpu_seconds']:.2f} s) → {cores:.3f} core while sending, "
+        f"{result['cpu_ms_per_message']} ms/message; exit {child['exit_code']:.0f}, "
+        f"peak RSS {child['peak_rss_mb']:.0f} MB"
     )
-    if ceiling:
-        print(
-            f"  ceiling of simulator + HTTP client on this machine (256 requests in flight, no "
-            f"engine, no database): {ceiling:.1f} msg/s; the engine reached "
-            f"{achieved / ceiling:.1%} of it"
-        )
-    if baseline:
-        print(
-            f"  one-at-a-time baseline: {baseline['rate']} msg/s "
-            f"({baseline['messages']} messages in {baseline['wall_seconds']} s) = "
-            f"{baseline['rate'] / rate:.1%} of the rate"
-        )
     return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--baseline", type=int, default=100, help="messages for the baseline")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="sending time per rate")
     parser.add_argument("--rates", type=float, nargs="+", default=[80.0, 1000.0])
+    parser.add_argument("--baseline", type=int, default=40, help="messages for the baseline")
     parser.add_argument("--latency-ms", type=float, default=150.0)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.ERROR)  # throttling answers are counted, not printed
     RESULTS.mkdir(parents=True, exist_ok=True)
-    runs = [measure(rate, args) for rate in args.rates]
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak RSS of this process: {peak_kb / 1024:.0f} MB")
+
+    standin = StandIn(args.latency_ms)
+    try:
+        ceiling = asyncio.run(ceiling_run(standin.url, 15000, 1500))
+        baseline = asyncio.run(baseline_run(standin.url, args.baseline))
+    finally:
+        standin.stop()
+    print(
+        f"stand-in ceiling (aiohttp loop, 1,500 in flight, {args.latency_ms:g} ms): "
+        f"{ceiling:.0f} req/s = {ceiling / max(args.rates):.1f}× the highest rate"
+    )
+    print(f"one-at-a-time loop: {baseline['rate']} msg/s ({baseline['messages']} messages)")
+
+    runs = [measure(rate, args.seconds, args.latency_ms) for rate in args.rates]
+    for run in runs:
+        print(
+            f"  SEND_RATE={run['send_rate']:g}: {run['achieved_rate'] / baseline['rate']:.1f}× "
+            f"the one-at-a-time loop"
+        )
     out = RESULTS / "send.json"
-    out.write_text(json.dumps({"runs": runs, "peak_rss_mb": round(peak_kb / 1024, 1)}, indent=2))
+    report = {"standin_ceiling": round(ceiling, 1), "sequential_baseline": baseline, "runs": runs}
+    out.write_text(json.dumps(report, indent=2))
     print(f"wrote {out}")
 
 
