@@ -294,3 +294,21 @@ def test_campaign_create_names_a_configured_number_and_refuses_others(
     with database.session() as session:
         numbers = list(session.scalars(select(Campaign.phone_number_id)))
     assert numbers == ["106540352242999"]
+
+
+def test_streamed_json_is_the_api_answer(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    """--json is written row by row; it must still be exactly the original tool's answer."""
+    from wabroadcast.web.api.original import send_response
+
+    url, _ = simulator
+    add_contacts(database, 25)
+    args = ("send", "-t", "daily_offer", "-l", "tr", "-n", "25", "--json")
+    code, output = cli(env_for(database.url, url), *args)
+    assert code == 0, output
+    data = json.loads(output[output.index("{") :])
+    expected = send_response(database, data["campaign_id"]).model_dump(mode="json")
+    assert data == expected
+    assert len(data["results"]) == 25 and data["successful_sends"] >= 1
+    assert len({item["phone"] for item in data["results"]}) == 25

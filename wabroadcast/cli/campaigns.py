@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -149,9 +150,12 @@ def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> N
 
 def _print_summary(database: Database, summary: CampaignSummary, *, as_json: bool) -> None:
     if as_json:
-        from wabroadcast.web.api.original import send_response
+        from wabroadcast.web.api.original import write_send_response
 
-        console.print_json(send_response(database, summary.campaign_id).model_dump_json())
+        # Plain text straight to stdout, streamed: rich's print_json of 100,000 results cost
+        # more CPU than sending them, and held the whole answer in memory.
+        write_send_response(database, summary.campaign_id, sys.stdout.write)
+        sys.stdout.flush()
         return
     out = console
     out.print(
