@@ -239,14 +239,16 @@ class AuthMiddleware:
     def _check_bearer(
         self, request: Request, state: AuthState, auth: RequestAuth, token: str
     ) -> Response | None:
+        # The right token always works: the limit is on wrong guesses only, so an address
+        # shared behind a proxy or NAT cannot be locked out by someone else's mistakes.
+        if token and state.token_matches(token):
+            auth.method = "bearer"
+            return None
         address = client_address(request.scope)
         wait = state.limiter.retry_after(address)
         if wait:
             exc = too_many_attempts(wait)
             return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
-        if token and state.token_matches(token):
-            auth.method = "bearer"
-            return None
         state.limiter.fail(address)
         return error_response(
             401, "unauthorized", "wrong API token", headers={"WWW-Authenticate": "Bearer"}
@@ -306,18 +308,19 @@ def build_login_router() -> APIRouter:
             raise ApiError(413, "too_large", "a login form is a few bytes; this one is not")
         form = await request.form()
         target = safe_next(_text(form.get("next")))
-        wait = state.limiter.retry_after(address)
-        if wait:
+        token = _text(form.get("token")) or ""
+        right = bool(token) and state.token_matches(token)
+        wait = 0 if right else state.limiter.retry_after(address)
+        if wait:  # only wrong guesses are limited; the right token always logs in
             message = too_many_attempts(wait).message
             return render_login(request, LoginForm(csrf_token(request), target, message, 429))
         if not csrf_valid(request, _text(form.get(CSRF_FIELD))):
             message = "the login form expired; please try again"
             return render_login(request, LoginForm(csrf_token(request), target, message, 403))
-        if not state.token_matches(_text(form.get("token")) or ""):
+        if not right:
             state.limiter.fail(address)
             message = "wrong token"
             return render_login(request, LoginForm(csrf_token(request), target, message, 401))
-        state.limiter.succeed(address)
         auth = request_auth(request)
         auth.session = state.new_session(authenticated=True)  # new id: no session fixation
         auth.set_cookie = True

@@ -24,7 +24,7 @@ MAX_TRACKED_ADDRESSES = 10_000
 
 @dataclass
 class LoginLimiter:
-    """Failed attempts per client address in a sliding window; success clears the address."""
+    """Failed attempts per client address in a sliding window; only time clears them."""
 
     clock: Clock
     max_failures: int = 5
@@ -55,9 +55,6 @@ class LoginLimiter:
             a for a, t in self._failures.items() if not t or now - t[-1] >= self.window
         ]:
             del self._failures[address]
-
-    def succeed(self, address: str) -> None:
-        self._failures.pop(address, None)
 
 
 @dataclass(frozen=True)
