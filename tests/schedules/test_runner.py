@@ -149,7 +149,9 @@ async def test_campaign_waits_for_the_window_and_pauses_before_it_closes(world: 
     reports = await slow.run_due()
     assert [r.state for r in reports] == [RunState.WAITING]
     day_two = [m for m in world.simulator.accepted if m.at.astimezone(IST).day == 26]
-    assert 100 < len(day_two) < 240
+    # At most rate × window (1/s × 240 s) go out; how many of those the fake clock lets through
+    # depends on how the sender's sleeps interleave, so the bound is the window, not a guess.
+    assert 100 < len(day_two) <= 240
     assert all(m.at < _at(26, 9, 4) for m in day_two)  # nothing after the window closed
     with world.database.session() as session:
         run = runs_of(session, schedule_id)[-1]

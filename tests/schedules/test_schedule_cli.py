@@ -72,7 +72,7 @@ def test_schedule_lifecycle(cli: CliRunner, tmp_path: Path, database: Database) 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--daily", "0"], "daily count must be at least 1"),
+        (["--daily", "0"], "daily count must be between 1 and 10,000,000, got 0"),
         (["--tz", "Europe/Istnbul"], "unknown time zone 'Europe/Istnbul'"),
         (["--window", "0900"], "--window must be START-END"),
         (["--param", "1"], "--param: expected KEY=FIELD[:FALLBACK]"),

@@ -48,7 +48,8 @@ def test_create_computes_next_run_and_progress(database: Database) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"daily_count": 0}, "at least 1"),
+        ({"daily_count": 0}, "between 1 and 10,000,000, got 0"),
+        ({"daily_count": 10**20}, "between 1 and 10,000,000"),
         ({"time_of_day": "7pm"}, "HH:MM"),
         ({"time_zone": "Istanbul"}, "unknown time zone"),
         ({"window_start": "09:00"}, "both a start and an end"),

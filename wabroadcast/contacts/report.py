@@ -8,6 +8,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
+from wabroadcast.domain.spreadsheet import safe_cell
+
 REPORT_HEADER = ("file", "line", "element", "reason", "value")
 
 
@@ -48,8 +50,8 @@ class ReportWriter:
 
     def write(self, rejection: Rejection) -> None:
         self._writer.writerow(
-            (rejection.file, rejection.line or "", rejection.element or "", rejection.reason,
-             rejection.value)
+            (safe_cell(rejection.file), rejection.line or "", rejection.element or "",
+             safe_cell(rejection.reason), safe_cell(rejection.value))
         )  # fmt: skip
         self.count += 1
 

@@ -35,6 +35,10 @@ from wabroadcast.storage.tables import Schedule, ScheduleRun
 MAX_NOTE_LINES = 100
 
 
+MAX_DAILY_COUNT = 10_000_000
+"""The most contacts a schedule may pick per day (the same cap in the CLI, panel and API)."""
+
+
 @dataclass(frozen=True)
 class ScheduleInput:
     """What a user gives to create a schedule (CLI, panel or API)."""
@@ -75,8 +79,10 @@ def _validate(data: ScheduleInput) -> None:
         raise ScheduleError("template name is empty")
     if not data.language.strip():
         raise ScheduleError("language is empty (for example tr or en_US)")
-    if data.daily_count < 1:
-        raise ScheduleError(f"daily count must be at least 1, got {data.daily_count}")
+    if not 1 <= data.daily_count <= MAX_DAILY_COUNT:
+        raise ScheduleError(
+            f"daily count must be between 1 and {MAX_DAILY_COUNT:,}, got {data.daily_count:,}"
+        )
     parse_time(data.time_of_day, what="time of day")
     zone(data.time_zone)
     if bool(data.window_start) != bool(data.window_end):

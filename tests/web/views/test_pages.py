@@ -41,6 +41,23 @@ async def test_every_page_renders_for_a_logged_in_user(settings: Settings) -> No
 
 
 @pytest.mark.anyio
+async def test_huge_page_numbers_are_a_400_not_a_500(settings: Settings) -> None:
+    async with panel(settings) as p:
+        add_contacts(p.database, 3)
+        for path in (
+            "/contacts?page=9223372036854775807",
+            "/campaigns?page=4611686018427387904",
+            "/contacts?page=" + "9" * 5000,
+            "/campaigns?page=2000001",
+        ):
+            answer = await p.browser.get(path)
+            assert answer.status_code == 400, (path[:40], answer.status_code)
+            assert "page must be between 1 and 2,000,000" in answer.text
+        assert (await p.browser.get("/contacts?page=2000000")).status_code == 200
+        assert (await p.browser.get("/contacts?page=-5")).status_code == 200
+
+
+@pytest.mark.anyio
 async def test_pages_redirect_to_login_without_a_session(settings: Settings) -> None:
     async with panel(settings) as p:
         campaign_id = add_campaign(p.database)

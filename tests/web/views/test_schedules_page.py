@@ -99,6 +99,7 @@ async def test_a_wrong_form_says_what_and_keeps_what_was_typed(settings: Setting
             ({"time_zone": "Mars/Olympus"}, "unknown time zone &#39;Mars/Olympus&#39;"),
             ({"time_of_day": "7pm"}, "time of day must be HH:MM"),
             ({"daily_count": "many"}, "Contacts per day must be a whole number"),
+            ({"daily_count": "99999999999999999999"}, "daily count must be between 1 and"),
             ({"window_end": ""}, "a sending window needs both a start and an end"),
             ({"parameters": "1"}, "--param: expected KEY=FIELD"),
             ({"language": "en_US", "template": "old_promo"}, "template &#39;old_promo&#39; is"),

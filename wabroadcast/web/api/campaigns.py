@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.domain.models import CampaignState
+from wabroadcast.domain.spreadsheet import safe_cell
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.numbers import UnknownPhoneNumber, settings_for_number
@@ -276,18 +277,11 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def _cell(text: str | None) -> str:
-    """Contact names come from strangers: keep spreadsheets from running them as formulas."""
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text or ""
-
-
 def _csv_row(send: Send, name: str | None) -> list[str | int]:
     return [
         send.id,
         send.contact_id,
-        _cell(name),
+        safe_cell(name),
         send.phone,
         send.state,
         send.status or "",
@@ -298,6 +292,6 @@ def _csv_row(send: Send, name: str | None) -> list[str | int]:
         _iso(send.read_at),
         _iso(send.failed_at),
         "" if send.error_code is None else send.error_code,
-        _cell(send.error_title),
+        safe_cell(send.error_title),
         send.message_id or "",
     ]

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from wabroadcast.schedules.store import MAX_DAILY_COUNT
+
 TEMPLATE_NAME_PATTERN = r"^[a-z0-9_]+$"
 """Meta's rule for template names: lowercase letters, digits and underscores."""
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
@@ -268,7 +270,7 @@ class ScheduleCreate(Strict):
 
     template_name: str = template_name_field()
     language: str = language_field()
-    daily_count: int = Field(ge=1, le=10_000_000, description="Contacts per day, e.g. 225.")
+    daily_count: int = Field(ge=1, le=MAX_DAILY_COUNT, description="Contacts per day, e.g. 225.")
     time_of_day: str = Field(pattern=HHMM_PATTERN, description="Local start time, HH:MM.")
     time_zone: str = Field(
         min_length=1,

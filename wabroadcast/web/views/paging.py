@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 PER_PAGE = 50
+MAX_PAGE = 2_000_000
+"""100,000,000 rows at 50 a page: any larger page number is a typo or an attack."""
 
 
 def page_number(request: Request) -> int:
-    """`?page=` as a positive int; garbage means page 1, never an error page."""
+    """`?page=` as a positive int; garbage means page 1; beyond MAX_PAGE is a 400."""
     raw = request.query_params.get("page", "1")
+    digits = raw.strip().lstrip("+")
+    if digits.isdigit() and (len(digits) > len(str(MAX_PAGE)) or int(digits) > MAX_PAGE):
+        raise HTTPException(400, f"page must be between 1 and {MAX_PAGE:,}")
     try:
         return max(1, int(raw))
     except ValueError:
