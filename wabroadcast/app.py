@@ -144,9 +144,11 @@ def _lifespan(own_database: bool, cloud_http: HTTPClient | None) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_http = None
+        http: HTTPClient
         if cloud_http is None:
-            own_http = default_http_client(CLOUD_HTTP_TIMEOUT, CLOUD_HTTP_CONNECTIONS)
-        http: HTTPClient = own_http if own_http is not None else cloud_http  # type: ignore[assignment]
+            http = own_http = default_http_client(CLOUD_HTTP_TIMEOUT, CLOUD_HTTP_CONNECTIONS)
+        else:
+            http = cloud_http
         app.state.cloud_http = http
         try:
             app.state.cloud_client = CloudAPIClient.from_settings(http, app.state.settings)

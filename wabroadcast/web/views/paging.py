@@ -16,7 +16,7 @@ def page_number(request: Request) -> int:
     """`?page=` as a positive int; garbage means page 1; beyond MAX_PAGE is a 400."""
     raw = request.query_params.get("page", "1")
     digits = raw.strip().lstrip("+")
-    if digits.isdigit() and (len(digits) > len(str(MAX_PAGE)) or int(digits) > MAX_PAGE):
+    if digits.isdecimal() and (len(digits) > len(str(MAX_PAGE)) or int(digits) > MAX_PAGE):
         raise HTTPException(400, f"page must be between 1 and {MAX_PAGE:,}")
     try:
         return max(1, int(raw))
