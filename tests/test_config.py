@@ -72,17 +72,35 @@ def test_masked_settings_never_show_secrets() -> None:
         {
             "WHATSAPP_ACCESS_TOKEN": token,
             "WHATSAPP_APP_SECRET": "s3cr3t-app-secret-value",
-            "WABROADCAST_API_TOKEN": "short",
+            "WABROADCAST_API_TOKEN": "panel-token-" + "k" * 20 + "LAST",
             "DATABASE_URL": "postgresql://bob:hunter2@db/x",
         },
         env_file=None,
     )
     shown = "\n".join(f"{k}={v}" for k, v in settings.masked().items())
     assert token not in shown and "s3cr3t-app-secret-value" not in shown
-    assert "hunter2" not in shown and "short" not in shown
+    assert "hunter2" not in shown and "k" * 20 not in shown
     assert "WHATSAPP_ACCESS_TOKEN=****WXYZ" in shown
     assert token not in repr(settings)
     assert mask("") == ""
+
+
+def test_a_short_api_token_is_refused_with_the_way_out() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({"WABROADCAST_API_TOKEN": "hunter2hunter2"}, env_file=None)
+    message = str(info.value)
+    assert "WABROADCAST_API_TOKEN" in message and "14 characters" in message
+    assert "at least 24" in message and "hunter2" not in message
+    assert load_settings({"WABROADCAST_API_TOKEN": "x" * 24}, env_file=None).api_token
+
+
+def test_forwarded_allow_ips_defaults_to_loopback_and_checks_entries() -> None:
+    assert load_settings({}, env_file=None).forwarded_allow_ips == "127.0.0.1"
+    trusted = load_settings({"FORWARDED_ALLOW_IPS": " 10.0.0.0/8 , ::1"}, env_file=None)
+    assert trusted.forwarded_allow_ips == "10.0.0.0/8,::1"
+    with pytest.raises(SettingsError) as info:
+        load_settings({"FORWARDED_ALLOW_IPS": "10.0.0.1,proxy.local"}, env_file=None)
+    assert "FORWARDED_ALLOW_IPS" in str(info.value) and "'proxy.local'" in str(info.value)
 
 
 def test_every_setting_is_documented() -> None:

@@ -32,6 +32,7 @@ from wabroadcast.web.api import campaigns, contacts, original, schedules, stats,
 from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
 from wabroadcast.web.errors import install_error_handlers
+from wabroadcast.web.headers import SecurityHeadersMiddleware
 from wabroadcast.web.sessions import AuthState, LoginLimiter
 from wabroadcast.web.views import install_panel
 from wabroadcast.webhooks.routes import build_webhook_router
@@ -74,6 +75,7 @@ def create_app(
     app.state.runner = CampaignRunner(_run_function(app))
     install_error_handlers(app)
     app.add_middleware(AuthMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: denials get headers too
     _include_routers(app, settings, db, app_clock)
 
     @app.get("/healthz", include_in_schema=False)

@@ -6,6 +6,7 @@ CLI or by a test fixture and the result is handed to whatever needs it.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,8 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 SECRET_FIELDS = ("whatsapp_access_token", "verify_token", "whatsapp_app_secret", "api_token")
+MIN_API_TOKEN_LENGTH = 24
+"""A shorter WABROADCAST_API_TOKEN is refused: it guards the panel and every API call."""
 
 
 class SettingsError(ValueError):
@@ -160,6 +163,14 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", alias="HOST", description="Address the server binds to.")
     port: int = Field(5005, alias="PORT", ge=1, le=65535, description="Server port.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        alias="FORWARDED_ALLOW_IPS",
+        description=(
+            "Comma-separated proxy addresses (or networks) whose X-Forwarded-For is trusted "
+            "for the client address; '*' trusts every peer. Default: loopback only."
+        ),
+    )
 
     @field_validator("graph_api_url")
     @classmethod
@@ -185,6 +196,31 @@ class Settings(BaseSettings):
 
         configured_numbers(self)  # ValueError names the bad PHONE_NUMBERS entry
         return self
+
+    @field_validator("api_token")
+    @classmethod
+    def _strong_api_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_API_TOKEN_LENGTH:
+            raise ValueError(
+                f"is {len(value.get_secret_value())} characters long; use at least "
+                f"{MIN_API_TOKEN_LENGTH} (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`), or unset it "
+                "to get a generated token at start-up"
+            )
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_forwarded(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry == "*" or entry.startswith("unix:"):
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return ",".join(entries) or "127.0.0.1"
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

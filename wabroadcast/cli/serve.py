@@ -13,7 +13,9 @@ import uvicorn
 
 from wabroadcast.app import create_app, startup_token_notice
 from wabroadcast.cli.common import console, err_console, get_settings, open_database
+from wabroadcast.config import Settings
 from wabroadcast.sandbox import SANDBOX_BANNER, start_sandbox
+from wabroadcast.web.access_log import install_access_log_filter
 
 
 def serve(
@@ -45,5 +47,21 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     console.print(f"wabroadcast listening on http://{bind_host}:{bind_port}", highlight=False)
-    # Open live pages hold server-sent event streams; don't let them keep Ctrl-C waiting.
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.Server(server_config(app, settings, host=bind_host, port=bind_port)).run()
+
+
+def server_config(app: Any, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+    """How `serve` runs uvicorn: the client address comes from X-Forwarded-For only when the
+    peer is one of FORWARDED_ALLOW_IPS (the login limiter counts wrong guesses per address)."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # Open live pages hold server-sent event streams; don't let them keep Ctrl-C waiting.
+        timeout_graceful_shutdown=5,
+    )
+    install_access_log_filter()  # after Config: it configures uvicorn's loggers
+    return config

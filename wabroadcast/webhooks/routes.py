@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 MAX_LOG_LIMIT = 500
 
 
+WEBHOOK_METHODS = "GET, HEAD, POST, OPTIONS"
+"""GET answers Meta's verification challenge; POST receives events."""
+
+
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -105,6 +109,10 @@ def build_webhook_router(
         if answer is None:
             return PlainTextResponse("webhook verification failed", status_code=403)
         return PlainTextResponse(answer)
+
+    @router.options("/webhook", include_in_schema=False)
+    async def webhook_options() -> Response:
+        return Response(status_code=204, headers={"Allow": WEBHOOK_METHODS})
 
     @router.post("/webhook", include_in_schema=False)
     async def receive(request: Request, background: BackgroundTasks) -> Response:
