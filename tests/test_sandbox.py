@@ -142,18 +142,21 @@ async def running(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _wait_for(client: httpx.AsyncClient, campaign_id: int) -> dict[str, Any]:
-    for _ in range(400):
+    deadline = time.monotonic() + 90  # bounds a broken run; a busy machine needs the room
+    while True:
         data: dict[str, Any] = (await client.get(f"/api/campaigns/{campaign_id}")).json()
         if data["state"] not in ("running",):
             return data
+        if time.monotonic() > deadline:
+            raise AssertionError(f"campaign {campaign_id} still running: {data}")
         await asyncio.sleep(0.05)
-    raise AssertionError(f"campaign {campaign_id} still running: {data}")
 
 
 async def _final_sends(database: Database, count: int) -> list[Send]:
-    """The sends once every one has a final status (read or failed), within 15 s."""
+    """The sends once every one has a final status (read or failed), within 90 s."""
     sends: list[Send] = []
-    for _ in range(150):
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
         with database.session() as session:
             sends = list(session.scalars(select(Send)).all())
         if len(sends) == count and all(s.status in ("read", "failed") for s in sends):
@@ -315,7 +318,7 @@ def test_serve_without_a_token_runs_the_sandbox_and_loads_demo_contacts(
 def _wait_for_statuses(database: Database, count: int) -> list[str | None]:
     """Statuses of the sends once each has one (the first, `sent`, comes within ~1 s)."""
     statuses: list[str | None] = []
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         with database.session() as session:
             statuses = list(session.scalars(select(Send.status)).all())

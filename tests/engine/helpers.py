@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -151,3 +151,12 @@ def sends_by_state(database: Database, campaign_id: int | None = None) -> Counte
 
 def wa_id(number: str) -> str:
     return number.lstrip("+")
+
+
+async def eventually(condition: Callable[[], object], what: str, within: float = 60.0) -> None:
+    """Wait until `condition()` is true; the generous bound only stops a broken run."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within:.0f} s waiting for {what}")
+        await asyncio.sleep(0.02)

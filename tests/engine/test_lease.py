@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from tests.engine.helpers import (
     FakeClock,
     add_contacts,
+    eventually,
     make_settings,
     sim_config,
     simulated_client,
@@ -29,7 +30,7 @@ from wabroadcast.engine.lease import (
 from wabroadcast.engine.leased import run_with_lease
 from wabroadcast.engine.state import mark_requested
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Send
+from wabroadcast.storage.tables import Send, SenderLease
 
 NUMBER = "106540352242922"
 OTHER = "106540352242999"
@@ -37,6 +38,15 @@ OTHER = "106540352242999"
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def lease_expiry(database: Database) -> datetime:
+    with database.session() as session:
+        expiry = session.scalar(
+            select(SenderLease.expires_at).where(SenderLease.phone_number_id == NUMBER)
+        )
+    assert expiry is not None
+    return expiry
 
 
 def new_campaign(database: Database, limit: int, number: str = NUMBER) -> int:
@@ -95,18 +105,20 @@ def test_takeover_settles_the_dead_holders_claims_at_once(database: Database) ->
 
 @pytest.mark.anyio
 async def test_held_lease_reports_loss_when_another_process_takes_it(database: Database) -> None:
-    options = LeaseOptions(ttl=1.0, heartbeat=0.1, poll=0.05)
+    # A TTL well above the heartbeat: a busy machine delays renewals without losing the lease.
+    options = LeaseOptions(ttl=10.0, heartbeat=0.1, poll=0.05)
     assert try_acquire(database, NUMBER, "me", now(), options.ttl)[0]
+    first_expiry = lease_expiry(database)
     lease = HeldLease(database, NUMBER, "me", options)
     lost: list[str] = []
     lease.on_lost(lambda: lost.append("lost"))
     lease.start()
-    await asyncio.sleep(0.5)
+    await eventually(lambda: lease_expiry(database) > first_expiry, "a renewal")
     assert not lost  # renewed, so nobody could take it
     assert not try_acquire(database, NUMBER, "thief", now(), options.ttl)[0]
     # As if this process had stalled past its lease and another process took the number.
-    assert try_acquire(database, NUMBER, "thief", now() + timedelta(seconds=2), options.ttl)[0]
-    await asyncio.sleep(0.4)
+    assert try_acquire(database, NUMBER, "thief", now() + timedelta(seconds=11), options.ttl)[0]
+    await eventually(lambda: lost, "the lease to report its loss")
     assert lost == ["lost"]
     await lease.close()
     assert current_holder(database, NUMBER, now()) == "thief"  # close does not free it
@@ -131,7 +143,7 @@ async def test_waiting_run_sends_nothing_until_the_holder_lets_go(database: Data
                 on_wait=waits.append,
             )
         )
-        await asyncio.sleep(0.6)
+        await eventually(lambda: waits, "the run to say it waits")
         assert not simulator.accepted  # the number belongs to another process
         assert len(waits) == 1 and "other-process" in waits[0]
         release(database, NUMBER, "other-process")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.helpers import add_contacts
+from tests.engine.helpers import add_contacts, eventually
 from tests.faults.helpers import new_campaign, send_states, truth
 from tests.faults.inprocess import rig, stored_message_ids
 from wabroadcast.domain.models import CampaignState, SendState
@@ -82,7 +82,7 @@ async def test_postgres_restart_mid_campaign_pauses_then_resumes_losing_nothing(
                     outage_retry=0.5,
                 )
             )
-            await asyncio.sleep(2.5)
+            await eventually(lambda: len(r.simulator.accepted) >= 50, "the campaign to be sending")
             assert not run.done()
             before = len(r.simulator.accepted)
             try:

@@ -9,6 +9,7 @@ import errno
 import logging
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.engine.helpers import add_contacts
+from tests.engine.helpers import add_contacts, eventually
 from tests.faults.helpers import new_campaign, send_states, truth
 from tests.faults.inprocess import APP_SECRET, fault_settings, rig, stored_message_ids
 from tests.faults.test_webhook_flood import status_body
@@ -39,11 +40,12 @@ def integrity(path: Path) -> str:
         return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
 
 
-def hold_write_lock(path: Path, seconds: float) -> None:
+def hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
     """Another connection holding a write transaction (BEGIN IMMEDIATE) for `seconds`."""
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
         connection.execute("BEGIN IMMEDIATE")
-        time.sleep(seconds)
+        held.set()
+        time.sleep(seconds)  # the fault itself: a lock held this long
         connection.execute("ROLLBACK")
 
 
@@ -71,9 +73,12 @@ async def test_database_locked_longer_than_busy_timeout(sqlite_url: str, tmp_pat
                     outage_retry=0.5,
                 )
             )
-            await asyncio.sleep(1.5)
-            lock = asyncio.create_task(asyncio.to_thread(hold_write_lock, path, BUSY_TIMEOUT + 3))
-            await asyncio.sleep(0.5)
+            await eventually(lambda: len(truth(r.log_path)) >= 10, "the campaign to be sending")
+            held = threading.Event()
+            lock = asyncio.create_task(
+                asyncio.to_thread(hold_write_lock, path, BUSY_TIMEOUT + 3, held)
+            )
+            await eventually(held.is_set, "the other connection to hold the write lock")
             transport = httpx.ASGITransport(app=r.receiver)
             async with httpx.AsyncClient(transport=transport, base_url="http://r") as http:
                 locked = await post(http, status_body("wamid.locked", "905550000001"))

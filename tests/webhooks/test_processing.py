@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from tests.engine.helpers import eventually
 from tests.webhooks.conftest import FixedClock, Hook, load_fixture, make_app
 from wabroadcast.config import Settings
 from wabroadcast.storage import webhook_events
@@ -111,10 +112,9 @@ async def test_startup_sweep_processes_leftovers(
     event_id = _store(database, clock, load_fixture("status_delivered"))
     app: FastAPI = make_app(wh_settings, database, clock)
     async with app.router.lifespan_context(app):
-        for _ in range(200):
-            if _event(database, event_id).processed_at is not None:
-                break
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: _event(database, event_id).processed_at is not None, "the stored event"
+        )
     assert _event(database, event_id).processed_at is not None
     with database.session() as session:
         assert session.scalar(select(Send.status).where(Send.id == seeded["send"])) == "delivered"
@@ -132,7 +132,8 @@ async def test_with_the_lifespan_running_the_worker_processes_posted_bodies(
             hook = Hook(client, database)
             for name in ("status_sent", "status_delivered", "status_read", "inbound_text"):
                 await hook.post_fixture(name)
-            for _ in range(250):
+            deadline = time.monotonic() + 60  # bounds a broken run only
+            while time.monotonic() < deadline:
                 with database.session() as session:
                     pending = session.scalar(
                         select(func.count())

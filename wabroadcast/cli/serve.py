@@ -6,6 +6,7 @@ built-in simulator stands in for Meta and nobody receives anything.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import typer
@@ -47,7 +48,11 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     console.print(f"wabroadcast listening on http://{bind_host}:{bind_port}", highlight=False)
-    uvicorn.Server(server_config(app, settings, host=bind_host, port=bind_port)).run()
+    server = uvicorn.Server(server_config(app, settings, host=bind_host, port=bind_port))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutting down
+        server.run()
+    if not server.started:  # e.g. the port is taken: uvicorn has logged why
+        raise typer.Exit(3)
 
 
 def server_config(app: Any, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
