@@ -26,6 +26,7 @@ from wabroadcast.config import Settings
 from wabroadcast.engine.adopt import adopting
 from wabroadcast.engine.leased import number_client as _number_client
 from wabroadcast.engine.leased import run_with_lease
+from wabroadcast.engine.manager import CampaignManager
 from wabroadcast.schedules.runner import app_scheduler
 from wabroadcast.storage.db import Database
 from wabroadcast.web.api import campaigns, contacts, original, schedules, stats, templates
@@ -73,6 +74,9 @@ def create_app(
     app.state.sandbox = settings.sandbox
     _set_token(app, settings, app_clock)
     app.state.runner = CampaignRunner(_run_function(app))
+    app.state.campaigns = CampaignManager(
+        db, settings, app_clock, template_source=lambda: getattr(app.state, "cloud_client", None)
+    )
     install_error_handlers(app)
     app.add_middleware(AuthMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: denials get headers too

@@ -103,9 +103,23 @@ def test_unknown_template_gives_the_clear_message_not_a_traceback(
         "5",
     )
     assert code == 1
-    assert "template 'nope' does not exist in language 'tr'" in output
+    # The templates table was empty: the CLI synced it from the Cloud API to say what exists.
+    assert "template 'nope' does not exist; the account has: daily_offer" in output
     assert "Traceback" not in output
     assert sim.accepted == []
+    with database.session() as session:
+        assert session.scalar(select(Campaign.id)) is None  # refused before a campaign row
+    code, output = cli(
+        env_for(database.url, url), "send", "-t", "daily_offer", "-l", "xx", "-n", "5"
+    )
+    assert code == 1
+    assert "template 'daily_offer' does not exist in language 'xx'; it exists in: " in output
+    code, output = cli(
+        env_for(database.url, url), "send", "-t", "Daily Offer<b>", "-l", "tr", "-n", "5"
+    )
+    assert code == 1 and "is not a template name" in output
+    with database.session() as session:
+        assert session.scalar(select(Campaign.id)) is None
 
 
 def test_dry_run_lists_recipients_and_sends_nothing(

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from rich.table import Table
 from wabroadcast.cli.common import console, err_console, fail, get_settings, open_database
 from wabroadcast.clock import SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
+from wabroadcast.cloudapi.payloads import TemplateInfo
 from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError
@@ -32,7 +34,6 @@ from wabroadcast.engine import (
     CampaignSummary,
     EngineOptions,
     cancel_campaign,
-    create_campaign,
     pause_campaign,
     resume_campaign,
     summary_of,
@@ -40,6 +41,7 @@ from wabroadcast.engine import (
 from wabroadcast.engine import Progress as EngineProgress
 from wabroadcast.engine.leased import campaign_number, run_with_lease
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
+from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
 from wabroadcast.engine.pool import SenderPool, sender_pool
 from wabroadcast.numbers import UnknownPhoneNumber, settings_for_number
 from wabroadcast.schedules.followup import NothingToRetry, retry_failed
@@ -107,6 +109,10 @@ class _Bar:
 async def _run(
     settings: Settings, database: Database, campaign_id: int, *, total: int
 ) -> CampaignSummary:
+    # SIGTERM stops the run the way Ctrl-C does: cancelled, claims settled, then paused.
+    main = asyncio.current_task()
+    if main is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     number, _ = await asyncio.to_thread(campaign_number, database, campaign_id)
     with contextlib.suppress(UnknownPhoneNumber):  # run_with_lease aborts it with the reason
         settings = settings_for_number(settings, number)
@@ -137,8 +143,16 @@ def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> N
     cloudapi_log.setLevel(logging.ERROR)
     try:
         summary = asyncio.run(_run(settings, database, campaign_id, total=total))
-    except KeyboardInterrupt:
-        fail(f"interrupted; `wabroadcast campaign run {campaign_id}` continues where it stopped")
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, or SIGTERM (see _run)
+        manager = CampaignManager(database, settings, SystemClock(), lambda: None)
+        paused = manager.mark_interrupted(campaign_id)
+        done = summary_of(database, campaign_id)
+        what = "paused it (reason: interrupted)" if paused else f"it is {done.state.value}"
+        fail(
+            f"interrupted after {done.accepted} of {done.requested} sends; {what}. "
+            f"`wabroadcast campaign resume {campaign_id}` continues where it stopped",
+            code=130,
+        )
     finally:
         cloudapi_log.setLevel(previous_level)
     _print_summary(database, summary, as_json=as_json)
@@ -234,28 +248,62 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
 
 
 def _create(
-    ctx: typer.Context, template: str, language: str, limit: int, phone_number_id: str | None
+    ctx: typer.Context,
+    template: str,
+    language: str,
+    limit: int,
+    phone_number_id: str | None,
+    *,
+    refuse_interrupted: bool = False,
 ) -> int:
+    """The campaign manager's checks and insert; a refusal exits 1 with its sentence."""
     settings = get_settings(ctx)
-    number = phone_number_id or settings.phone_number_id
-    try:
-        settings_for_number(settings, number)
-    except UnknownPhoneNumber as exc:
-        fail(f"--phone-number-id: {exc}")
     database = open_database(ctx)
-    try:
-        with database.session() as session:
-            campaign = create_campaign(
-                session,
-                template_name=template,
-                language=language,
-                limit=limit,
-                phone_number_id=number,
-                clock=SystemClock(),
+    request = CampaignRequest(template, language, limit, phone_number_id)
+
+    async def create() -> int:
+        # The template source is only opened when the table does not know the template.
+        async with contextlib.AsyncExitStack() as stack:
+            manager = CampaignManager(
+                database, settings, SystemClock(), lambda: _LazySource(stack, settings)
             )
-            return campaign.id
-    except ValueError as exc:
-        fail(str(exc))
+            number = manager.check_input(request)
+            if refuse_interrupted:
+                _refuse_if_interrupted(manager, template, language, number)
+            return await manager.create(request)
+
+    try:
+        return asyncio.run(create())
+    except CampaignRefused as exc:
+        fail(f"--phone-number-id: {exc}" if exc.field == "phone_number_id" else str(exc))
+
+
+class _LazySource:
+    """Opens the Cloud API client for a template sync only when the manager asks for one."""
+
+    def __init__(self, stack: contextlib.AsyncExitStack, settings: Settings) -> None:
+        self._stack = stack
+        self._settings = settings
+
+    async def list_templates(self) -> list[TemplateInfo]:
+        from wabroadcast.cli.templates import cloud_client as template_client
+
+        client = await self._stack.enter_async_context(template_client(self._settings))
+        return await client.list_templates()
+
+
+def _refuse_if_interrupted(
+    manager: CampaignManager, template: str, language: str, number: str
+) -> None:
+    found = manager.interrupted(template, language, number)
+    if found is None:
+        return
+    fail(
+        f"campaign {found.campaign_id} of {template} ({language}) was interrupted after "
+        f"{found.accepted} of {found.requested} sends; continue it with "
+        f"`wabroadcast campaign resume {found.campaign_id}`, or cancel it with "
+        f"`wabroadcast campaign cancel {found.campaign_id}` and send again"
+    )
 
 
 TEMPLATE = typer.Option(..., "--template", "-t", help="Approved template name.")
@@ -286,7 +334,7 @@ def send(
     if dry_run:
         _dry_run(ctx, template, language, limit, as_json)
         return
-    campaign_id = _create(ctx, template, language, limit, phone_number_id)
+    campaign_id = _create(ctx, template, language, limit, phone_number_id, refuse_interrupted=True)
     if not as_json:
         console.print(f"campaign {campaign_id} created", style="dim")
     _run_and_report(ctx, campaign_id, as_json=as_json)

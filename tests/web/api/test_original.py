@@ -71,10 +71,14 @@ async def test_send_of_an_unknown_template_says_so(settings: Settings) -> None:
     async with running_app(app_settings(settings)) as h:
         add_contacts(h.database, 2)
         body = {"template_name": "no_such_template", "limit": 2, "language_code": "tr"}
-        data = (await h.client.post("/api/send", json=body)).json()
-        assert data["success"] is False
-        assert data["successful_sends"] == 0
-        assert "no_such_template" in data["error"]
+        answer = await h.client.post("/api/send", json=body)
+        assert answer.status_code == 422, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "template_not_sendable" and error["field"] == "template_name"
+        assert "template 'no_such_template' does not exist" in error["message"]
+        assert "daily_offer" in error["message"]  # what exists instead
+        listed = await h.client.get("/api/campaigns")
+        assert listed.json()["total"] == 0  # refused before a campaign row existed
 
 
 @pytest.mark.anyio

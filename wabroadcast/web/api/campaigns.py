@@ -23,18 +23,18 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.spreadsheet import safe_cell
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
-from wabroadcast.numbers import UnknownPhoneNumber, settings_for_number
+from wabroadcast.engine.manager import CampaignRequest
 from wabroadcast.schedules.followup import NothingToRetry, retry_failed
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send
 from wabroadcast.web.api.deps import (
+    CampaignsDep,
     ClockDep,
     DatabaseDep,
     RunnerDep,
     SessionDep,
-    SettingsDep,
     check_template,
-    create_checked_campaign,
+    create_campaign_or_refuse,
     require_sender,
 )
 from wabroadcast.web.api.queries import campaign_public, funnel_counts
@@ -82,32 +82,29 @@ def load_public(session: Session, campaign_id: int, runner: CampaignRunner) -> C
 
 
 @router.post("", status_code=202, response_model=CampaignCreated)
-def create(
+async def create(
     body: CampaignCreate,
     request: Request,
     response: Response,
-    database: DatabaseDep,
-    settings: SettingsDep,
-    clock: ClockDep,
+    campaigns: CampaignsDep,
+    runner: RunnerDep,
 ) -> CampaignCreated:
-    """Create the campaign and start sending in the background; poll GET /{id} for progress."""
+    """Create the campaign and start sending in the background; poll GET /{id} for progress.
+
+    Refused with 422 before any campaign exists when the template, language, limit or number
+    cannot work (the message names what exists instead)."""
     require_sender(request)
-    number = body.phone_number_id or settings.phone_number_id
-    try:
-        settings_for_number(settings, number)
-    except UnknownPhoneNumber as exc:
-        raise ApiError(422, "invalid_input", str(exc), field="phone_number_id") from None
-    with database.session() as session:
-        campaign = create_checked_campaign(
-            session,
+    campaign_id = await create_campaign_or_refuse(
+        campaigns,
+        CampaignRequest(
             template_name=body.template_name,
             language=body.language,
             limit=body.limit,
-            phone_number_id=number,
-            clock=clock,
-        )
-        campaign_id, state = campaign.id, campaign.state
-    start_in_loop(request, campaign_id)
+            phone_number_id=body.phone_number_id,
+        ),
+    )
+    state = CampaignState.RUNNING.value
+    _ = runner.start(campaign_id)  # the runner holds the task
     url = f"/api/campaigns/{campaign_id}"
     response.headers["Location"] = url
     return CampaignCreated(id=campaign_id, state=state, url=url)

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.config import Settings
-from wabroadcast.engine import create_campaign
+from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.errors import ApiError
 
@@ -58,25 +57,17 @@ def check_template(session: Session, template_name: str, language: str) -> None:
         raise ApiError(422, "template_not_sendable", str(exc), field="template_name") from None
 
 
-def create_checked_campaign(
-    session: Session,
-    *,
-    template_name: str,
-    language: str,
-    limit: int,
-    phone_number_id: str,
-    clock: Clock,
-) -> Campaign:
-    """How every API route starts a campaign: refuse a known-unsendable template first."""
-    check_template(session, template_name, language)
-    return create_campaign(
-        session,
-        template_name=template_name,
-        language=language,
-        limit=limit,
-        phone_number_id=phone_number_id,
-        clock=clock,
-    )
+def get_campaigns(request: Request) -> CampaignManager:
+    manager: CampaignManager = request.app.state.campaigns
+    return manager
+
+
+async def create_campaign_or_refuse(manager: CampaignManager, request: CampaignRequest) -> int:
+    """How every API route creates a campaign: the manager's refusal becomes a 422."""
+    try:
+        return await manager.create(request)
+    except CampaignRefused as exc:
+        raise ApiError(422, exc.code, str(exc), field=exc.field) from None
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -90,3 +81,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 RunnerDep = Annotated[CampaignRunner, Depends(get_runner)]
 SessionDep = Annotated[Session, Depends(get_session)]
+CampaignsDep = Annotated[CampaignManager, Depends(get_campaigns)]

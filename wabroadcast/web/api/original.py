@@ -17,16 +17,15 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wabroadcast.clock import Clock
-from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState, SendState
+from wabroadcast.engine.manager import CampaignRequest
 from wabroadcast.phones import InvalidPhone, normalize_phone, wa_digits
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send
 from wabroadcast.web.api.deps import (
     SessionDep,
     SettingsDep,
-    create_checked_campaign,
+    create_campaign_or_refuse,
     require_sender,
 )
 from wabroadcast.web.api.runner import CampaignRunner
@@ -54,24 +53,15 @@ async def send(body: SendRequest, request: Request) -> SendResponse:
     """
     app = request.app
     database: Database = app.state.database
-    settings: Settings = app.state.settings
-    clock: Clock = app.state.clock
     runner: CampaignRunner = app.state.runner
     require_sender(request)
 
-    def create() -> int:
-        with database.session() as session:
-            campaign = create_checked_campaign(
-                session,
-                template_name=body.template_name,
-                language=body.language_code,
-                limit=body.limit,
-                phone_number_id=settings.phone_number_id,
-                clock=clock,
-            )
-            return campaign.id
-
-    campaign_id = await to_thread.run_sync(create)
+    campaign_id = await create_campaign_or_refuse(
+        app.state.campaigns,
+        CampaignRequest(
+            template_name=body.template_name, language=body.language_code, limit=body.limit
+        ),
+    )
     problem = None
     try:
         await runner.run_and_wait(campaign_id)

@@ -18,11 +18,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wabroadcast.engine import create_campaign
+from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Contact, Template
-from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.views.render import Panel
 
 MAX_LIMIT = 1_000_000
@@ -175,13 +174,14 @@ def routes(panel: Panel) -> APIRouter:
         return render(request, SendForm.from_values(request.query_params), error=None, status=200)
 
     @router.post("/send", response_class=HTMLResponse)
-    def start_campaign(
+    async def start_campaign(
         request: Request,
         template: str = Form(""),
         language: str = Form(""),
         limit: str = Form(""),
     ) -> Response:
-        """Create the campaign, start it in the background, go to its live page."""
+        """Create the campaign (the API's checks, via the campaign manager), start it in the
+        background, go to its live page."""
         t = panel.translator(request)
         form = SendForm.from_values({"template": template, "language": language, "limit": limit})
         count = parse_limit(form.limit)
@@ -197,22 +197,14 @@ def routes(panel: Panel) -> APIRouter:
         disabled = sending_disabled(request)
         if disabled is not None:
             return render(request, form, error=t("send.disabled", reason=disabled), status=503)
-        with panel.database.session() as session:
-            try:
-                template_store.check_sendable(session, form.template, form.language)
-                campaign = create_campaign(
-                    session,
-                    template_name=form.template,
-                    language=form.language,
-                    limit=count,
-                    phone_number_id=panel.settings.phone_number_id,
-                    clock=panel.clock,
-                )
-            except ValueError as exc:  # unknown template/language, not APPROVED: say so
-                session.rollback()
-                return render(request, form, error=str(exc), status=400)
-            campaign_id = campaign.id
-        start_in_loop(request, campaign_id)
+        manager: CampaignManager = request.app.state.campaigns
+        try:
+            campaign_id = await manager.create(
+                CampaignRequest(template_name=template, language=language, limit=count)
+            )
+        except CampaignRefused as exc:  # unknown template/language, not APPROVED: say so
+            return render(request, form, error=str(exc), status=400)
+        _ = request.app.state.runner.start(campaign_id)  # the runner holds the task
         return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
     @router.get("/panel/api/eligible")
