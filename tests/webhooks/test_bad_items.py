@@ -147,7 +147,7 @@ async def test_wrong_shapes_around_the_items_are_named_and_the_rest_applied(
             "entry 1, change 2: statuses is an object, not a list",
             "entry 1, change 2: messages is a string, not a list",
             "entry 1, change 3: is a number, not an object",
-            "entry 2: changes is null, not a list",
+            "entry 2: is a number, not an object",
         ]
     )
 

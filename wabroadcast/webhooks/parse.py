@@ -136,8 +136,9 @@ def shown(value: Any, limit: int = 24) -> str:
             return "a number too long to show"
         digits = str(value)
         return digits if len(digits) <= limit else f"{digits[:12]}… ({len(digits):,} digits)"
-    text = repr(value) if isinstance(value, str | int | float | bool) or value is None else ""
-    return text if text and len(text) <= limit * 2 else f"a {type(value).__name__}"
+    if isinstance(value, str | float | bool) or value is None:
+        return repr(value)
+    return _type_name(value)
 
 
 def _type_name(value: Any) -> str:
@@ -198,7 +199,10 @@ def parse_payload(data: Any, fallback_time: datetime) -> ParsedWebhook:
         parsed.problems.append(f"entry is {_type_name(entries)}, not a list")
         return parsed
     for e, entry in enumerate(entries):
-        changes = _dict(entry).get("changes")
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            parsed.problems.append(f"entry {e}: is {_type_name(entry)}, not an object")
+            continue
         if not isinstance(changes, list):
             parsed.problems.append(f"entry {e}: changes is {_type_name(changes)}, not a list")
             continue
