@@ -53,6 +53,10 @@ ODD_NUMBERS = (
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
 )
+POISON = st.sampled_from(
+    ["²", "1" * 4301, "\ud83d", "x\ud800y", 10**30, -(10**30), 2**31, 1.5, "", None, [], {}]
+)
+"""Values that broke processing before: often enough to matter in a couple hundred draws."""
 ODD_SCALARS = st.one_of(st.none(), st.booleans(), ODD_NUMBERS, ODD_STRINGS)
 ODD_VALUES = st.one_of(
     ODD_STRINGS,
@@ -156,8 +160,9 @@ def mutated(draw: st.DrawFn, payload: Any) -> Any:
         items = _items(tree)
         if action == "item" and items:
             item = items[draw(st.integers(0, len(items) - 1))]
-            keys = sorted(set(item) | {"timestamp", "id", "status"})
-            item[keys[draw(st.integers(0, len(keys) - 1))]] = draw(ODD_VALUES)
+            keys = st.sampled_from(sorted(item)) if item else st.nothing()
+            key = draw(st.sampled_from(["timestamp", "code", "body", "id", "status"]) | keys)
+            item[key] = draw(POISON | ODD_VALUES)
         elif action == "replace":
             node[key] = draw(ODD_VALUES)
         elif action == "delete":
