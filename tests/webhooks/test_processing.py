@@ -79,7 +79,9 @@ def test_skipped_items_are_noted_and_the_rest_applied(
     statuses.insert(0, {"status": "sent"})  # no id
     event_id = _store(database, clock, payload)
     assert process_pending(database, clock) == 1
-    assert _event(database, event_id).error == "skipped: statuses[0]: no message id or status"
+    assert _event(database, event_id).error == (
+        "skipped: entry 0, change 0, statuses[0]: no message id or status"
+    )
     with database.session() as session:
         assert session.scalar(select(Send.status).where(Send.id == seeded["send"])) == "sent"
 

@@ -120,9 +120,14 @@ def pending_sizes(session: Session, limit: int = 500) -> list[tuple[int, int]]:
     return [(event_id, int(size or 0)) for event_id, size in session.execute(query)]
 
 
-def recent(session: Session, limit: int) -> list[WebhookEvent]:
-    """The newest raw events first, for GET /api/webhook-logs."""
+def recent(session: Session, limit: int, *, before_id: int | None = None) -> list[WebhookEvent]:
+    """The newest raw events first (those with id < ``before_id``), for GET /api/webhook-logs.
+
+    Keyset paging: the log grows while a client pages through it, and ids never move.
+    """
     query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(WebhookEvent.id < before_id)
     return list(session.scalars(query))
 
 

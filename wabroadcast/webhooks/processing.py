@@ -17,20 +17,28 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.storage import webhook_events
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.retry import is_deadlock, retry_on_conflict
-from wabroadcast.webhooks.apply import WebhookRules, apply_payload
-from wabroadcast.webhooks.parse import parse_payload
-from wabroadcast.webhooks.statuses import link_orphans
+from wabroadcast.webhooks.apply import (
+    WebhookRules,
+    apply_payload,
+    apply_preference,
+    apply_template_change,
+    record_reply,
+)
+from wabroadcast.webhooks.parse import ParsedWebhook, parse_payload
+from wabroadcast.webhooks.statuses import link_orphans, record_statuses
 
 log = logging.getLogger(__name__)
 RETRYABLE = (OperationalError, InterfaceError, IntegrityError)
@@ -104,20 +112,27 @@ def process_event(
 
 
 def process_events(
-    database: Database, event_ids: Sequence[int], clock: Clock, rules: WebhookRules | None = None
+    database: Database,
+    event_ids: Sequence[int],
+    clock: Clock,
+    rules: WebhookRules | None = None,
+    *,
+    one_by_one: bool = False,
 ) -> int:
     """Apply stored bodies in one transaction, in id order; returns how many this call did.
 
     If the group fails, each body is retried alone, so one bad body never holds back others.
     Alone, a database error (lock timeout, lost connection) leaves the row unprocessed to be
-    retried; any other error is a payload we cannot apply: it is marked processed with the
-    error, so it shows in the log instead of failing again forever.
+    retried; any other error makes a last pass that applies the body's items one by one,
+    each in its own savepoint, so one item the database refuses costs only itself. A body
+    that still fails (not JSON at all) is marked processed with the error, so it shows in the
+    log instead of failing again forever.
     """
     rules = rules or WebhookRules()
     with WRITE_GATE.process():
         try:  # a lost deadlock with the engine's answer writer is retried at once; SQLite
             # locked past busy_timeout is not (stores wait on this gate): process_pending is
-            apply = partial(_apply_group, database, event_ids, clock, rules)
+            apply = partial(_apply_group, database, event_ids, clock, rules, one_by_one)
             return retry_on_conflict(apply, what="applying webhook events", retryable=is_deadlock)
         except RETRYABLE as exc:
             error, retry = _describe(exc), True
@@ -125,26 +140,95 @@ def process_events(
                 log.warning("webhook event %s not processed, will retry: %s", event_ids[0], error)
         except Exception as exc:
             error, retry = _describe(exc), False
-            if len(event_ids) == 1:
+            if len(event_ids) == 1 and one_by_one:
                 log.exception("webhook event %s could not be applied", event_ids[0])
     if len(event_ids) > 1:
         return sum(process_events(database, [i], clock, rules) for i in event_ids)
+    if not retry and not one_by_one:
+        return process_events(database, event_ids, clock, rules, one_by_one=True)
     _record_error(database, event_ids[0], error, clock, retry=retry)
     return 0
 
 
+def _too_long_int(digits: str) -> int | str:
+    """Python refuses to convert more than 4,300 digits; such a number stays text here, and
+    the field it sits in is then judged on its own (a timestamp out of range, say)."""
+    return int(digits) if len(digits) <= 4300 else digits
+
+
+def load_body(body: str) -> Any:
+    """The stored body as JSON (NaN and Infinity allowed through: they fail as values)."""
+    return json.loads(body, parse_int=_too_long_int)
+
+
 def _apply_group(
-    database: Database, event_ids: Sequence[int], clock: Clock, rules: WebhookRules
+    database: Database,
+    event_ids: Sequence[int],
+    clock: Clock,
+    rules: WebhookRules,
+    one_by_one: bool = False,
 ) -> int:
     with database.session() as session:
         now = clock.now()
         events = webhook_events.claim_many(session, event_ids, now)
         for event in events:
-            parsed = parse_payload(json.loads(event.body), event.received_at)
-            apply_payload(session, parsed, rules=rules, webhook_event_id=event.id, now=now)
+            parsed = parse_payload(load_body(event.body), event.received_at)
+            if one_by_one:
+                parsed.problems += _apply_one_by_one(session, parsed, rules, event.id, now)
+            else:
+                apply_payload(session, parsed, rules=rules, webhook_event_id=event.id, now=now)
             if parsed.problems:
-                event.error = "skipped: " + "; ".join(parsed.problems)[:1900]
+                log.warning(
+                    "webhook event %s: skipped %d item(s): %s",
+                    event.id,
+                    len(parsed.problems),
+                    "; ".join(parsed.problems)[:1000],
+                )
+                event.error = skipped_summary(parsed.problems)
         return len(events)
+
+
+def skipped_summary(problems: Sequence[str], limit: int = 1900) -> str:
+    """``skipped: <problem>; <problem> … and 7 more``, within the error column's budget."""
+    text = "skipped: "
+    for index, problem in enumerate(problems):
+        piece = ("; " if index else "") + problem
+        if len(text) + len(piece) > limit:
+            return text + f" … and {len(problems) - index} more"
+        text += piece
+    return text
+
+
+def _apply_one_by_one(
+    session: Session, parsed: ParsedWebhook, rules: WebhookRules, event_id: int, now: datetime
+) -> list[str]:
+    """Each item in its own savepoint; returns the problems of those the database refused."""
+    steps: list[tuple[str, Callable[[], object]]] = []
+    for status in parsed.statuses:
+        run: Callable[[], object] = partial(
+            record_statuses, session, [status], webhook_event_id=event_id, now=now
+        )
+        steps.append((status.where, run))
+    for message in parsed.messages:
+        run = partial(
+            record_reply, session, message, rules=rules, webhook_event_id=event_id, now=now
+        )
+        steps.append((message.where, run))
+    for preference in parsed.preferences:
+        steps.append((preference.where, partial(apply_preference, session, preference, now=now)))
+    for change in parsed.template_changes:
+        steps.append((change.where, partial(apply_template_change, session, change, now=now)))
+    problems: list[str] = []
+    for where, run in steps:
+        try:
+            with session.begin_nested():
+                run()
+        except RETRYABLE:
+            raise
+        except Exception as exc:
+            log.warning("webhook event %s: %s not applied", event_id, where, exc_info=True)
+            problems.append(f"{where or 'an item'}: not applied ({type(exc).__name__})")
+    return problems
 
 
 def _record_error(

@@ -25,6 +25,7 @@ from wabroadcast.config import Settings
 from wabroadcast.storage import webhook_events
 from wabroadcast.storage.db import Database
 from wabroadcast.webhooks.apply import WebhookRules
+from wabroadcast.webhooks.log_body import readable_json
 from wabroadcast.webhooks.parse import payload_kind
 from wabroadcast.webhooks.processing import WRITE_GATE, process_event
 from wabroadcast.webhooks.verify import (
@@ -37,6 +38,8 @@ from wabroadcast.webhooks.worker import WebhookWorker
 
 log = logging.getLogger(__name__)
 MAX_LOG_LIMIT = 500
+MAX_ID = 2**63 - 1
+"""Ids are BIGINT; a larger ``before_id`` is refused (422) rather than sent to the database."""
 
 
 WEBHOOK_METHODS = "GET, HEAD, POST, OPTIONS"
@@ -145,10 +148,22 @@ def build_webhook_router(
             background.add_task(process_event, database, event_id, clock, rules)
         return JSONResponse({"status": "received"})
 
-    @router.get("/api/webhook-logs")
-    async def webhook_logs(limit: int = Query(50, ge=1)) -> list[dict[str, Any]]:
-        """Newest first, like the original tool's log; ``limit`` is capped at 500."""
-        return await run_in_threadpool(_recent, database, min(limit, MAX_LOG_LIMIT))
+    @router.get("/api/webhook-logs", response_model=list[dict[str, Any]])
+    async def webhook_logs(
+        request: Request,
+        limit: int = Query(50, ge=1, le=MAX_LOG_LIMIT, description="events per page"),
+        before_id: int | None = Query(
+            None, ge=1, le=MAX_ID, description="only events with a smaller id (the next page)"
+        ),
+    ) -> Response:
+        """Newest first; page on with ``before_id`` = the last id of a page (the ``Link``
+        header names that URL while older events may exist)."""
+        logs = await run_in_threadpool(_recent, database, limit, before_id)
+        headers = {}
+        if len(logs) == limit:
+            older = f"{request.url.path}?limit={limit}&before_id={logs[-1]['id']}"
+            headers["Link"] = f'<{older}>; rel="next"'
+        return JSONResponse(logs, headers=headers)
 
     return router
 
@@ -158,15 +173,14 @@ def _store(database: Database, clock: Clock, body: str, kind: str) -> int:
         return webhook_events.store_raw(session, body=body, kind=kind, received_at=clock.now())
 
 
-def _recent(database: Database, limit: int) -> list[dict[str, Any]]:
+def _recent(database: Database, limit: int, before_id: int | None) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts: ``payload`` is the parsed body when it is sane JSON, else
+    the raw text (``payload_is_json`` says which), so any stored body can be answered."""
     with database.session() as session:
-        events = webhook_events.recent(session, limit)
+        events = webhook_events.recent(session, limit, before_id=before_id)
     out = []
     for event in events:
-        try:
-            payload: Any = json.loads(event.body)
-        except ValueError:
-            payload = event.body
+        is_json, payload = readable_json(event.body)
         out.append(
             {
                 "id": event.id,
@@ -174,7 +188,8 @@ def _recent(database: Database, limit: int) -> list[dict[str, Any]]:
                 "kind": event.kind,
                 "processed_at": event.processed_at.isoformat() if event.processed_at else None,
                 "error": event.error,
-                "payload": payload,
+                "payload": payload if is_json else event.body,
+                "payload_is_json": is_json,
             }
         )
     return out

@@ -172,6 +172,9 @@ MESSAGES: dict[str, str] = {
     "webhooks.pending": "pending",
     "webhooks.error": "error",
     "webhooks.none": "No webhooks received yet.",
+    "webhooks.newest": "Newest",
+    "webhooks.older": "Older",
+    "webhooks.none_older": "No older webhooks.",
     # stats
     "stats.title": "Stats",
     "stats.range": "Period",

@@ -175,6 +175,9 @@ MESSAGES: dict[str, str] = {
     "webhooks.pending": "bekliyor",
     "webhooks.error": "hata",
     "webhooks.none": "Henüz webhook gelmedi.",
+    "webhooks.newest": "En yeniler",
+    "webhooks.older": "Daha eski",
+    "webhooks.none_older": "Daha eski webhook yok.",
     # stats
     "stats.title": "İstatistikler",
     "stats.range": "Dönem",

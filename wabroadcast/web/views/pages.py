@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from wabroadcast.storage.stats import overview
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.charts import line_chart
-from wabroadcast.web.views.paging import PER_PAGE, Pager, page_number
+from wabroadcast.web.views.paging import PER_PAGE, Pager, before_id, page_number
 from wabroadcast.web.views.render import Panel
 
 STATS_RANGES = (7, 14, 30, 90)
@@ -42,11 +42,19 @@ def routes(panel: Panel) -> APIRouter:
 
     @router.get("/logs/webhooks", response_class=HTMLResponse)
     def webhook_log(request: Request) -> HTMLResponse:
-        offset = (page_number(request) - 1) * PER_PAGE
+        before = before_id(request)
         with panel.database.session() as session:
-            events, total = queries.webhook_log(session, offset=offset, limit=PER_PAGE)
-        pager = Pager.from_request(request, total)
-        return panel.page(request, "webhook_log.html", nav="webhooks", events=events, pager=pager)
+            events, has_older = queries.webhook_log(session, before_id=before, limit=PER_PAGE)
+        older = f"{request.url.path}?before_id={events[-1].id}" if has_older and events else None
+        newest = request.url.path if before is not None else None
+        return panel.page(
+            request,
+            "webhook_log.html",
+            nav="webhooks",
+            events=events,
+            older_url=older,
+            newest_url=newest,
+        )
 
     @router.get("/stats", response_class=HTMLResponse)
     def stats(request: Request) -> HTMLResponse:

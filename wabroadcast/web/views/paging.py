@@ -24,6 +24,20 @@ def page_number(request: Request) -> int:
         return 1
 
 
+MAX_ID = 2**63 - 1
+"""Ids are BIGINT: a larger ``before_id`` cannot name a row (PostgreSQL would refuse it)."""
+
+
+def before_id(request: Request) -> int | None:
+    """`?before_id=` for keyset pages: garbage means the newest page; beyond MAX_ID is a 400."""
+    raw = request.query_params.get("before_id", "").strip()
+    if not (raw.isascii() and raw.isdecimal()):
+        return None
+    if len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:
+        raise HTTPException(400, f"before_id must be between 1 and {MAX_ID:,}")
+    return int(raw) or None
+
+
 @dataclass(frozen=True)
 class Pager:
     path: str

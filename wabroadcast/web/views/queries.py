@@ -6,7 +6,6 @@ a whole table into Python: every list is paged and every number is an aggregate.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from wabroadcast.domain.models import CampaignState, DeliveryStatus, SendState
 from wabroadcast.storage.tables import Campaign, Contact, Reply, Send, Template, WebhookEvent
 from wabroadcast.web.api.queries import funnel_counts
+from wabroadcast.webhooks.log_body import pretty
 
 FUNNEL_STEPS = ("selected", "accepted", "delivered", "read", "replied")
 FINAL_STATES = frozenset({CampaignState.CANCELLED, CampaignState.COMPLETED, CampaignState.ABORTED})
@@ -224,47 +224,59 @@ class LogEntry:
     pretty: str
 
 
+def _items(value: Any, key: str) -> list[Any]:
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, list) else []
+
+
 def _summarize(body: Any) -> str:
-    """What a person scans for in a webhook: which statuses and how many messages."""
+    """What a person scans for in a webhook: which statuses and how many messages.
+
+    Any JSON can be stored (the signature is all that is checked), so every level is checked
+    for its type before use.
+    """
     parts: list[str] = []
-    try:
-        for entry in body.get("entry", []):
-            for change in entry.get("changes", []):
-                value = change.get("value", {})
-                for status in value.get("statuses", []):
+    for entry in _items(body, "entry"):
+        for change in _items(entry, "changes"):
+            value = change.get("value") if isinstance(change, dict) else None
+            statuses, messages = _items(value, "statuses"), _items(value, "messages")
+            for status in statuses:
+                if isinstance(status, dict):
                     parts.append(f"{status.get('status')} → {status.get('recipient_id')}")
-                for message in value.get("messages", []):
+            for message in messages:
+                if isinstance(message, dict):
                     parts.append(f"{message.get('type')} ← {message.get('from')}")
-                if not value.get("statuses") and not value.get("messages"):
-                    parts.append(str(change.get("field", "")))
-    except AttributeError:
-        return ""
-    shown = ", ".join(p for p in parts[:3] if p)
+            if not statuses and not messages and isinstance(change, dict):
+                parts.append(str(change.get("field", "")))
+    shown = ", ".join(p[:80] for p in parts[:3] if p)
     return shown + (f" (+{len(parts) - 3})" if len(parts) > 3 else "")
 
 
-def webhook_log(session: Session, *, offset: int, limit: int) -> tuple[list[LogEntry], int]:
-    total = _count(session, select(func.count()).select_from(WebhookEvent))
-    rows = session.scalars(
-        select(WebhookEvent)
-        .order_by(WebhookEvent.received_at.desc(), WebhookEvent.id.desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
+def webhook_log(
+    session: Session, *, before_id: int | None, limit: int
+) -> tuple[list[LogEntry], bool]:
+    """A page of the raw log, newest first, of events with id < ``before_id`` (keyset paging:
+    the log grows all day, and an offset would shift while someone reads it); the flag says
+    whether older events exist."""
+    query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit + 1)
+    if before_id is not None:
+        query = query.where(WebhookEvent.id < before_id)
+    rows = session.scalars(query).all()
     entries = []
-    for row in rows:
-        try:
-            parsed = json.loads(row.body)
-            pretty = json.dumps(parsed, indent=2, ensure_ascii=False)
-            summary = _summarize(parsed)
-        except ValueError:
-            pretty, summary = row.body, ""
+    for row in rows[:limit]:
+        data, shown = pretty(row.body)
         entries.append(
             LogEntry(
-                row.id, row.received_at, row.kind, row.processed_at, row.error, summary, pretty
+                row.id,
+                row.received_at,
+                row.kind,
+                row.processed_at,
+                row.error,
+                _summarize(data),
+                shown,
             )
         )
-    return entries, total
+    return entries, len(rows) > limit
 
 
 SERIES = ("sends", "deliveries", "reads", "replies")
