@@ -95,3 +95,19 @@ def test_wildcards_are_literal_and_no_search_lists_everything(database: Database
     with database.session() as session:
         page = find_contacts(session, limit=2, offset=1, count=False)
         assert [c.name for c in page.contacts] == ["a_b", "plain"] and page.total is None
+
+
+def test_pages_run_in_send_order_with_unindexed_contacts_last(database: Database) -> None:
+    with database.session() as session:
+        for i, index in enumerate([3, None, 1, None, 2, None]):
+            phone = f"+90555100000{i}"
+            session.add(Contact(phone=phone, name=f"Ayşe {i}", index=index, created_at=NOW,
+                                updated_at=NOW))  # fmt: skip
+    order = ["Ayşe 2", "Ayşe 4", "Ayşe 0", "Ayşe 1", "Ayşe 3", "Ayşe 5"]
+    with database.session() as session:
+        for search in (None, "ayse"):
+            for limit in range(1, 8):
+                for offset in range(8):
+                    page = find_contacts(session, search=search, limit=limit, offset=offset)
+                    assert [c.name for c in page.contacts] == order[offset : offset + limit]
+                    assert page.total == 6
