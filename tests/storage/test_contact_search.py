@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 
 from tests.engine.helpers import FakeClock
 from wabroadcast.sandbox import demo_contacts, load_demo_contacts
-from wabroadcast.storage.contacts import ContactWriter, find_contacts
+from wabroadcast.storage.contacts import ContactWriter, find_contacts, send_order_page
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.history import HistoryWriter
 from wabroadcast.storage.tables import Contact
@@ -111,3 +111,6 @@ def test_pages_run_in_send_order_with_unindexed_contacts_last(database: Database
                     page = find_contacts(session, search=search, limit=limit, offset=offset)
                     assert [c.name for c in page.contacts] == order[offset : offset + limit]
                     assert page.total == 6
+                    # the plan for many matches (more than FEW_MATCHES), on the same rows
+                    walked = send_order_page(session, [], limit, offset)
+                    assert [c.name for c in walked] == order[offset : offset + limit]
