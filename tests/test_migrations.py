@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect, text
 
-from wabroadcast.storage.db import Database, current_revision, head_revision, upgrade
+from wabroadcast.storage.contacts import find_contacts
+from wabroadcast.storage.db import (
+    Database,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 from wabroadcast.storage.tables import Base
 
 
@@ -30,3 +38,54 @@ def test_migrations_build_exactly_the_models(database_url: str) -> None:
             assert name in tables
     finally:
         database.dispose()
+
+
+BACKFILLED = 5003  # more than one batch of 0007's back-fill (5,000 contacts)
+
+
+def test_0007_backfills_search_key_in_batches(database_url: str) -> None:
+    database = Database(database_url, migrate=False)
+    try:
+        upgrade(database.engine, "0006")
+        names = ["Şükrü", "İSMAİL", "IŞIK", None, "Ayşe Öztürk"]
+        rows = [
+            {
+                "phone": f"+90555{1000000 + i:07d}",
+                "name": names[i % len(names)],
+                "attributes": "{}",
+                "created_at": "2026-12-01 10:00:00",
+                "updated_at": "2026-12-01 10:00:00",
+            }
+            for i in range(BACKFILLED)
+        ]
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO contacts (phone, name, attributes, created_at, updated_at) "
+                    "VALUES (:phone, :name, :attributes, :created_at, :updated_at)"
+                ),
+                rows,
+            )
+        upgrade(database.engine)
+        with database.engine.connect() as connection:
+            stored = dict(connection.execute(text("SELECT phone, search_key FROM contacts")).all())
+        expected = ["sukru", "ismail", "isik", "", "ayse ozturk"]
+        assert len(stored) == BACKFILLED
+        for i, row in enumerate(rows):
+            assert stored[row["phone"]] == expected[i % len(names)], row
+        assert "ix_contacts_search_key" in {
+            index["name"] for index in inspect(database.engine).get_indexes("contacts")
+        }
+        with database.session() as session:
+            found = find_contacts(session, search="isik", limit=5000)
+            assert found.total == BACKFILLED // len(names) + 1  # i % 5 == 2 up to 5002
+
+        upgrade_down(database.engine, "0006")
+        columns = {c["name"] for c in inspect(database.engine).get_columns("contacts")}
+        assert "search_key" not in columns and len(stored) == BACKFILLED
+    finally:
+        database.dispose()
+
+
+def upgrade_down(engine: Engine, revision: str) -> None:
+    command.downgrade(alembic_config(engine), revision)

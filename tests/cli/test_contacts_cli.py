@@ -99,6 +99,12 @@ def test_list_count_and_stats_after_history_import(database_url: str, tmp_path: 
     )
     assert code == 0, output
     assert [c["name"] for c in json.loads(output)] == ["Mehmet Demir"]
+    for search, name in (("ayse YILMAZ", "Ayşe Yılmaz"), ("ŞAHİN", "Fatma Şahin")):
+        code, output = invoke(
+            database_url, tmp_path, "contacts", "list", "--search", search, "--json"
+        )
+        assert code == 0, output
+        assert [c["name"] for c in json.loads(output)] == [name], search
 
     code, output = invoke(
         database_url, tmp_path, "contacts", "list", "--limit", "2", "--offset", "1", "--json"

@@ -25,7 +25,7 @@ from wabroadcast.cli.common import console, fail, get_settings, open_database
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection, ReportWriter
 from wabroadcast.contacts.sources import UnreadableFile
-from wabroadcast.storage.contacts import count_contacts, list_contacts
+from wabroadcast.storage.contacts import count_contacts, find_contacts
 from wabroadcast.storage.tables import Contact
 
 app = typer.Typer(help="Contacts.", no_args_is_help=True)
@@ -168,15 +168,25 @@ def _contact_json(contact: Contact) -> dict[str, Any]:
 @app.command("list")
 def list_command(
     ctx: typer.Context,
-    search: str | None = typer.Option(None, help="Part of a name or number."),
+    search: str | None = typer.Option(
+        None, help="Part of a name (case and accents ignored) or of a number (any format)."
+    ),
     limit: int = typer.Option(50, min=1, max=10000, help="At most this many contacts."),
     offset: int = typer.Option(0, min=0, help="Skip this many first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Contacts in send order."""
+    settings = get_settings(ctx)
     database = open_database(ctx)
     with database.session() as session:
-        contacts = list_contacts(session, search=search, limit=limit, offset=offset)
+        contacts = find_contacts(
+            session,
+            search=search,
+            region=settings.default_region,
+            limit=limit,
+            offset=offset,
+            count=False,
+        ).contacts
     if as_json:
         console.print_json(json.dumps([_contact_json(c) for c in contacts]))
         return

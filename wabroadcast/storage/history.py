@@ -59,7 +59,7 @@ class HistoryWriter:
         stamp = self._time(now)
         empty = self._json({})
         rows = [
-            (phone, None, self.next_index + offset, empty, stamp, stamp)
+            (phone, None, self.next_index + offset, empty, stamp, stamp, "")
             for offset, phone in enumerate(missing)
         ]
         self.next_index += len(missing)

@@ -26,7 +26,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+
+from wabroadcast.domain.search import fold
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,15 +69,30 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
+def _search_key(context: DefaultExecutionContext) -> str:
+    """`search_key` of a row inserted without one: Core and ORM inserts alike, per row."""
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return fold(parameters.get("name"))
+
+
 class Contact(Base):
-    """A person we may message. `phone` is E.164; `index` is the original tool's send order."""
+    """A person we may message. `phone` is E.164; `index` is the original tool's send order.
+
+    `search_key` is the name folded for search (:func:`wabroadcast.domain.search.fold`).
+    Inserts fill it from `name` when not given; ORM assignments to `name` refresh it; the
+    import's upsert (`storage.contacts.ContactWriter`) writes it with the name.
+    """
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_index_id", "index", "id"),)
+    __table_args__ = (
+        Index("ix_contacts_index_id", "index", "id"),
+        Index("ix_contacts_search_key", "search_key"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
+    search_key: Mapped[str] = mapped_column(Text, default=_search_key, server_default="")
     index: Mapped[int | None] = mapped_column(BigInteger)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     wa_id: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -85,6 +103,11 @@ class Contact(Base):
     unreachable_reason: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    @validates("name")
+    def _refresh_search_key(self, _key: str, name: str | None) -> str | None:
+        self.search_key = fold(name)
+        return name
 
 
 class Template(Base):

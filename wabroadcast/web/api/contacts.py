@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from pathlib import Path as FilePath
@@ -10,7 +9,6 @@ from typing import Annotated, Literal
 
 from anyio import to_thread
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
-from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
@@ -18,6 +16,7 @@ from wabroadcast.config import Settings
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
 from wabroadcast.contacts.sources import UnreadableFile
+from wabroadcast.storage.contacts import find_contacts
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.optouts import RESUME, STOP, record_opt_change
 from wabroadcast.storage.tables import Contact
@@ -34,7 +33,6 @@ from wabroadcast.web.errors import ApiError
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 ContactId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Contact id.")]
 MANUAL = "manual"
-_LIKE_SPECIAL = re.compile(r"([\\%_])")
 MAX_PROBLEMS = 1000
 """Problems listed in the answer; the counts always cover every row."""
 
@@ -57,19 +55,10 @@ def contact_public(contact: Contact) -> ContactPublic:
     )
 
 
-def _search(text: str) -> ColumnElement[bool]:
-    """Name contains the text (any case), or the phone contains its digits."""
-    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\1", text) + "%"
-    conditions = [func.lower(Contact.name).like(pattern.lower(), escape="\\")]
-    digits = re.sub(r"\D", "", text)
-    if digits:
-        conditions.append(Contact.phone.like(f"%{digits}%"))
-    return or_(*conditions)
-
-
 @router.get("", response_model=ContactPage)
 def list_contacts(
     session: SessionDep,
+    settings: SettingsDep,
     q: Annotated[
         str | None,
         Query(max_length=200, pattern=NO_CONTROL_CHARACTERS, description="Name or number."),
@@ -78,23 +67,21 @@ def list_contacts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> ContactPage:
-    """In send order (the imported `index`, then id), like the engine selects them."""
-    conditions: list[ColumnElement[bool]] = []
-    if q and q.strip():
-        conditions.append(_search(q.strip()))
-    if opted_out is not None:
-        column = Contact.opted_out_at
-        conditions.append(column.is_not(None) if opted_out else column.is_(None))
-    query = (
-        select(Contact)
-        .where(*conditions)
-        .order_by(Contact.index.is_(None), Contact.index, Contact.id)
-        .limit(limit)
-        .offset(offset)
+    """In send order (the imported `index`, then id), like the engine selects them.
+
+    `q` matches names ignoring case and accents (`sukru` finds `Şükrü`, `isik` finds `IŞIK`)
+    and numbers in any format (`0555 123 45 67`, `+90 555 123 45 67`, a tail such as `4567`).
+    """
+    found = find_contacts(
+        session,
+        search=q,
+        region=settings.default_region,
+        opted_out=opted_out,
+        limit=limit,
+        offset=offset,
     )
-    total = session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
-    items = [contact_public(c) for c in session.scalars(query)]
-    return ContactPage(items=items, total=total, limit=limit, offset=offset)
+    items = [contact_public(c) for c in found.contacts]
+    return ContactPage(items=items, total=found.total or 0, limit=limit, offset=offset)
 
 
 def _opt(session: Session, clock: Clock, contact_id: int, action: str) -> ContactPublic:

@@ -73,7 +73,12 @@ def routes(panel: Panel) -> APIRouter:
         offset = (page_number(request) - 1) * PER_PAGE
         with panel.database.session() as session:
             rows, total = queries.contact_page(
-                session, query=query, kind=kind, offset=offset, limit=PER_PAGE
+                session,
+                query=query,
+                kind=kind,
+                region=panel.settings.default_region,
+                offset=offset,
+                limit=PER_PAGE,
             )
         return panel.page(
             request,

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import CampaignState, DeliveryStatus, SendState
+from wabroadcast.storage.contacts import find_contacts
 from wabroadcast.storage.tables import Campaign, Contact, Reply, Send, Template, WebhookEvent
 from wabroadcast.web.api.queries import funnel_counts
 from wabroadcast.webhooks.log_body import pretty
@@ -138,35 +139,20 @@ def campaign_page(session: Session, *, offset: int, limit: int) -> tuple[list[Ca
     return list(rows), total
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def contact_page(
-    session: Session, *, query: str, kind: str, offset: int, limit: int
+    session: Session, *, query: str, kind: str, region: str, offset: int, limit: int
 ) -> tuple[list[Contact], int]:
     """Contacts in send order, filtered by name/number text and by opt-out/unreachable."""
-    conditions: list[ColumnElement[bool]] = []
-    if query:
-        pattern = _like(query.strip())
-        digits = "".join(ch for ch in query if ch.isdigit())
-        matches: list[ColumnElement[bool]] = [Contact.name.ilike(pattern, escape="\\")]
-        matches.append(Contact.phone.like(f"%{digits}%") if digits else Contact.phone == query)
-        conditions.append(or_(*matches))
-    if kind == "opted_out":
-        conditions.append(Contact.opted_out_at.is_not(None))
-    elif kind == "unreachable":
-        conditions.append(Contact.unreachable_at.is_not(None))
-    total = _count(session, select(func.count()).select_from(Contact).where(*conditions))
-    rows = session.scalars(
-        select(Contact)
-        .where(*conditions)
-        .order_by(Contact.index.is_(None), Contact.index, Contact.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return list(rows), total
+    found = find_contacts(
+        session,
+        search=query,
+        region=region,
+        opted_out=True if kind == "opted_out" else None,
+        unreachable=True if kind == "unreachable" else None,
+        offset=offset,
+        limit=limit,
+    )
+    return found.contacts, found.total or 0
 
 
 @dataclass(frozen=True)
