@@ -29,8 +29,8 @@ from wabroadcast.storage import webhook_events
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.retry import is_deadlock, retry_on_conflict
 from wabroadcast.webhooks.apply import WebhookRules, apply_payload
-from wabroadcast.webhooks.parse import parse_payload
-from wabroadcast.webhooks.statuses import link_orphans
+from wabroadcast.webhooks.parse import StatusUpdate, parse_payload
+from wabroadcast.webhooks.statuses import link_orphans, record_statuses_of_bodies
 
 log = logging.getLogger(__name__)
 RETRYABLE = (OperationalError, InterfaceError, IntegrityError)
@@ -136,14 +136,26 @@ def process_events(
 def _apply_group(
     database: Database, event_ids: Sequence[int], clock: Clock, rules: WebhookRules
 ) -> int:
+    """Apply the bodies in order. A run of consecutive bodies holding only statuses (the usual
+    case) is recorded in one go; any other body is applied on its own at its place, so that
+    replies, opt-ins and status failures keep the order Meta sent them in."""
     with database.session() as session:
         now = clock.now()
         events = webhook_events.claim_many(session, event_ids, now)
+        statuses: list[tuple[StatusUpdate, int | None]] = []
         for event in events:
             parsed = parse_payload(json.loads(event.body), event.received_at)
-            apply_payload(session, parsed, rules=rules, webhook_event_id=event.id, now=now)
             if parsed.problems:
                 event.error = "skipped: " + "; ".join(parsed.problems)[:1900]
+            if not (parsed.messages or parsed.preferences or parsed.template_changes):
+                statuses.extend((status, event.id) for status in parsed.statuses)
+                continue
+            if statuses:
+                record_statuses_of_bodies(session, statuses, now=now)
+                statuses = []
+            apply_payload(session, parsed, rules=rules, webhook_event_id=event.id, now=now)
+        if statuses:
+            record_statuses_of_bodies(session, statuses, now=now)
         return len(events)
 
 
