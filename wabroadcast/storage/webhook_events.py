@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,6 +75,21 @@ def store_raw(session: Session, *, body: str, kind: str, received_at: datetime) 
     session.add(event)
     session.flush()
     return event.id
+
+
+def store_many(session: Session, bodies: Sequence[tuple[str, str, datetime]]) -> list[int]:
+    """Keep signed bodies ``(body, kind, received_at)`` as received, in one statement; returns
+    their ids in the same order (an executemany with RETURNING, sorted by parameter order)."""
+    if not bodies:
+        return []
+    table = WebhookEvent.__table__
+    assert isinstance(table, Table)
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    params = [
+        {"body": body, "kind": kind[:64], "received_at": received_at}
+        for body, kind, received_at in bodies
+    ]
+    return [int(row[0]) for row in session.execute(statement, params)]
 
 
 def claim_many(session: Session, event_ids: Sequence[int], now: datetime) -> list[WebhookEvent]:

@@ -37,8 +37,8 @@ from wabroadcast.webhooks.apply import (
     apply_template_change,
     record_reply,
 )
-from wabroadcast.webhooks.parse import ParsedWebhook, parse_payload
-from wabroadcast.webhooks.statuses import link_orphans, record_statuses
+from wabroadcast.webhooks.parse import ParsedWebhook, StatusUpdate, parse_payload
+from wabroadcast.webhooks.statuses import link_orphans, record_statuses, record_statuses_of_bodies
 
 log = logging.getLogger(__name__)
 RETRYABLE = (OperationalError, InterfaceError, IntegrityError)
@@ -168,15 +168,26 @@ def _apply_group(
     rules: WebhookRules,
     one_by_one: bool = False,
 ) -> int:
+    """Apply the bodies in order. A run of consecutive bodies holding only statuses (the usual
+    case) is recorded in one go; any other body is applied on its own at its place, so that
+    replies, opt-ins and status failures keep the order Meta sent them in."""
     with database.session() as session:
         now = clock.now()
         events = webhook_events.claim_many(session, event_ids, now)
+        statuses: list[tuple[StatusUpdate, int | None]] = []
         for event in events:
             parsed = parse_payload(load_body(event.body), event.received_at)
-            if one_by_one:
-                parsed.problems += _apply_one_by_one(session, parsed, rules, event.id, now)
+            status_only = not (parsed.messages or parsed.preferences or parsed.template_changes)
+            if status_only and not one_by_one:
+                statuses.extend((status, event.id) for status in parsed.statuses)
             else:
-                apply_payload(session, parsed, rules=rules, webhook_event_id=event.id, now=now)
+                if statuses:
+                    record_statuses_of_bodies(session, statuses, now=now)
+                    statuses = []
+                if one_by_one:
+                    parsed.problems += _apply_one_by_one(session, parsed, rules, event.id, now)
+                else:
+                    apply_payload(session, parsed, rules=rules, webhook_event_id=event.id, now=now)
             if parsed.problems:
                 log.warning(
                     "webhook event %s: skipped %d item(s): %s",
@@ -185,6 +196,8 @@ def _apply_group(
                     "; ".join(parsed.problems)[:1000],
                 )
                 event.error = skipped_summary(parsed.problems)
+        if statuses:
+            record_statuses_of_bodies(session, statuses, now=now)
         return len(events)
 
 

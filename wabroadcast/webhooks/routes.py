@@ -1,10 +1,11 @@
 """HTTP side of the webhook: GET /webhook (verification), POST /webhook, GET /api/webhook-logs.
 
 POST order of checks: app secret configured → body size → signature over the raw bytes →
-JSON. Nothing is stored until the signature matches; after that the body is stored durably,
-200 goes out, and the webhook worker (started by the router's lifespan) processes it. Mounted
-without its lifespan running (some test set-ups), a request processes its own body as a
-background task after the answer instead.
+JSON. Nothing is stored until the signature matches; after that the body joins the next group
+commit (:mod:`wabroadcast.webhooks.group_commit`), 200 goes out once that transaction has
+committed (503 if it failed), and the webhook worker (started by the router's lifespan)
+processes it. Mounted without its lifespan running (some test set-ups), a request processes
+its own body as a background task after the answer instead.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from wabroadcast.config import Settings
 from wabroadcast.storage import webhook_events
 from wabroadcast.storage.db import Database
 from wabroadcast.webhooks.apply import WebhookRules
+from wabroadcast.webhooks.group_commit import GroupCommit
 from wabroadcast.webhooks.log_body import readable_json
 from wabroadcast.webhooks.parse import payload_kind
-from wabroadcast.webhooks.processing import WRITE_GATE, process_event
+from wabroadcast.webhooks.processing import process_event
 from wabroadcast.webhooks.verify import (
     SIGNATURE_HEADER,
     SignatureCheck,
@@ -95,6 +97,7 @@ def build_webhook_router(
     worker = WebhookWorker(
         database, clock, rules, retention_days=settings.webhook_log_retention_days
     )
+    intake = GroupCommit(database, clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -102,6 +105,7 @@ def build_webhook_router(
         try:
             yield
         finally:
+            await intake.close()
             await run_in_threadpool(worker.stop)
 
     router = APIRouter(lifespan=lifespan)
@@ -137,7 +141,7 @@ def build_webhook_router(
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
             return _error(400, f"body is not valid JSON: {str(exc)[:200]}")
         try:
-            event_id = await run_in_threadpool(_store, database, clock, text, payload_kind(data))
+            event_id = await intake.store(text, payload_kind(data))
         except DBAPIError as exc:  # one line per refused body: an outage must not flood the log
             cause = (str(exc.orig).splitlines() or ["database error"])[0]
             log.warning("could not store a webhook body, answered 503 for a retry: %s", cause)
@@ -166,11 +170,6 @@ def build_webhook_router(
         return JSONResponse(logs, headers=headers)
 
     return router
-
-
-def _store(database: Database, clock: Clock, body: str, kind: str) -> int:
-    with WRITE_GATE.store(), database.session() as session:
-        return webhook_events.store_raw(session, body=body, kind=kind, received_at=clock.now())
 
 
 def _recent(database: Database, limit: int, before_id: int | None) -> list[dict[str, Any]]:

@@ -103,7 +103,18 @@ def record_statuses(
     now: datetime,
 ) -> int:
     """Store a body's status facts and apply the new ones to their sends; returns how many."""
-    unique = list({(s.message_id, s.status): s for s in reversed(statuses)}.values())[::-1]
+    return record_statuses_of_bodies(session, [(s, webhook_event_id) for s in statuses], now=now)
+
+
+def record_statuses_of_bodies(
+    session: Session, items: Sequence[tuple[StatusUpdate, int | None]], *, now: datetime
+) -> int:
+    """:func:`record_statuses` for the statuses of several bodies, each with its body's id, in
+    the order received: one lookup, one insert and one flush for all of them (single-status
+    bodies, as Meta often sends, would otherwise cost a round of statements each)."""
+    first = {(s.message_id, s.status): (s, event) for s, event in reversed(items)}
+    unique = [s for s, _ in reversed(first.values())]
+    event_of = {key: event for key, (_, event) in first.items()}
     if not unique:
         return 0
     sends = _sends_by_message_id(session, {s.message_id for s in unique})
@@ -118,7 +129,11 @@ def record_statuses(
                 sends[status.message_id] = send
                 reconciled.append(status.message_id)
     rows = [
-        _row(s, sends[s.message_id].id if s.message_id in sends else None, webhook_event_id)
+        _row(
+            s,
+            sends[s.message_id].id if s.message_id in sends else None,
+            event_of[(s.message_id, s.status)],
+        )
         for s in unique
     ]
     new = insert_many_ignoring_duplicates(session, StatusEvent, rows, ["message_id", "status"])
