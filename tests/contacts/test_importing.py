@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.contacts.conftest import FIXTURES, StepClock
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
-from wabroadcast.contacts.sources import UnreadableFile
+from wabroadcast.contacts.sources import UnreadableFile, UnsupportedEncoding
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Contact
 
@@ -200,4 +200,118 @@ def test_utf16_json_is_unreadable_with_an_encoding_hint(database: Database, tmp_
     path.write_text('[{"id": "905551234567"}]', encoding="utf-16")
     with pytest.raises(UnreadableFile, match="not valid utf-8 text.*--encoding"):
         run(database, path)
+    assert contacts_by_phone(database) == {}
+
+
+def test_a_stray_quote_costs_its_own_row_only(database: Database) -> None:
+    """100 rows, an unbalanced quote on row 5: 99 imported, row 5 rejected with its line."""
+    summary, rejections = run(database, FIXTURES / "stray_quote.csv")
+
+    assert [(r.line, r.reason.split(":")[0]) for r in rejections] == [(6, "unbalanced quote")]
+    assert "line 7, which looks like a row" in rejections[0].reason
+    assert (summary.imported, summary.rejected) == (99, 1)
+    assert summary.imported + summary.rejected == 100
+    stored = contacts_by_phone(database)
+    assert "+905551000005" not in stored
+    assert stored["+905551000006"].name == "Name 6"
+    assert stored["+905551000040"].name == "Demir, Ali"
+    # a line break inside a quoted field is still one row
+    assert stored["+905551000070"].attributes == {"note": "Floor 2\nBlock B"}
+    assert stored["+905551000100"].name == "Name 100"
+
+
+def test_a_quote_left_open_to_the_end_of_the_file_is_rejected(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text('phone,name\n905551000001,One\n905551000002,"Two\nsecond line\n')
+
+    summary, rejections = run(database, path)
+
+    assert [r.line for r in rejections] == [3, 4]
+    assert "never closed" in rejections[0].reason
+    assert set(contacts_by_phone(database)) == {"+905551000001"}
+    assert summary.imported + summary.rejected == 3
+
+
+def test_a_real_line_break_at_the_end_of_the_file_is_kept(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "note.csv"
+    path.write_text('phone,note\n905551000001,"first\nsecond"\n')
+
+    summary, rejections = run(database, path)
+
+    assert rejections == [] and summary.imported == 1
+    assert contacts_by_phone(database)["+905551000001"].attributes == {"note": "first\nsecond"}
+
+
+def test_a_field_over_the_csv_limit_is_one_rejected_row(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(f"phone,name\n905551000001,{'x' * 140_000}\n905551000002,ok\n")
+
+    summary, rejections = run(database, path)
+
+    assert [(r.line, r.reason) for r in rejections] == [
+        (2, "broken CSV: field larger than field limit (131072)")
+    ]
+    assert set(contacts_by_phone(database)) == {"+905551000002"}
+    assert (summary.imported, summary.rejected) == (1, 1)
+
+
+def test_odd_length_utf16_rejects_the_last_row_only(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes("phone,name\n905551000001,Ayşe\n".encode("utf-16") + b"x")
+
+    summary, rejections = run(database, path, encoding="utf-16")
+
+    assert [r.line for r in rejections] == [3]
+    assert "not valid utf-16 text" in rejections[0].reason
+    assert contacts_by_phone(database)["+905551000001"].name == "Ayşe"
+    assert summary.imported == 1
+
+
+@pytest.mark.parametrize(
+    ("element", "reason"),
+    [
+        ('{"id": "905551000001", "name": "\\ud800"}', "lone surrogate"),
+        ("[" * 100_000 + "]" * 100_000, "broken JSON: value nested too deeply"),
+        ('{"id": ' + "9" * 5000 + "}", "broken JSON: a number longer than 4300 digits"),
+        ('{"id": "905551000001", "index": ' + "9" * 5000 + "}", "a number longer than"),
+    ],
+    ids=["surrogate", "deep", "long-id", "long-index"],
+)
+def test_json_element_that_cannot_be_stored_is_rejected_alone(
+    database: Database, tmp_path: Path, element: str, reason: str
+) -> None:
+    path = tmp_path / "contacts.json"
+    path.write_text(f'[{element},\n{{"id": "905551000002", "name": "Good"}}]')
+
+    summary, rejections = run(database, path)
+
+    assert rejections[0].line == 1 and rejections[0].element == 1
+    assert reason in rejections[0].reason
+    assert contacts_by_phone(database)["+905551000002"].name == "Good"
+    assert (summary.imported, summary.rejected) == (1, 1)
+
+
+def test_a_csv_index_of_5000_digits_is_rejected(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "index.csv"
+    path.write_text(f"phone,index\n905551000001,{'9' * 5000}\n905551000002,2\n")
+
+    summary, rejections = run(database, path)
+
+    assert [r.line for r in rejections] == [2]
+    assert rejections[0].reason.startswith("index must be a whole number")
+    assert set(contacts_by_phone(database)) == {"+905551000002"}
+
+
+@pytest.mark.parametrize("encoding", ["zlib", "base64", "rot13", "utf-7", "idna", "no-such"])
+def test_only_text_encodings_are_accepted(
+    database: Database, tmp_path: Path, encoding: str
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("phone\n905551000001\n")
+    with pytest.raises(UnsupportedEncoding, match=encoding):
+        run(database, path, encoding=encoding)
     assert contacts_by_phone(database) == {}

@@ -10,6 +10,7 @@ its index.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ COMMIT_SECONDS = 1.0
 the write lock other processes wait for is never held much longer than this."""
 NAME_LENGTH = 255
 MAX_INDEX = 2**63 - 1
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
 
 
 @dataclass(slots=True)
@@ -202,7 +204,7 @@ def _parse_index(value: Any) -> Any:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if not text.lstrip("-").isdigit():
+        if _WHOLE_NUMBER.fullmatch(text) is None:  # not int(): '²' and 5,000 digits raise
             return None
         value = int(text)
     if isinstance(value, float) and value.is_integer():

@@ -6,9 +6,14 @@ memory and, on the first syntax error, lose every good row; this reader decodes 
 at a time with ``json.JSONDecoder.raw_decode`` over a buffered read, so memory stays bounded
 by the largest element and an error names its line.
 
-Bytes that are not valid in the file's encoding are kept as lone surrogates
-(``surrogateescape``) so one badly encoded element can be rejected without losing the rest;
-:func:`has_undecodable` finds them.
+Bytes that are not valid in the file's encoding are kept as lone surrogates (the
+:data:`UNDECODABLE` error handler: ``surrogateescape``, but for every byte, so the odd last
+byte of a UTF-16 file is kept too) so one badly encoded element can be rejected without
+losing the rest; :func:`has_undecodable` finds them. A lone surrogate written as a JSON
+escape (``"\\ud800"``) is no text either: :func:`has_surrogate` finds those.
+
+A value nested too deeply for the decoder, or a number too long to convert, is a
+:class:`JsonSyntaxError` for that element like any other broken JSON.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import sys
 from typing import Any, BinaryIO
 
 CHUNK = 1 << 20
@@ -26,8 +32,22 @@ MAX_VALUE = 4 << 20
 """Characters one element may span before a decode error is taken as final."""
 
 _WS = re.compile(r"[ \t\n\r]*")
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
-_NEXT_ELEMENT = re.compile(r"\}\s*,\s*(?=\{)|\}\s*(?=\])")
+_UNDECODABLE = re.compile("[\udc00-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+UNDECODABLE = "wabroadcast.undecodable"
+"""Codec error handler: each byte that cannot be decoded becomes the lone surrogate
+U+DC00 + byte, so decoding never fails and the bad bytes can be found afterwards."""
+
+
+def _keep_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(chr(0xDC00 + byte) for byte in bad), exc.end
+
+
+codecs.register_error(UNDECODABLE, _keep_undecodable)
+_NEXT_ELEMENT = re.compile(r"[}\]]\s*,\s*(?=\{)|\}\s*(?=\])")
 
 
 class JsonSyntaxError(ValueError):
@@ -41,12 +61,21 @@ class JsonSyntaxError(ValueError):
 
 def has_undecodable(value: Any) -> bool:
     """True when a decoded value holds bytes that were not valid in the file's encoding."""
+    return _holds(_UNDECODABLE, value)
+
+
+def has_surrogate(value: Any) -> bool:
+    """True when a decoded value holds a lone surrogate, which no database can store."""
+    return _holds(_SURROGATE, value)
+
+
+def _holds(pattern: re.Pattern[str], value: Any) -> bool:
     if isinstance(value, str):
-        return _UNDECODABLE.search(value) is not None
+        return pattern.search(value) is not None
     if isinstance(value, dict):
-        return any(has_undecodable(k) or has_undecodable(v) for k, v in value.items())
+        return any(_holds(pattern, k) or _holds(pattern, v) for k, v in value.items())
     if isinstance(value, list):
-        return any(has_undecodable(v) for v in value)
+        return any(_holds(pattern, v) for v in value)
     return False
 
 
@@ -64,7 +93,7 @@ class JsonStream:
         self._chunk = chunk_size
         self._lookahead = lookahead
         codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
-        self._decoder = codecs.getincrementaldecoder(codec)(errors="surrogateescape")
+        self._decoder = codecs.getincrementaldecoder(codec)(errors=UNDECODABLE)
         self._json = json.JSONDecoder()
         self._buf = ""
         self._pos = 0
@@ -128,6 +157,11 @@ class JsonStream:
                     raise JsonSyntaxError(exc.msg, self._line_of(exc.pos)) from None
                 self._fill(len(self._buf) - self._pos + self._chunk)
                 continue
+            except RecursionError:
+                raise JsonSyntaxError("value nested too deeply", self.line) from None
+            except ValueError:  # int(): more digits than sys.get_int_max_str_digits()
+                limit = sys.get_int_max_str_digits()
+                raise JsonSyntaxError(f"a number longer than {limit} digits", self.line) from None
             if end >= len(self._buf) and not self._eof:  # a number may continue
                 self._fill(len(self._buf) - self._pos + self._chunk)
                 continue
@@ -137,8 +171,9 @@ class JsonStream:
     def skip_to_next_element(self) -> bool:
         """After a broken element, move to the start of the next one (or to the closing `]`).
 
-        Returns False when the file ends first. The search looks for ``},`` before ``{`` or
-        ``}`` before ``]``, which is how the original tool's flat objects are separated.
+        Returns False when the file ends first. The search looks for ``},`` (or ``],``, after
+        a broken list) before ``{`` or ``}`` before ``]``, which is how the original tool's
+        flat objects are separated.
         """
         while True:
             found = _NEXT_ELEMENT.search(self._buf, self._pos)

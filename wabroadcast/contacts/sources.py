@@ -18,7 +18,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol, Self
 
-from wabroadcast.contacts.jsonstream import JsonStream, JsonSyntaxError, has_undecodable
+from wabroadcast.contacts.jsonstream import (
+    UNDECODABLE,
+    JsonStream,
+    JsonSyntaxError,
+    has_surrogate,
+    has_undecodable,
+)
 from wabroadcast.contacts.report import Rejection
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
@@ -39,11 +45,44 @@ NAME_HEADERS = (
 INDEX_HEADERS = ("index", "sira", "sirano", "order")
 _TURKISH = str.maketrans("ıİşŞçÇğĞöÖüÜ", "iissccggoouu")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_UNDECODABLE = re.compile("[\udc00-\udcff]")
+_PHONE_LIKE = re.compile(r"\s*\+?[0-9][0-9 ().-]{5,}[0-9]\s*")
+NOT_FOR_FILES = frozenset(
+    {"utf-7", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
+)
+"""Text codecs that are not file encodings: utf-7 decodes `+...-` runs of plain ASCII into
+other text, and the rest are for host names or Python literals (or always fail)."""
+SURROGATE_REASON = (
+    "text holds a lone surrogate (a JSON escape such as \\ud800 without its pair), "
+    "which is not a character"
+)
 
 
 class UnreadableFile(ValueError):
     """The file cannot be imported at all; the message says why."""
+
+
+class UnsupportedEncoding(UnreadableFile):
+    """The encoding asked for is unknown, or not a text encoding a file can be written in."""
+
+
+def text_encoding(encoding: str) -> str:
+    """The codec's canonical name, or UnsupportedEncoding: only text encodings read files.
+
+    `codecs.lookup` also finds bytes-to-bytes codecs (zlib, base64, hex) and str-to-str ones
+    (rot13); those, and text codecs that are no file encoding (utf-7, idna), are refused.
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):
+        raise UnsupportedEncoding(f"unknown encoding {encoding!r}") from None
+    name = info.name.replace("_", "-")
+    if not getattr(info, "_is_text_encoding", True) or name in NOT_FOR_FILES:
+        raise UnsupportedEncoding(
+            f"{encoding!r} is not a text encoding for files; use e.g. utf-8, utf-16, "
+            "cp1254 or latin-1"
+        )
+    return info.name
 
 
 @dataclass(slots=True)
@@ -173,6 +212,8 @@ class JsonContacts(_FileSource):
         if has_undecodable(value):
             reason = ENCODING_HINT.format(encoding=self._encoding)
             return Rejection(str(self.path), line, reason, element)
+        if has_surrogate(value):
+            return Rejection(str(self.path), line, SURROGATE_REASON, element)
         attributes = dict(value)
         phone = MISSING
         for key in ("id", "phone", "wa_id"):
@@ -184,8 +225,53 @@ class JsonContacts(_FileSource):
         return RawContact(line, element, phone, name, index, attributes)
 
 
+class _Lines:
+    """The file's physical lines, numbered; lines handed back are read again, in order.
+
+    ``taken`` holds the lines read since :meth:`start`: the lines one CSV record spans.
+    """
+
+    def __init__(self, text: io.TextIOWrapper, first: int) -> None:
+        self._text = text
+        self._next = first
+        self._back: list[tuple[int, str]] = []
+        self.taken: list[tuple[int, str]] = []
+        self.at_end = False
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            item = self._back.pop()
+        else:
+            text = self._text.readline()
+            if not text:
+                self.at_end = True
+                raise StopIteration
+            item = (self._next, text)
+            self._next += 1
+        self.taken.append(item)
+        return item[1]
+
+    def start(self) -> None:
+        self.taken = []
+
+    def again(self, lines: list[tuple[int, str]]) -> None:
+        self._back.extend(reversed(lines))
+
+    def exhausted(self) -> bool:
+        return not self._back and self.at_end
+
+
 class CsvContacts(_FileSource):
-    """CSV with a header row; the phone and name columns are found by name (see docs)."""
+    """CSV with a header row; the phone and name columns are found by name (see docs).
+
+    A quoted field may hold line breaks. When such a field runs over lines that look like
+    rows of their own (a phone number where the phone column is), or to the end of the
+    file, its quote is taken as unbalanced: the row it starts on is rejected and the lines
+    after it are read again as rows, so one stray quote costs one row.
+    """
 
     def __init__(
         self,
@@ -197,7 +283,7 @@ class CsvContacts(_FileSource):
         super().__init__(path)
         codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
         self._encoding = encoding
-        self._text = io.TextIOWrapper(self._file, codec, errors="surrogateescape", newline="")
+        self._text = io.TextIOWrapper(self._file, codec, errors=UNDECODABLE, newline="")
         try:
             self._read_header(phone_column, name_column)
         except BaseException:
@@ -210,7 +296,10 @@ class CsvContacts(_FileSource):
         if not first.strip():
             raise UnreadableFile(f"{path}: the file is empty (a header row is needed)")
         self._delimiter = max(",;\t|", key=first.count)
-        self.header = next(csv.reader([first], delimiter=self._delimiter))
+        try:
+            self.header = next(csv.reader([first], delimiter=self._delimiter))
+        except csv.Error as exc:
+            raise UnreadableFile(f"{path}: line 1: header is not readable CSV: {exc}") from None
         if _UNDECODABLE.search(first):
             raise UnreadableFile(
                 f"{path}: line 1: header is {ENCODING_HINT.format(encoding=encoding)}"
@@ -219,7 +308,7 @@ class CsvContacts(_FileSource):
         if phone is None:
             raise UnreadableFile(
                 f"{path}: cannot tell which column holds the phone number (header: "
-                f"{', '.join(self.header)}); name it with --phone-column"
+                f"{_short(', '.join(self.header))}); name it with --phone-column"
             )
         self.phone_column = phone
         self.name_column = _find_column(self.header, name_column, NAME_HEADERS)
@@ -237,20 +326,29 @@ class CsvContacts(_FileSource):
         super().close()
 
     def __iter__(self) -> Iterator[RawContact | Rejection]:
-        reader = csv.reader(self._text, delimiter=self._delimiter)
+        lines = _Lines(self._text, 2)
+        reader = csv.reader(lines, delimiter=self._delimiter)
         width = len(self.header)
-        end = 1
         while True:
-            start = end + 1
+            lines.start()
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                end = 1 + reader.line_num
-                yield Rejection(str(self.path), start, f"broken CSV: {exc}")
-                continue
-            end = 1 + reader.line_num
+                if lines.taken:
+                    yield Rejection(str(self.path), lines.taken[0][0], f"broken CSV: {exc}")
+                    lines.again(lines.taken[1:])
+                    continue
+                return
+            taken = lines.taken
+            start = taken[0][0]
+            if len(taken) > 1:
+                problem = self._unbalanced(taken, lines.exhausted())
+                if problem is not None:
+                    yield Rejection(str(self.path), start, problem, value=_short(taken[0][1]))
+                    lines.again(taken[1:])
+                    continue
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) > width:
@@ -266,6 +364,32 @@ class CsvContacts(_FileSource):
                 )
                 continue
             yield self._contact(row, start)
+
+    def _unbalanced(self, taken: list[tuple[int, str]], at_end: bool) -> str | None:
+        """Why a record over several lines is a stray quote, or None for a real line break."""
+        for number, text in taken[1:]:
+            if self._looks_like_row(text):
+                return (
+                    f"unbalanced quote: a quoted field starts on this line and runs over "
+                    f"line {number}, which looks like a row of its own; this row is skipped "
+                    f"and the lines after it are read as rows"
+                )
+        if at_end and sum(text.count('"') for _, text in taken) % 2:
+            return (
+                "unbalanced quote: a quoted field starts on this line and is never closed; "
+                "this row is skipped and the lines after it are read as rows"
+            )
+        return None
+
+    def _looks_like_row(self, text: str) -> bool:
+        """A phone number where the phone column is, and no more fields than the header."""
+        try:
+            fields = next(csv.reader([text], delimiter=self._delimiter), [])
+        except csv.Error:
+            return False
+        if not self.phone_column < len(fields) <= len(self.header):
+            return False
+        return _PHONE_LIKE.fullmatch(fields[self.phone_column]) is not None
 
     def _contact(self, row: list[str], line: int) -> RawContact:
         size = len(row)
@@ -293,10 +417,7 @@ def open_source(
     name_column: str | None = None,
 ) -> ContactSource:
     """Open ``path`` as JSON or CSV (by ``file_format``, else by extension, else by content)."""
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise UnreadableFile(f"unknown encoding {encoding!r}") from None
+    text_encoding(encoding)
     if file_format is None:
         file_format = _guess_format(path)
     if file_format == "json":

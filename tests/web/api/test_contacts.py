@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from tests.contacts.conftest import FIXTURES
 from tests.web.api.harness import add_contacts, app_settings, running_app
 from wabroadcast.config import Settings
 from wabroadcast.storage.tables import OptOut
@@ -101,3 +102,46 @@ async def test_manual_opt_out_and_in_are_logged(settings: Settings) -> None:
                 select(OptOut.action, OptOut.reason).where(OptOut.contact_id == first["id"])
             ).all()
         assert sorted(log) == [("resume", "manual"), ("stop", "manual")]
+
+
+@pytest.mark.anyio
+async def test_bad_uploads_are_400s_or_rejected_rows_never_500(settings: Settings) -> None:
+    async with running_app(app_settings(settings)) as h:
+        for encoding in ("zlib", "base64", "rot13", "utf-7"):
+            files = {"file": ("c.csv", b"phone\n905551000001\n", "text/csv")}
+            answer = await h.client.post("/api/contacts", files=files, data={"encoding": encoding})
+            assert answer.status_code == 400, answer.text
+            error = answer.json()["error"]
+            assert error["field"] == "encoding" and "not a text encoding" in error["message"]
+
+        odd = "phone,name\n905551000001,A\n".encode("utf-16") + b"x"
+        files = {"file": ("c.csv", odd, "text/csv")}
+        report = await h.client.post("/api/contacts", files=files, data={"encoding": "utf-16"})
+        assert report.status_code == 200 and report.json()["imported"] == 1
+        assert "not valid utf-16" in report.json()["problems"][0]["reason"]
+
+        good = b',{"id": "905551000002"}]'
+        for first, reason in [
+            (b'[{"id": "905551000003", "name": "\\ud800"}', "lone surrogate"),
+            (b'[{"id": ' + b"9" * 5000 + b"}", "longer than 4300 digits"),
+        ]:
+            files = {"file": ("c.json", first + good, "application/json")}
+            answer = await h.client.post("/api/contacts", files=files)
+            assert answer.status_code == 200, answer.text
+            assert reason in answer.json()["problems"][0]["reason"]
+        brackets = await h.client.post("/api/contacts", files={"file": ("c.json", b"[" * 100_000)})
+        assert brackets.status_code == 200
+        assert "nested too deeply" in brackets.json()["problems"][0]["reason"]
+        big = b"phone,name\n905551000004," + b"x" * 140_000 + b"\n905551000005,ok\n"
+        answer = await h.client.post("/api/contacts", files={"file": ("c.csv", big)})
+        assert answer.status_code == 200 and answer.json()["rejected"] == 1
+        assert "field limit" in answer.json()["problems"][0]["reason"]
+        stray = (FIXTURES / "stray_quote.csv").read_bytes()
+        answer = await h.client.post("/api/contacts", files={"file": ("s.csv", stray)})
+        counts = answer.json()
+        written = counts["imported"] + counts["updated"] + counts["unchanged"]
+        assert (written, counts["rejected"]) == (99, 1)
+        listed = (await h.client.get("/api/contacts", params={"limit": 1000})).json()
+        assert {"+905551000001", "+905551000002", "+905551000005"} <= {
+            c["phone"] for c in listed["items"]
+        }

@@ -15,7 +15,7 @@ from wabroadcast.clock import Clock
 from wabroadcast.config import Settings
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
-from wabroadcast.contacts.sources import UnreadableFile
+from wabroadcast.contacts.sources import UnreadableFile, UnsupportedEncoding
 from wabroadcast.storage.contacts import find_contacts
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.optouts import RESUME, STOP, record_opt_change
@@ -189,9 +189,13 @@ def _import(
             clock=clock,
             on_rejection=collect,
         )
+    except UnsupportedEncoding as exc:
+        raise ApiError(400, "unsupported_encoding", str(exc), field="encoding") from None
     except UnreadableFile as exc:
         message = str(exc).replace(str(path), shown_name)
-        raise ApiError(400, "unreadable_file", f"{shown_name}: {message}", field="file") from None
+        if not message.startswith(shown_name):
+            message = f"{shown_name}: {message}"
+        raise ApiError(400, "unreadable_file", message, field="file") from None
     return ImportReport(
         file=shown_name,
         imported=summary.imported,
