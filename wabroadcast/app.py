@@ -32,6 +32,7 @@ from wabroadcast.storage.db import Database
 from wabroadcast.web.api import campaigns, contacts, original, schedules, stats, templates
 from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
+from wabroadcast.web.body_limit import BodyLimitMiddleware, BodyLimits
 from wabroadcast.web.errors import install_error_handlers
 from wabroadcast.web.headers import SecurityHeadersMiddleware
 from wabroadcast.web.sessions import AuthState, LoginLimiter
@@ -79,6 +80,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(AuthMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings))
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: denials get headers too
     _include_routers(app, settings, db, app_clock)
 
@@ -87,6 +89,14 @@ def create_app(
         return {"status": "ok", "mode": "sandbox" if settings.sandbox else "live"}
 
     return app
+
+
+def body_limits(settings: Settings) -> BodyLimits:
+    return BodyLimits(
+        default=settings.max_body_bytes,
+        upload=settings.max_upload_bytes,
+        webhook=settings.webhook_max_body_bytes,
+    )
 
 
 def _include_routers(app: FastAPI, settings: Settings, database: Database, clock: Clock) -> None:

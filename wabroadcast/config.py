@@ -161,6 +161,18 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest webhook body accepted (Meta sends at most 3 MB).",
     )
+    max_body_bytes: int = Field(
+        5 * 1024 * 1024,
+        alias="MAX_BODY_BYTES",
+        ge=1024,
+        description="Largest JSON or form request body (API and panel); larger ones get 413.",
+    )
+    max_upload_bytes: int = Field(
+        512 * 1024 * 1024,
+        alias="MAX_UPLOAD_BYTES",
+        ge=1024,
+        description="Largest contact file upload (POST /api/contacts, the panel's import).",
+    )
     host: str = Field("127.0.0.1", alias="HOST", description="Address the server binds to.")
     port: int = Field(5005, alias="PORT", ge=1, le=65535, description="Server port.")
     forwarded_allow_ips: str = Field(

@@ -140,7 +140,7 @@ def test_signed_fuzz_bodies_never_fail_the_app(running: Running, data: st.DataOb
     assert not running.errors.records, [r.getMessage() for r in running.errors.records]
     _check_processed(running)
     if send_id is not None:
-        assert status == 200 or b"9" * 4301 in raw  # a bare 4,301-digit number: 400
+        assert status == 200  # even a bare 4,301-digit number only costs its own item
         with running.h.database.session() as session:
             send = session.get(Send, send_id)
             assert send is not None

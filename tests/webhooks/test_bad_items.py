@@ -219,3 +219,20 @@ def test_the_item_by_item_pass_applies_a_whole_body_on_both_databases(
         assert session.scalar(select(func.count()).select_from(OptOut)) == 1
         event = session.get(WebhookEvent, event_id)
         assert event is not None and event.error is None and event.processed_at is not None
+
+
+async def test_a_bare_number_too_long_for_python_costs_only_its_item(
+    hook: Hook, seeded: dict[str, int]
+) -> None:
+    """4,301 digits as a JSON number (not a string): Python's int refuses it; the body is
+    still stored and answered 200, the item is skipped and the good read applied."""
+    raw = json.dumps(_read_plus(_bad(timestamp=0))).replace(
+        '"timestamp": 0', '"timestamp": ' + "9" * 4301
+    )
+    assert "9" * 4301 in raw
+    response = await hook.post(None, raw=raw.encode())
+    assert response.status_code == 200, response.text
+    _assert_read_landed(hook, seeded)
+    error = _only_event(hook.database).error
+    assert error is not None and error.startswith(f"skipped: {WHERE}: timestamp '9999")
+    assert "(4,301 characters) is out of range" in error

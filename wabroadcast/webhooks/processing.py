@@ -150,7 +150,7 @@ def process_events(
     return 0
 
 
-def _too_long_int(digits: str) -> int | str:
+def int_or_digits(digits: str) -> int | str:
     """Python refuses to convert more than 4,300 digits; such a number stays text here, and
     the field it sits in is then judged on its own (a timestamp out of range, say)."""
     return int(digits) if len(digits) <= 4300 else digits
@@ -158,7 +158,7 @@ def _too_long_int(digits: str) -> int | str:
 
 def load_body(body: str) -> Any:
     """The stored body as JSON (NaN and Infinity allowed through: they fail as values)."""
-    return json.loads(body, parse_int=_too_long_int)
+    return json.loads(body, parse_int=int_or_digits)
 
 
 def _apply_group(

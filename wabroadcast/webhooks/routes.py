@@ -29,7 +29,7 @@ from wabroadcast.webhooks.apply import WebhookRules
 from wabroadcast.webhooks.group_commit import GroupCommit
 from wabroadcast.webhooks.log_body import readable_json
 from wabroadcast.webhooks.parse import payload_kind
-from wabroadcast.webhooks.processing import process_event
+from wabroadcast.webhooks.processing import int_or_digits, process_event
 from wabroadcast.webhooks.verify import (
     SIGNATURE_HEADER,
     SignatureCheck,
@@ -76,10 +76,11 @@ def _reject_constant(name: str) -> Any:
 
 
 def _decode(body: bytes) -> tuple[str, Any]:
-    """UTF-8 JSON (no NaN/Infinity) or ValueError saying what is wrong."""
+    """UTF-8 JSON (no NaN/Infinity) or ValueError saying what is wrong. A number too long
+    for Python's int stays text: its item is skipped later, the rest of the body applies."""
     text = body.decode("utf-8")
     try:
-        return text, json.loads(text, parse_constant=_reject_constant)
+        return text, json.loads(text, parse_constant=_reject_constant, parse_int=int_or_digits)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 

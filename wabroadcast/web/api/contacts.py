@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
@@ -29,6 +28,7 @@ from wabroadcast.web.api.schemas import (
     ImportReport,
 )
 from wabroadcast.web.errors import ApiError
+from wabroadcast.web.uploads import copy_bounded
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 ContactId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Contact id.")]
@@ -125,8 +125,12 @@ async def upload(
     with tempfile.TemporaryDirectory(prefix="wabroadcast-upload-") as folder:
         path = FilePath(folder) / f"contacts{suffix}"
         with path.open("wb") as target:
-            await to_thread.run_sync(shutil.copyfileobj, file.file, target)
+            limit = settings.max_upload_bytes
+            complete = await to_thread.run_sync(copy_bounded, file.file, target, limit)
         await file.close()
+        if not complete:
+            message = f"file larger than {limit:,} bytes (the MAX_UPLOAD_BYTES setting)"
+            raise ApiError(413, "too_large", message, field="file")
         options = _ImportOptions(file_format, encoding, phone_column, name_column, dry_run)
         return await to_thread.run_sync(_import, database, settings, clock, path, name, options)
 

@@ -30,6 +30,7 @@ from wabroadcast.web.api.deps import (
 )
 from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.api.schemas import (
+    MAX_PHONES_PER_CALL,
     CheckDuplicatesRequest,
     CheckDuplicatesResponse,
     DuplicateCheck,
@@ -38,6 +39,7 @@ from wabroadcast.web.api.schemas import (
     SendResponse,
     SendResultItem,
 )
+from wabroadcast.web.errors import ApiError
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["original endpoints"])
@@ -169,6 +171,14 @@ def check_duplicates(
 
     An invalid number is reported on its own line; the others are still checked.
     """
+    if len(body.phone_numbers) > MAX_PHONES_PER_CALL:
+        raise ApiError(
+            413,
+            "too_large",
+            f"{len(body.phone_numbers):,} phone numbers in one call; at most "
+            f"{MAX_PHONES_PER_CALL:,} (split the list)",
+            field="phone_numbers",
+        )
     normalized: list[tuple[str, str | None, str | None]] = []
     for raw in body.phone_numbers:
         try:

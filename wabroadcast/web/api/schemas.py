@@ -90,11 +90,17 @@ class History(RootModel[dict[str, list[str]]]):
     """{"template": ["905551234567", ...]}: accepted sends by template, as message_history.json."""
 
 
+MAX_PHONES_PER_CALL = 100_000
+"""Phone numbers one POST /api/check-duplicates may ask about; more is a 413."""
+
+
 class CheckDuplicatesRequest(Strict):
     model_config = ConfigDict(extra="ignore")
 
     template_name: str = template_name_field()
-    phone_numbers: list[str | int] = Field(max_length=100_000)
+    phone_numbers: list[str | int] = Field(
+        description=f"At most {MAX_PHONES_PER_CALL:,} numbers per call; more is a 413."
+    )
 
 
 class DuplicateCheck(BaseModel):

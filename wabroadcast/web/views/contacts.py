@@ -12,7 +12,6 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -21,13 +20,13 @@ from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
 from wabroadcast.contacts.sources import UnreadableFile
 from wabroadcast.web.auth import require_csrf
+from wabroadcast.web.uploads import copy_bounded
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.paging import PER_PAGE, Pager, page_number
 from wabroadcast.web.views.render import Panel
 
 SHOWN_PROBLEMS = 100
 """Rejections listed on the page; the rest are counted (a bad file can have a million)."""
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 FILTERS = ("all", "opted_out", "unreachable")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -110,7 +109,7 @@ def routes(panel: Panel) -> APIRouter:
         with tempfile.TemporaryDirectory(prefix="wabroadcast-upload-") as folder:
             path = Path(folder) / name
             with path.open("wb") as target:
-                complete = _copy_bounded(file.file, target, MAX_UPLOAD_BYTES)
+                complete = copy_bounded(file.file, target, panel.settings.max_upload_bytes)
             if not complete:
                 return render(request, _failed(t("contacts.error.too_large"), name), status=413)
             report = ImportReport(file=name)
@@ -134,17 +133,6 @@ def routes(panel: Panel) -> APIRouter:
         return render(request, report)
 
     return router
-
-
-def _copy_bounded(source: BinaryIO, target: BinaryIO, limit: int) -> bool:
-    """Copy in 1 MB chunks; False (and stop) as soon as more than `limit` bytes arrive."""
-    written = 0
-    while chunk := source.read(1024 * 1024):
-        written += len(chunk)
-        if written > limit:
-            return False
-        target.write(chunk)
-    return True
 
 
 def _failed(message: str, name: str) -> ImportReport:
