@@ -9,6 +9,7 @@ but not processed when the last process stopped, then sweeps periodically.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -156,6 +157,17 @@ def number_client(app: FastAPI, phone_number_id: str) -> Any:
     return _number_client(app.state.cloud_client, app.state.settings, phone_number_id)
 
 
+async def _pause_interrupted(campaigns: CampaignManager, stopped: list[int]) -> None:
+    """Campaigns this server was sending when it stopped are paused (reason: interrupted), so
+    no screen shows them running with nobody sending; Resume continues them."""
+    for campaign_id in stopped:
+        try:
+            if await asyncio.to_thread(campaigns.mark_interrupted, campaign_id):
+                logger.warning("campaign %s paused (interrupted): the server stopped", campaign_id)
+        except Exception as exc:  # database gone at shutdown: the lease expiry tells the rest
+            logger.warning("could not pause campaign %s: %s", campaign_id, type(exc).__name__)
+
+
 def _lifespan(own_database: bool, cloud_http: HTTPClient | None) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -181,7 +193,8 @@ def _lifespan(own_database: bool, cloud_http: HTTPClient | None) -> Any:
             async with app_scheduler(app.state), adopting(app.state):
                 yield
         finally:
-            await app.state.runner.close()
+            stopped = await app.state.runner.close()
+            await _pause_interrupted(app.state.campaigns, stopped)
             if own_http is not None:
                 await close_quietly(own_http)
             if own_database:

@@ -39,6 +39,7 @@ from wabroadcast.engine import (
     summary_of,
 )
 from wabroadcast.engine import Progress as EngineProgress
+from wabroadcast.engine.activity import Activity, activities, activity
 from wabroadcast.engine.leased import campaign_number, run_with_lease
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
 from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
@@ -172,11 +173,14 @@ def _print_summary(database: Database, summary: CampaignSummary, *, as_json: boo
         sys.stdout.flush()
         return
     out = console
+    now = shown_activity(database, summary.campaign_id)
     out.print(
         f"campaign {summary.campaign_id}: {summary.template_name} ({summary.language}) "
-        f"— {summary.state.value}",
+        f"— {now.state}",
         highlight=False,
     )
+    if now.waiting_for:
+        out.print(f"  waiting: {now.waiting_for}", highlight=False)
     lines = [
         ("requested", summary.requested),
         ("eligible", summary.eligible),
@@ -197,6 +201,12 @@ def _print_summary(database: Database, summary: CampaignSummary, *, as_json: boo
         )
     if summary.unknown:
         out.print("  see `wabroadcast sends unknown`", style="dim")
+
+
+def shown_activity(database: Database, campaign_id: int) -> Activity:
+    """The state every screen shows (engine/activity.py): `waiting` when nothing sends it."""
+    with database.session() as session:
+        return activity(session, campaign_store.get_campaign(session, campaign_id))
 
 
 def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_json: bool) -> None:
@@ -428,15 +438,15 @@ def list_command(
     """The latest campaigns."""
     database = open_database(ctx)
     with database.session() as session:
-        rows = [
-            CampaignSummary.from_row(c) for c in campaign_store.list_campaigns(session, limit=limit)
-        ]
+        campaigns = campaign_store.list_campaigns(session, limit=limit)
+        shown = activities(session, campaigns)
+        rows = [CampaignSummary.from_row(c) for c in campaigns]
     table = Table("id", "state", "sel", "acc", "fail", "unk", "held")
     table.add_column("template", overflow="fold")
     for s in rows:
         table.add_row(
             str(s.campaign_id),
-            s.state.value,
+            shown[s.campaign_id].state,
             str(s.selected),
             str(s.accepted),
             str(s.failed),
@@ -456,6 +466,8 @@ def show(
     """One campaign's numbers, failures by reason and error."""
     summary = _existing(ctx, campaign_id)
     if as_json:
-        console.print_json(json.dumps(summary.as_dict()))
+        now = shown_activity(open_database(ctx), campaign_id)
+        shown = summary.as_dict() | {"state": now.state, "waiting_for": now.waiting_for}
+        console.print_json(json.dumps(shown))
         return
     _print_summary(open_database(ctx), summary, as_json=False)

@@ -2,7 +2,8 @@
 
 A campaign runs in the process that started it (API, panel, schedule). When that process is
 killed, its lease row stays behind with an `expires_at` in the past: a graceful stop deletes
-the row, so an expired row means the holder died. Every serve process looks for running
+the row (and pauses what it was sending, reason `interrupted`), so an expired row means the
+holder died. Every serve process looks for running
 campaigns of such numbers every few seconds and starts them; run_with_lease then lets exactly
 one of them take the number over (settling the dead holder's claims) while the others wait.
 """

@@ -67,7 +67,12 @@ class Settled:
 
 
 def try_acquire(
-    database: Database, phone_number_id: str, holder: str, now: datetime, ttl: float
+    database: Database,
+    phone_number_id: str,
+    holder: str,
+    now: datetime,
+    ttl: float,
+    campaign_id: int | None = None,
 ) -> tuple[bool, str, Settled]:
     """Take the number's lease if it is free, expired or already ours, in one transaction.
 
@@ -77,7 +82,7 @@ def try_acquire(
     """
     expires = now + timedelta(seconds=ttl)
     with database.session() as session:
-        _upsert(session, phone_number_id, holder, now, expires)
+        _upsert(session, phone_number_id, holder, now, expires, campaign_id)
         current = session.scalar(
             select(SenderLease.holder).where(SenderLease.phone_number_id == phone_number_id)
         )
@@ -87,17 +92,22 @@ def try_acquire(
 
 
 def _upsert(
-    session: Session, phone_number_id: str, holder: str, now: datetime, expires: datetime
+    session: Session,
+    phone_number_id: str,
+    holder: str,
+    now: datetime,
+    expires: datetime,
+    campaign_id: int | None,
 ) -> None:
     """INSERT … ON CONFLICT DO UPDATE … WHERE expired OR ours: atomic on both databases."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SenderLease).values(
-        phone_number_id=phone_number_id, holder=holder, heartbeat_at=now, expires_at=expires
-    )
+    values = {"holder": holder, "heartbeat_at": now, "expires_at": expires}
+    values["campaign_id"] = campaign_id
+    statement = insert(SenderLease).values(phone_number_id=phone_number_id, **values)
     statement = statement.on_conflict_do_update(
         index_elements=[SenderLease.phone_number_id],
-        set_={"holder": holder, "heartbeat_at": now, "expires_at": expires},
+        set_=values,
         where=or_(SenderLease.expires_at < now, SenderLease.holder == holder),
     )
     session.execute(statement)

@@ -100,7 +100,7 @@ async def run_with_lease(
             except UnknownPhoneNumber as unknown:
                 return await _abort(database, campaign_id, str(unknown), clock or real)
             acquired, current, _ = await asyncio.to_thread(
-                try_acquire, database, number, holder, real.now(), lease_options.ttl
+                try_acquire, database, number, holder, real.now(), lease_options.ttl, campaign_id
             )
         except DATABASE_UNAVAILABLE as error:
             waiter.say(_outage_message(campaign_id, error))

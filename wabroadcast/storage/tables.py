@@ -359,3 +359,5 @@ class SenderLease(Base):
     holder: Mapped[str] = mapped_column(String(255))
     heartbeat_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The campaign the holder is sending (migration 0008); NULL on older rows."""

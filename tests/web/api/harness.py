@@ -77,7 +77,7 @@ class Harness:
     async def campaign_done(self, campaign_id: int, within: float = 30.0) -> dict[str, Any]:
         async def finished() -> dict[str, Any] | None:
             body: dict[str, Any] = (await self.client.get(f"/api/campaigns/{campaign_id}")).json()
-            done = body["state"] != "running" and not body["running_here"]
+            done = body["state"] not in ("running", "waiting") and not body["running_here"]
             return body if done else None
 
         result: dict[str, Any] = await self.wait_for(finished, within=within)

@@ -23,6 +23,7 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.spreadsheet import safe_cell
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
+from wabroadcast.engine.activity import activities, activity
 from wabroadcast.engine.manager import CampaignRequest
 from wabroadcast.schedules.followup import NothingToRetry, retry_failed
 from wabroadcast.storage.db import Database
@@ -78,7 +79,9 @@ def load_public(session: Session, campaign_id: int, runner: CampaignRunner) -> C
     if campaign is None:
         raise not_found(campaign_id)
     funnel = funnel_counts(session, [campaign_id])[campaign_id]
-    return campaign_public(campaign, funnel, runner.running(campaign_id))
+    return campaign_public(
+        campaign, funnel, runner.running(campaign_id), activity(session, campaign)
+    )
 
 
 @router.post("", status_code=202, response_model=CampaignCreated)
@@ -138,7 +141,8 @@ def list_campaigns(
         count = count.where(Campaign.state == state.value)
     rows = list(session.scalars(query.order_by(Campaign.id.desc()).limit(limit).offset(offset)))
     funnels = funnel_counts(session, [c.id for c in rows])
-    items = [campaign_public(c, funnels[c.id], runner.running(c.id)) for c in rows]
+    shown = activities(session, rows, running_here=runner.running)
+    items = [campaign_public(c, funnels[c.id], runner.running(c.id), shown[c.id]) for c in rows]
     total = session.scalar(count) or 0
     return CampaignPage(items=items, total=total, limit=limit, offset=offset)
 

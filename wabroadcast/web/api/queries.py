@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Date, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from wabroadcast.domain.models import DeliveryStatus, SendState
+from wabroadcast.engine.activity import Activity
 from wabroadcast.storage.tables import Campaign, Reply, Send
 from wabroadcast.web.api.schemas import CampaignPublic, DayCounts
 
@@ -59,12 +60,15 @@ def funnel_counts(session: Session, campaign_ids: Sequence[int]) -> dict[int, di
     return counts
 
 
-def campaign_public(campaign: Campaign, funnel: dict[str, int], running: bool) -> CampaignPublic:
+def campaign_public(
+    campaign: Campaign, funnel: dict[str, int], running: bool, now: Activity
+) -> CampaignPublic:
     return CampaignPublic(
         id=campaign.id,
         template_name=campaign.template_name,
         language=campaign.language,
-        state=campaign.state,
+        state=now.state,
+        waiting_for=now.waiting_for,
         requested_limit=campaign.requested_limit,
         eligible=campaign.eligible_count,
         selected=campaign.selected_count,

@@ -64,10 +64,13 @@ class CampaignRunner:
         if not task.cancelled() and task.exception() is not None:
             logger.error("campaign %s run failed", campaign_id, exc_info=task.exception())
 
-    async def close(self) -> None:
-        """Stop every run; the engine leaves its claims for the next resume."""
+    async def close(self) -> list[int]:
+        """Stop every run; the engine leaves its claims for the next resume. Returns the ids
+        of the campaigns that were still running here."""
         self._closed = True
+        stopped = sorted(cid for cid, task in self._tasks.items() if not task.done())
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        return stopped

@@ -150,7 +150,13 @@ class CampaignPublic(BaseModel):
     id: int
     template_name: str
     language: str
-    state: str
+    state: str = Field(
+        description="running (being sent now), waiting (should be sent, but nothing sends it "
+        "yet: see waiting_for), paused, completed, cancelled or aborted."
+    )
+    waiting_for: str | None = Field(
+        None, description="When waiting: why, e.g. which campaign and process hold the number."
+    )
     requested_limit: int
     eligible: int
     selected: int

@@ -76,11 +76,27 @@ MESSAGES: dict[str, str] = {
     "campaign.live_on": "Live: numbers update by themselves.",
     "campaign.live_off": "Not live: reload the page for the latest numbers.",
     "state.running": "Running",
+    "state.waiting": "Waiting",
+    "waiting.busy": (
+        "Phone number {number} is sending campaign {campaign} (process {process}); this "
+        "one starts when it is done."
+    ),
+    "waiting.busy_unknown": (
+        "Phone number {number} is busy in process {process}; this one starts when it is free."
+    ),
+    "waiting.no_sender": (
+        "No process is sending it now (its sender stopped). A running server takes it "
+        "over within seconds; otherwise pause and resume it here."
+    ),
     "state.paused": "Paused",
     "state.cancelled": "Cancelled",
     "state.completed": "Completed",
     "state.aborted": "Aborted",
     "state_help.running": "Sending now, at the rate the number allows.",
+    "state_help.waiting": (
+        "Not being sent right now; the line below says why. It is sent as soon as its "
+        "number is free."
+    ),
     "state_help.paused": "Paused: nothing is sent until you resume.",
     "state_help.cancelled": "Cancelled: a new campaign of this template reaches whoever is left.",
     "state_help.completed": "Done: every selected contact has an answer. Statuses keep arriving.",

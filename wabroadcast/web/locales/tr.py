@@ -77,11 +77,26 @@ MESSAGES: dict[str, str] = {
     "campaign.live_on": "Canlı: sayılar kendiliğinden güncellenir.",
     "campaign.live_off": "Canlı değil: son sayılar için sayfayı yenileyin.",
     "state.running": "Gönderiliyor",
+    "state.waiting": "Bekliyor",
+    "waiting.busy": (
+        "{number} numarası {campaign} numaralı kampanyayı gönderiyor (süreç {process}); "
+        "bu kampanya o bitince başlar."
+    ),
+    "waiting.busy_unknown": (
+        "{number} numarası {process} sürecinde meşgul; boşalınca bu kampanya başlar."
+    ),
+    "waiting.no_sender": (
+        "Şu anda hiçbir süreç göndermiyor (göndereni durdu). Çalışan bir sunucu saniyeler"
+        " içinde devralır; yoksa burada duraklatıp devam ettirin."
+    ),
     "state.paused": "Duraklatıldı",
     "state.cancelled": "İptal edildi",
     "state.completed": "Tamamlandı",
     "state.aborted": "Durduruldu",
     "state_help.running": "Şu anda, numaranın izin verdiği hızda gönderiliyor.",
+    "state_help.waiting": (
+        "Şu anda gönderilmiyor; nedeni aşağıda yazıyor. Numarası boşalınca gönderilir."
+    ),
     "state_help.paused": "Duraklatıldı: devam ettirene kadar hiçbir şey gönderilmez.",
     "state_help.cancelled": "İptal edildi: bu şablonla yeni bir kampanya kalanlara ulaşır.",
     "state_help.completed": "Bitti: seçilen her kişi için yanıt alındı. Durumlar gelmeye "

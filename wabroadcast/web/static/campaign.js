@@ -43,6 +43,11 @@
       state.className = "badge state-" + data.state;
     }
     setText("state_help", data.state_help);
+    var waiting = field("waiting_for");
+    if (waiting) {
+      waiting.textContent = data.waiting_for || "";
+      waiting.hidden = !data.waiting_for;
+    }
     var error = field("error");
     if (error) {
       error.textContent = data.error || "";

@@ -7,6 +7,7 @@ server's background runner, because a paused campaign has no sender left anywher
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -16,9 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError, can_move
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
+from wabroadcast.engine.activity import WAITING, Activity
 from wabroadcast.schedules.followup import retryable_count
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
+from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
@@ -33,6 +36,9 @@ ACTIONS = {
 
 
 def allowed_actions(state: str) -> list[str]:
+    """Buttons for a shown state; a `waiting` campaign is stored `running` (pause, cancel)."""
+    if state == WAITING:
+        state = CampaignState.RUNNING.value
     try:
         return [name for name, (_, target) in ACTIONS.items() if can_move(state, target)]
     except ValueError:
@@ -59,6 +65,7 @@ def snapshot(progress: queries.Progress, t: Translator) -> dict[str, Any]:
         "state": progress.state,
         "state_label": t("state." + progress.state),
         "state_help": t("state_help." + progress.state),
+        "waiting_for": waiting_text(progress.waiting, t),
         "error": progress.error,
         "final": progress.state in queries.FINAL_STATES,
         "percent": progress.percent,
@@ -84,6 +91,26 @@ def snapshot(progress: queries.Progress, t: Translator) -> dict[str, Any]:
     }
 
 
+def waiting_text(waiting: Activity | None, t: Translator) -> str | None:
+    """Why a waiting campaign is not sent, in the page's language."""
+    if waiting is None or waiting.reason is None:
+        return None
+    if waiting.reason == "busy" and waiting.by_campaign is None:
+        return t("waiting.busy_unknown", number=waiting.phone_number_id, process=waiting.by_process)
+    return t(
+        "waiting." + waiting.reason,
+        number=waiting.phone_number_id,
+        campaign=waiting.by_campaign,
+        process=waiting.by_process,
+    )
+
+
+def runs_here(request: Request) -> Callable[[int], bool]:
+    """Whether this server's runner is sending a campaign (engine/activity.py)."""
+    runner: CampaignRunner = request.app.state.runner
+    return runner.running
+
+
 def parse_id(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 2**63 else None
 
@@ -100,7 +127,7 @@ def routes(panel: Panel) -> APIRouter:
     ) -> Response:
         with panel.database.session() as session:
             campaign = session.get(Campaign, campaign_id, populate_existing=True)
-            progress = queries.campaign_progress(session, campaign_id)
+            progress = queries.campaign_progress(session, campaign_id, runs_here(request))
             retryable = retryable_count(session, campaign) if campaign is not None else 0
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
@@ -122,6 +149,7 @@ def routes(panel: Panel) -> APIRouter:
             funnel=funnel_steps(progress),
             failures=progress.failures,
             actions=allowed_actions(progress.state),
+            waiting_for=waiting_text(progress.waiting, t),
             all_actions=list(ACTIONS),
             flashes=flashes,
             retryable=retryable,
@@ -162,7 +190,7 @@ def routes(panel: Panel) -> APIRouter:
 
         def read() -> dict[str, Any] | None:
             with panel.database.session() as session:
-                progress = queries.campaign_progress(session, campaign_id)
+                progress = queries.campaign_progress(session, campaign_id, runs_here(request))
             return None if progress is None else snapshot(progress, t)
 
         async def load() -> dict[str, Any] | None:

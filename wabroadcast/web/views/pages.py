@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from wabroadcast.engine.activity import activities
 from wabroadcast.storage.stats import overview
 from wabroadcast.web.views import queries
+from wabroadcast.web.views.campaigns import runs_here
 from wabroadcast.web.views.charts import line_chart
 from wabroadcast.web.views.paging import PER_PAGE, Pager, before_id, page_number
 from wabroadcast.web.views.render import Panel
@@ -22,8 +24,14 @@ def routes(panel: Panel) -> APIRouter:
         with panel.database.session() as session:
             numbers = overview(session)
             recent, _ = queries.campaign_page(session, offset=0, limit=5)
+            shown = activities(session, recent, running_here=runs_here(request))
         return panel.page(
-            request, "dashboard.html", nav="dashboard", overview=numbers, campaigns=recent
+            request,
+            "dashboard.html",
+            nav="dashboard",
+            overview=numbers,
+            campaigns=recent,
+            shown=shown,
         )
 
     @router.get("/campaigns", response_class=HTMLResponse)
@@ -31,8 +39,11 @@ def routes(panel: Panel) -> APIRouter:
         offset = (page_number(request) - 1) * PER_PAGE
         with panel.database.session() as session:
             rows, total = queries.campaign_page(session, offset=offset, limit=PER_PAGE)
+            shown = activities(session, rows, running_here=runs_here(request))
         pager = Pager.from_request(request, total)
-        return panel.page(request, "campaigns.html", nav="campaigns", campaigns=rows, pager=pager)
+        return panel.page(
+            request, "campaigns.html", nav="campaigns", campaigns=rows, shown=shown, pager=pager
+        )
 
     @router.get("/templates", response_class=HTMLResponse)
     def template_list(request: Request) -> HTMLResponse:

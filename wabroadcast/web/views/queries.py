@@ -6,6 +6,7 @@ a whole table into Python: every list is paged and every number is an aggregate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import CampaignState, DeliveryStatus, SendState
+from wabroadcast.engine.activity import Activity, activity
 from wabroadcast.storage.contacts import find_contacts
 from wabroadcast.storage.tables import Campaign, Contact, Reply, Send, Template, WebhookEvent
 from wabroadcast.web.api.queries import funnel_counts
@@ -50,6 +52,8 @@ class Progress:
     held_back: int
     finished_at: datetime | None
     failures: tuple[Failure, ...] = field(default=())
+    waiting: Activity | None = None
+    """Why a `waiting` campaign is not being sent (engine/activity.py)."""
 
     @property
     def target(self) -> int:
@@ -79,7 +83,9 @@ def _count(session: Session, statement: Select[Any]) -> int:
     return int(session.scalar(statement) or 0)
 
 
-def campaign_progress(session: Session, campaign_id: int) -> Progress | None:
+def campaign_progress(
+    session: Session, campaign_id: int, running_here: Callable[[int], bool] | None = None
+) -> Progress | None:
     """The campaign's counters (kept by the engine and by webhooks that settle unknown sends)
     and the funnel computed exactly as the API computes it, so the two never disagree."""
     campaign = session.get(Campaign, campaign_id, populate_existing=True)
@@ -92,9 +98,11 @@ def campaign_progress(session: Session, campaign_id: int) -> Progress | None:
         .select_from(Send)
         .where(Send.campaign_id == campaign_id, Send.state == SendState.CLAIMED),
     )
+    now = activity(session, campaign, running_here=running_here)
     return Progress(
         campaign_id=campaign.id,
-        state=campaign.state,
+        state=now.state,
+        waiting=now if now.waiting else None,
         error=campaign.error,
         requested=int(campaign.requested_limit or 0),
         eligible=int(campaign.eligible_count or 0),
