@@ -34,6 +34,7 @@ from tests.web.api.harness import (
 from tests.web.api.harness import TOKEN as TOKEN
 from wabroadcast.app import create_app
 from wabroadcast.config import Settings
+from wabroadcast.engine.lease import try_acquire
 from wabroadcast.simulator import create_simulator
 from wabroadcast.simulator.callbacks import WebhookEmitter
 from wabroadcast.storage.db import Database
@@ -110,6 +111,7 @@ def add_templates(database: Database) -> None:
 
 
 def add_campaign(database: Database, **values: Any) -> int:
+    """A campaign row (stored `running` unless told); nothing sends it (see `being_sent`)."""
     now = datetime.now(UTC)
     fields: dict[str, Any] = {
         "template_name": "daily_offer",
@@ -197,3 +199,15 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         closer.start()  # its own loop: the caller may be inside one
         closer.join()
         database.dispose()
+
+
+def being_sent(database: Database, campaign_id: int, seconds: float = 600) -> None:
+    """Another process holds the campaign's number and sends it: the panel shows `running`."""
+    with database.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        number = campaign.phone_number_id
+    acquired, _, _ = try_acquire(
+        database, number, "elsewhere:4242:test", datetime.now(UTC), seconds, campaign_id
+    )
+    assert acquired

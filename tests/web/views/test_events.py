@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from tests.web.views.helpers import TOKEN, add_campaign, live_server
+from tests.web.views.helpers import TOKEN, add_campaign, being_sent, live_server
 from wabroadcast.config import Settings
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.events import change_stream, format_event
@@ -44,6 +44,7 @@ async def login(client: httpx.AsyncClient) -> None:
 async def test_stream_sends_an_event_when_counts_change(settings: Settings) -> None:
     with live_server(settings) as server:
         campaign_id = add_campaign(server.database, selected_count=4, requested_limit=4)
+        being_sent(server.database, campaign_id)
         timeout = httpx.Timeout(10.0)
         async with httpx.AsyncClient(base_url=server.url, timeout=timeout) as client:
             await login(client)

@@ -16,6 +16,7 @@ from tests.web.views.helpers import (
     SANDBOX_TR,
     add_campaign,
     add_templates,
+    being_sent,
     panel,
 )
 from wabroadcast.config import Settings
@@ -78,6 +79,7 @@ async def test_pages_redirect_to_login_without_a_session(settings: Settings) -> 
 async def test_forms_without_the_csrf_token_are_refused(settings: Settings) -> None:
     async with panel(settings) as p:
         campaign_id = add_campaign(p.database)
+        being_sent(p.database, campaign_id)
         for path, data in (
             (f"/campaigns/{campaign_id}/pause", {}),
             ("/send", {"template": "daily_offer", "language": "tr", "limit": "5"}),

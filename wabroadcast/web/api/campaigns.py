@@ -79,9 +79,8 @@ def load_public(session: Session, campaign_id: int, runner: CampaignRunner) -> C
     if campaign is None:
         raise not_found(campaign_id)
     funnel = funnel_counts(session, [campaign_id])[campaign_id]
-    return campaign_public(
-        campaign, funnel, runner.running(campaign_id), activity(session, campaign)
-    )
+    shown = activity(session, campaign, running_here=runner.running)
+    return campaign_public(campaign, funnel, runner.running(campaign_id), shown)
 
 
 @router.post("", status_code=202, response_model=CampaignCreated)
