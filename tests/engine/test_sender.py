@@ -470,6 +470,52 @@ async def test_cancel_stops_sending(database: Database) -> None:
     assert sends_by_state(database) == {SendState.ACCEPTED: summary.accepted}
 
 
+async def test_a_stop_condition_pauses_before_the_next_request(database: Database) -> None:
+    """A schedule's window is a stop condition: from the first instant it answers a reason,
+    no request starts; the campaign is paused with that reason and the held claims are
+    released, so a resume sends the rest exactly once."""
+    clock = FakeClock()
+    add_contacts(database, 60)
+    campaign_id = new_campaign(database, clock, 60)
+    deadline = clock.now() + timedelta(seconds=4)  # 5/s: about 20 requests fit before it
+    asked: list[datetime] = []
+
+    def window(now: datetime) -> str | None:
+        asked.append(now)
+        return "outside the sending window" if now >= deadline else None
+
+    settings = make_settings(database).model_copy(update={"send_rate": 5.0})
+    async with simulated_client(sim_config(), clock=clock) as (client, simulator):
+        paused = await run_campaign(
+            campaign_id,
+            database=database,
+            client=client,
+            settings=settings,
+            clock=clock,
+            sleep=clock.sleep,
+            options=EngineOptions(batch_size=5),
+            stop_when=window,
+        )
+        assert (paused.state, paused.error) == (CampaignState.PAUSED, "outside the sending window")
+        assert 15 <= len(simulator.accepted) == paused.accepted < 60
+        assert all(message.at < deadline for message in simulator.accepted)
+        assert len(asked) > paused.accepted  # asked before every request, not once a batch
+        assert sends_by_state(database) == {SendState.ACCEPTED: paused.accepted}
+        with database.session() as session:
+            resume_campaign(session, campaign_id, clock)
+        done = await run_campaign(
+            campaign_id,
+            database=database,
+            client=client,
+            settings=settings,
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    assert (done.state, done.accepted) == (CampaignState.COMPLETED, 60)
+    pairs = sent_pairs(simulator)
+    assert len(pairs) == 60 and max(pairs.values()) == 1
+
+
 async def test_stale_claims_of_a_dead_sender_are_resolved_on_resume(database: Database) -> None:
     """A dead sender left claims behind: those it had announced (attempts 1) may have gone
     out and become unknown; those it never announced (attempts 0) are released and sent."""

@@ -29,7 +29,7 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.lease import HeldLease, LeaseOptions, new_holder_id, try_acquire
 from wabroadcast.engine.limits import EngineOptions
 from wabroadcast.engine.protocols import Progress, TemplateSender
-from wabroadcast.engine.sender import run_campaign
+from wabroadcast.engine.sender import StopWhen, run_campaign
 from wabroadcast.engine.state import finish_run
 from wabroadcast.engine.summary import CampaignSummary
 from wabroadcast.numbers import UnknownPhoneNumber, settings_for_number
@@ -79,11 +79,13 @@ async def run_with_lease(
     on_wait: Notify | None = None,
     outage_retry: float = 2.0,
     rng: random.Random | None = None,
+    stop_when: StopWhen | None = None,
 ) -> CampaignSummary:
     """Send the campaign from its number while holding the number's lease; see module doc.
 
     Returns when the campaign is no longer running (completed, paused, cancelled, aborted),
-    whoever finished it. `on_wait` receives a message each time this run starts waiting
+    whoever finished it. `stop_when` is the run's stop condition (engine/sender.py).
+    `on_wait` receives a message each time this run starts waiting
     (for the lease, or for the database).
     """
     lease_options = lease_options or LeaseOptions.from_ttl(settings.sender_lease_seconds)
@@ -129,6 +131,7 @@ async def run_with_lease(
                 on_progress=on_progress,
                 rng=rng,
                 lease=lease,
+                stop_when=stop_when,
             )
         )
         lease.on_lost(functools.partial(_cancel_later, run, lease_options.ttl))

@@ -24,6 +24,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import partial
 
 from wabroadcast.clock import Clock, SystemClock
@@ -52,6 +53,10 @@ from wabroadcast.storage.templates import CampaignRefused, CampaignRenderer, pre
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+StopWhen = Callable[[datetime], str | None]
+"""A stop condition (e.g. a schedule's sending window): given the clock's time, the reason to
+pause the campaign now, or None to go on. Checked between claim batches and before every
+request, so nothing is requested once it has answered a reason."""
 
 
 async def run_campaign(
@@ -66,8 +71,12 @@ async def run_campaign(
     on_progress: Callable[[Progress], None] | None = None,
     rng: random.Random | None = None,
     lease: LeaseWatch | None = None,
+    stop_when: StopWhen | None = None,
 ) -> CampaignSummary:
-    """Send the campaign until it is done, paused, cancelled or aborted; return its summary."""
+    """Send the campaign until it is done, paused, cancelled or aborted; return its summary.
+
+    `stop_when` pauses it (with its reason) as soon as it answers one; see :data:`StopWhen`.
+    """
     clock = clock or SystemClock()
     options = options or EngineOptions()
     campaign = await asyncio.to_thread(
@@ -92,6 +101,7 @@ async def run_campaign(
         options=options,
         on_progress=on_progress,
         rng=rng or random.Random(),
+        stop_when=stop_when,
     )
     if lease is not None:  # another process sends from this number now: stop, state unchanged
         lease.on_lost(lambda: run.stop(CampaignState.RUNNING, "sending lease lost"))
@@ -122,8 +132,10 @@ class _Run:
         options: EngineOptions,
         on_progress: Callable[[Progress], None] | None,
         rng: random.Random,
+        stop_when: StopWhen | None = None,
     ) -> None:
         self.campaign = campaign
+        self.stop_when = stop_when
         self.database = database
         self.client = client
         self.rate = rate
@@ -227,8 +239,16 @@ class _Run:
             self.stop_state = state
             self.stop_error = error
 
+    def _stopping(self) -> bool:
+        """Whether the run stops now: stopped already, or its stop condition says so."""
+        if self.stop_state is None and self.stop_when is not None:
+            reason = self.stop_when(self.clock.now())
+            if reason is not None:
+                self.stop(CampaignState.PAUSED, reason)
+        return self.stop_state is not None
+
     async def _claim_loop(self) -> None:
-        while self.stop_state is None and self.recorder.failure is None:
+        while not self._stopping() and self.recorder.failure is None:
             # Shielded: if this run is cut off meanwhile, _drain still learns what it took.
             self.claiming = asyncio.get_running_loop().run_in_executor(
                 None,
@@ -320,7 +340,7 @@ class _Run:
                 self._finish(claim, released=True)
                 return
             await self.bucket.acquire()
-            if self.stop_state is not None:
+            if self._stopping():
                 self._finish(claim, released=True)
                 return
             attempt += 1

@@ -9,9 +9,9 @@ loop) does everything due at the injected clock's time:
    `daily_count` contacts — created paused when the window is closed;
 4. resumes waiting campaigns whose window has opened (one process wins each, by an
    UPDATE … WHERE state = 'waiting');
-5. sends, pausing the campaign shortly before the window closes. The engine reads a pause
-   between claim batches, so the guard pauses four batches' worth of time early: nothing is
-   sent after the window's end.
+5. sends, with the window as the engine's stop condition (checked between claim batches and
+   before every request): no request starts in the window's last `WINDOW_MARGIN`, so nothing
+   is sent after the window's end; the claims still held are released (they stay eligible).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from wabroadcast.engine import (
     resume_campaign,
 )
 from wabroadcast.engine.leased import run_with_lease
+from wabroadcast.engine.sender import StopWhen
 from wabroadcast.schedules.models import RunState, ScheduleState
 from wabroadcast.schedules.planner import DueDay, claim_due_days
 from wabroadcast.schedules.store import add_note, window_of
@@ -53,6 +54,11 @@ from wabroadcast.storage.templates import CampaignRefused, prepare_rendering
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
+
+WINDOW_MARGIN = timedelta(seconds=5)
+"""No request starts when less than this is left of the window: its answer comes in time."""
+OUTSIDE_WINDOW = "outside the schedule's sending window"
+"""The reason a scheduled campaign is paused by its window (stored as the campaign's error)."""
 
 
 @dataclass(frozen=True)
@@ -69,22 +75,6 @@ class _Sending:
     run_id: int
     campaign_id: int
     window: Window | None
-
-
-class WindowGuard:
-    """The engine's sleep, plus a pause of the campaign once the window is about to close."""
-
-    def __init__(self, runner: Runner, campaign_id: int, window: Window | None) -> None:
-        self.runner, self.campaign_id, self.window = runner, campaign_id, window
-        self.paused = False
-
-    async def __call__(self, seconds: float) -> None:
-        await self.runner.sleep(seconds)
-        if self.paused or self.window is None:
-            return
-        if not self.runner.window_open(self.window, self.runner.clock.now()):
-            self.paused = True
-            await asyncio.to_thread(self.runner.pause, self.campaign_id)
 
 
 class Runner:
@@ -104,17 +94,22 @@ class Runner:
         self.clock = clock
         self.sleep = sleep
         self.options = options or EngineOptions()
-        rate = settings.send_rate
-        held = 4 * self.options.claim_batch(rate) + self.options.in_flight_for(rate, 1.0)
-        self.drain = timedelta(seconds=held / rate)
-        """Time the engine may still send after a pause: the claims it already holds (the
-        queue, the rest of the current batch, those in flight) — measured under three
-        batches; four batches plus the in-flight pool leave a margin."""
+        self.margin = WINDOW_MARGIN
 
     def window_open(self, window: Window | None, now: datetime) -> bool:
         if window is None:
             return True
-        return window.contains(now) and window.closes_at(now) - now > self.drain
+        return window.contains(now) and window.closes_at(now) - now > self.margin
+
+    def _window_stop(self, window: Window | None) -> StopWhen | None:
+        """The engine's stop condition for a run inside `window` (None: no window)."""
+        if window is None:
+            return None
+
+        def outside(now: datetime) -> str | None:
+            return None if self.window_open(window, now) else OUTSIDE_WINDOW
+
+        return outside
 
     async def run_due(self) -> list[RunReport]:
         """Do everything due now; returns what happened to each day touched."""
@@ -259,21 +254,19 @@ class Runner:
         return reports
 
     async def _send(self, item: _Sending) -> RunReport:
-        guard = WindowGuard(self, item.campaign_id, item.window)
         summary = await run_with_lease(  # behind the number's sending lease (engine/lease.py)
             item.campaign_id,
             database=self.database,
             client_for=lambda _number: self.client,
             settings=self.settings,
             clock=self.clock,
-            sleep=guard,
+            sleep=self.sleep,
             options=self.options,
+            stop_when=self._window_stop(item.window),
         )
-        return await asyncio.to_thread(self._after_send, item, summary, guard.paused)
+        return await asyncio.to_thread(self._after_send, item, summary)
 
-    def _after_send(
-        self, item: _Sending, summary: CampaignSummary, window_paused: bool
-    ) -> RunReport:
+    def _after_send(self, item: _Sending, summary: CampaignSummary) -> RunReport:
         now = self.clock.now()
         with self.database.session() as session:
             run = session.get(ScheduleRun, item.run_id)
@@ -281,7 +274,7 @@ class Runner:
             schedule = session.get(Schedule, run.schedule_id)
             assert schedule is not None
             counts = f"{summary.accepted} accepted, {summary.failed} failed"
-            if summary.state == CampaignState.PAUSED and window_paused:
+            if summary.state == CampaignState.PAUSED and summary.error == OUTSIDE_WINDOW:
                 run.state = RunState.WAITING
                 run.note = f"paused: the sending window closes; {counts} so far"
                 return self._report(schedule.id, run)
@@ -293,10 +286,6 @@ class Runner:
             return report
 
     # -- helpers ----------------------------------------------------------------------------
-
-    def pause(self, campaign_id: int) -> None:
-        with self.database.session() as session, contextlib.suppress(TransitionError):
-            pause_campaign(session, campaign_id, self.clock)  # unless it finished first
 
     def _finish_schedule(self, schedule: Schedule, now: datetime) -> None:
         if schedule.state != ScheduleState.FINISHED:
