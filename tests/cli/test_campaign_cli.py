@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,10 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.engine.helpers import add_contacts, phone, sent_pairs, served, sim_config, wa_id
+from tests.faults.helpers import wait_for
 from wabroadcast.cli.main import app
 from wabroadcast.clock import SystemClock
 from wabroadcast.domain.models import SendState
@@ -326,3 +328,52 @@ def test_streamed_json_is_the_api_answer(
     assert data == expected
     assert len(data["results"]) == 25 and data["successful_sends"] >= 1
     assert len({item["phone"] for item in data["results"]}) == 25
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_send_is_paused_and_resumed_never_resent(
+    database: Database, simulator: tuple[str, Simulator], tmp_path: Path, stop: signal.Signals
+) -> None:
+    """Ctrl-C or SIGTERM during `send` pauses the campaign (reason: interrupted); the same
+    `send` again refuses and names `campaign resume`, which sends the rest exactly once."""
+    url, sim = simulator
+    add_contacts(database, 300)
+    env = {**os.environ, **env_for(database.url, url, SEND_RATE="40")}
+    command = [sys.executable, "-m", "wabroadcast", "--env-file", str(tmp_path / "none")]
+    send = ("campaign", "send", "-t", "daily_offer", "-l", "tr", "-n", "300")
+    process = subprocess.Popen(
+        [*command, *send], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        wait_for(lambda: len(sim.accepted) >= 10 or process.poll() is not None, 60, "sends")
+        assert process.poll() is None, "the send ended before it could be interrupted"
+        process.send_signal(stop)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, output
+    with database.session() as session:
+        campaign = session.scalars(select(Campaign)).one()
+        assert (campaign.state, campaign.error) == ("paused", "interrupted")
+        assert session.scalar(select(Send.id).where(Send.state == "claimed")) is None
+    assert "paused it (reason: interrupted)" in output
+    assert f"wabroadcast campaign resume {campaign.id}" in output
+    sent_before = len(sim.accepted)
+    assert 10 <= sent_before < 300
+
+    code, output = cli(env, *send)
+    assert code != 0
+    assert f"campaign {campaign.id} of daily_offer (tr) was interrupted" in output
+    assert f"wabroadcast campaign resume {campaign.id}" in output
+    assert len(sim.accepted) == sent_before  # refused: nothing sent, no second campaign
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Campaign)) == 1
+
+    code, output = cli(env, "campaign", "resume", str(campaign.id))
+    assert code == 0, output
+    pairs = sent_pairs(sim)
+    assert len(pairs) == 300 and max(pairs.values()) == 1
+    with database.session() as session:
+        assert session.get_one(Campaign, campaign.id).state == "completed"
