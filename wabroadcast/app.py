@@ -9,7 +9,6 @@ but not processed when the last process stopped, then sweeps periodically.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
@@ -24,14 +23,12 @@ from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.cloudapi.transport import HTTPClient, close_quietly, default_http_client
 from wabroadcast.config import Settings
-from wabroadcast.engine.adopt import adopting
-from wabroadcast.engine.leased import number_client as _number_client
-from wabroadcast.engine.leased import run_with_lease
+from wabroadcast.engine.leased import number_client
 from wabroadcast.engine.manager import CampaignManager
-from wabroadcast.schedules.runner import app_scheduler
+from wabroadcast.engine.protocols import TemplateSender
+from wabroadcast.schedules.runner import scheduler_running
 from wabroadcast.storage.db import Database
 from wabroadcast.web.api import campaigns, contacts, original, schedules, stats, templates
-from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
 from wabroadcast.web.body_limit import BodyLimitMiddleware, BodyLimits
 from wabroadcast.web.errors import install_error_handlers
@@ -75,9 +72,17 @@ def create_app(
     app.state.clock = app_clock
     app.state.sandbox = settings.sandbox
     _set_token(app, settings, app_clock)
-    app.state.runner = CampaignRunner(_run_function(app))
+    app.state.cloud_client = None  # set by the lifespan: sending starts with the server
+
+    def client_for(phone_number_id: str) -> TemplateSender:
+        return number_client(app.state.cloud_client, settings, phone_number_id)
+
     app.state.campaigns = CampaignManager(
-        db, settings, app_clock, template_source=lambda: getattr(app.state, "cloud_client", None)
+        db,
+        settings,
+        app_clock,
+        template_source=lambda: app.state.cloud_client,
+        client_for=client_for,
     )
     install_error_handlers(app)
     app.add_middleware(AuthMiddleware)
@@ -138,36 +143,6 @@ def startup_token_notice(app: FastAPI) -> str | None:
     return notice
 
 
-def _run_function(app: FastAPI) -> Any:
-    async def run(campaign_id: int) -> Any:
-        # Waits while another process sends from the campaign's number (engine/leased.py).
-        return await run_with_lease(
-            campaign_id,
-            database=app.state.database,
-            client_for=lambda number: number_client(app, number),
-            settings=app.state.settings,
-            clock=app.state.clock,
-        )
-
-    return run
-
-
-def number_client(app: FastAPI, phone_number_id: str) -> Any:
-    """The app's Cloud API client, or one for another configured number on the same pool."""
-    return _number_client(app.state.cloud_client, app.state.settings, phone_number_id)
-
-
-async def _pause_interrupted(campaigns: CampaignManager, stopped: list[int]) -> None:
-    """Campaigns this server was sending when it stopped are paused (reason: interrupted), so
-    no screen shows them running with nobody sending; Resume continues them."""
-    for campaign_id in stopped:
-        try:
-            if await asyncio.to_thread(campaigns.mark_interrupted, campaign_id):
-                logger.warning("campaign %s paused (interrupted): the server stopped", campaign_id)
-        except Exception as exc:  # database gone at shutdown: the lease expiry tells the rest
-            logger.warning("could not pause campaign %s: %s", campaign_id, type(exc).__name__)
-
-
 def _lifespan(own_database: bool, cloud_http: HTTPClient | None) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -189,12 +164,13 @@ def _lifespan(own_database: bool, cloud_http: HTTPClient | None) -> Any:
             sys.stderr.write(notice + "\n")
             sys.stderr.flush()
         try:
+            manager: CampaignManager = app.state.campaigns
             # daily drip schedules (wabroadcast.schedules); campaigns of dead senders
-            async with app_scheduler(app.state), adopting(app.state):
+            sending = app.state.cloud_client is not None
+            async with scheduler_running(manager, enabled=sending), manager.adopting():
                 yield
         finally:
-            stopped = await app.state.runner.close()
-            await _pause_interrupted(app.state.campaigns, stopped)
+            await app.state.campaigns.close()  # pauses what it was sending (interrupted)
             if own_http is not None:
                 await close_quietly(own_http)
             if own_database:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tests.schedules.conftest import FakeClock, add_contacts
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings, load_settings
+from wabroadcast.engine.manager import CampaignManager
 from wabroadcast.schedules.models import RunState, ScheduleState
 from wabroadcast.schedules.runner import Runner, scheduler_running
 from wabroadcast.schedules.store import ScheduleInput, create_schedule, progress, runs_of
@@ -41,6 +42,7 @@ class World:
     simulator: Simulator
     runner: Runner
     settings: Settings
+    client: CloudAPIClient
 
 
 @pytest.fixture
@@ -58,8 +60,17 @@ async def world(database: Database, database_url: str) -> AsyncIterator[World]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=simulator_app)) as http:
         client = CloudAPIClient.from_settings(http, settings)
         await sync_templates(database, client, clock)
-        runner = Runner(database, client=client, settings=settings, clock=clock, sleep=clock.sleep)
-        yield World(database, clock, simulator_app.state.simulator, runner, settings)
+        runner = Runner(_manager(database, client, settings, clock))
+        yield World(database, clock, simulator_app.state.simulator, runner, settings, client)
+
+
+def _manager(
+    database: Database, client: CloudAPIClient, settings: Settings, clock: FakeClock
+) -> CampaignManager:
+    """The campaign manager `serve` builds, on the test's clock and simulator."""
+    return CampaignManager(
+        database, settings, clock, lambda: client, client_for=lambda _n: client, sleep=clock.sleep
+    )
 
 
 def _local_days(simulator: Simulator) -> Counter[date]:
@@ -139,13 +150,8 @@ async def test_campaign_waits_for_the_window_and_pauses_before_it_closes(world: 
 
     # Next day: the window closes 4 minutes after it opens; at 1 message per second
     # only part of the 400 left go out, then the campaign waits.
-    slow = Runner(
-        world.database,
-        client=world.runner.client,
-        settings=world.settings.model_copy(update={"send_rate": 1.0}),
-        clock=world.clock,
-        sleep=world.clock.sleep,
-    )
+    slow_settings = world.settings.model_copy(update={"send_rate": 1.0})
+    slow = Runner(_manager(world.database, world.client, slow_settings, world.clock))
     world.clock.set(_at(26, 9))
     reports = await slow.run_due()
     assert [r.state for r in reports] == [RunState.WAITING]
@@ -226,13 +232,7 @@ async def test_the_server_loop_starts_due_days_in_two_processes_once(world: Worl
     schedule_id = _schedule(world)
     world.clock.set(_at(25, 10, 0, 5))
     loops = [
-        scheduler_running(
-            world.database,
-            world.runner.client,
-            world.settings,
-            world.clock,
-            sleep=world.clock.sleep,
-        )
+        scheduler_running(_manager(world.database, world.client, world.settings, world.clock))
         for _ in range(2)
     ]
     async with loops[0], loops[1]:

@@ -40,7 +40,7 @@ from wabroadcast.engine import (
 )
 from wabroadcast.engine import Progress as EngineProgress
 from wabroadcast.engine.activity import Activity, activities, activity
-from wabroadcast.engine.leased import campaign_number, run_with_lease
+from wabroadcast.engine.leased import campaign_number
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
 from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
 from wabroadcast.engine.pool import SenderPool, sender_pool
@@ -115,16 +115,16 @@ async def _run(
     if main is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     number, _ = await asyncio.to_thread(campaign_number, database, campaign_id)
-    with contextlib.suppress(UnknownPhoneNumber):  # run_with_lease aborts it with the reason
+    with contextlib.suppress(UnknownPhoneNumber):  # the manager's run aborts it with the reason
         settings = settings_for_number(settings, number)
     async with cloud_client(settings) as client:
+        manager = CampaignManager(
+            database, settings, SystemClock(), lambda: None, client_for=lambda _number: client
+        )
         bar = _Bar(total)
         with bar.progress:
-            return await run_with_lease(  # waits while another process sends from the number
+            return await manager.run(  # waits while another process sends from the number
                 campaign_id,
-                database=database,
-                client_for=lambda _number: client,
-                settings=settings,
                 on_progress=bar.update,
                 on_wait=lambda message: err_console.print(message, style="yellow"),
             )

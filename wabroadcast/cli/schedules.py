@@ -15,6 +15,7 @@ from wabroadcast.clock import SystemClock
 from wabroadcast.cloudapi.errors import CloudAPIError
 from wabroadcast.config import Settings
 from wabroadcast.domain.render import RenderError, parse_options
+from wabroadcast.engine.manager import CampaignManager
 from wabroadcast.schedules import store
 from wabroadcast.schedules.runner import Runner, RunReport
 from wabroadcast.schedules.timing import ScheduleError
@@ -187,7 +188,10 @@ async def _run_due(
     database: Database, settings: Settings, loop: bool, interval: float
 ) -> list[RunReport]:
     async with cloud_client(settings) as client:
-        runner = Runner(database, client=client, settings=settings, clock=SystemClock())
+        manager = CampaignManager(
+            database, settings, SystemClock(), lambda: client, client_for=lambda _number: client
+        )
+        runner = Runner(manager)
         if loop:
             await runner.run_forever(interval)
         return await runner.run_due()

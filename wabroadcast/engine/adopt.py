@@ -11,9 +11,8 @@ one of them take the number over (settling the dead holder's claims) while the o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -59,18 +58,3 @@ async def adopt_forever(
             if not running(campaign_id):
                 log.warning("campaign %s lost its sender; taking it over", campaign_id)
                 start(campaign_id)
-
-
-@contextlib.asynccontextmanager
-async def adopting(state: Any) -> AsyncIterator[None]:
-    """Run the adopter beside the app (state: the app's `app.state`)."""
-    interval = max(state.settings.sender_lease_seconds / 2, 0.5)
-    runner = state.runner
-    task = asyncio.create_task(
-        adopt_forever(state.database, runner.running, runner.start, interval), name="adopt"
-    )
-    try:
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from wabroadcast.cloudapi.client import CloudAPIClient
-from wabroadcast.cloudapi.payloads import PhoneNumberInfo, SendResult
+from wabroadcast.cloudapi.payloads import PhoneNumberInfo, SendResult, TemplateInfo
 from wabroadcast.cloudapi.transport import default_http_client
 
 POOL_SIZE = 1024
@@ -49,6 +49,9 @@ class SenderPool:
             )
         finally:
             self._busy[index] -= 1
+
+    async def list_templates(self) -> list[TemplateInfo]:
+        return await self.clients[0].list_templates()
 
     async def phone_number_info(self) -> PhoneNumberInfo:
         return await self.clients[0].phone_number_info()

@@ -22,35 +22,26 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from wabroadcast.clock import Clock
-from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState
-from wabroadcast.domain.render import RenderError
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import (
     CampaignSummary,
-    EngineOptions,
-    TemplateSender,
     cancel_campaign,
-    create_campaign,
     pause_campaign,
     resume_campaign,
 )
-from wabroadcast.engine.leased import run_with_lease
+from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
 from wabroadcast.engine.sender import StopWhen
 from wabroadcast.schedules.models import RunState, ScheduleState
 from wabroadcast.schedules.planner import DueDay, claim_due_days
 from wabroadcast.schedules.store import add_note, window_of
 from wabroadcast.schedules.timing import Window, local_date
 from wabroadcast.storage import sends as send_store
-from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Schedule, ScheduleRun
-from wabroadcast.storage.templates import CampaignRefused, prepare_rendering
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -78,22 +69,14 @@ class _Sending:
 
 
 class Runner:
-    def __init__(
-        self,
-        database: Database,
-        *,
-        client: TemplateSender,
-        settings: Settings,
-        clock: Clock,
-        sleep: Sleep = asyncio.sleep,
-        options: EngineOptions | None = None,
-    ) -> None:
-        self.database = database
-        self.client = client
-        self.settings = settings
-        self.clock = clock
-        self.sleep = sleep
-        self.options = options or EngineOptions()
+    """Runs the schedules' days through the campaign manager (which creates, checks and sends
+    their campaigns); its clock and sleep are the manager's."""
+
+    def __init__(self, campaigns: CampaignManager) -> None:
+        self.campaigns = campaigns
+        self.database = campaigns.database
+        self.settings = campaigns.settings
+        self.clock = campaigns.clock
         self.margin = WINDOW_MARGIN
 
     def window_open(self, window: Window | None, now: datetime) -> bool:
@@ -118,7 +101,8 @@ class Runner:
         reports = await asyncio.to_thread(self._give_up_old_days, now)
         sending: list[_Sending] = []
         for day in due:
-            report, started = await asyncio.to_thread(self._start_day, day, now)
+            refusal = await self._template_refusal(day)
+            report, started = await asyncio.to_thread(self._start_day, day, now, refusal)
             if started is None:
                 reports.append(report)
             else:
@@ -139,27 +123,45 @@ class Runner:
 
     # -- steps (each in a thread: they use blocking database sessions) ----------------------
 
-    def _start_day(self, day: DueDay, now: datetime) -> tuple[RunReport, _Sending | None]:
+    async def _template_refusal(self, day: DueDay) -> str | None:
+        """Why the day cannot start when its template is unknown here even after a sync."""
+        name = await asyncio.to_thread(self._template_of, day.schedule_id)
+        try:
+            await self.campaigns.know_template(name)
+        except CampaignRefused as exc:
+            return f"not started: {exc}"
+        return None
+
+    def _template_of(self, schedule_id: int) -> str:
+        with self.database.session() as session:
+            name = session.scalar(select(Schedule.template_name).where(Schedule.id == schedule_id))
+            return name or ""
+
+    def _start_day(
+        self, day: DueDay, now: datetime, refusal: str | None = None
+    ) -> tuple[RunReport, _Sending | None]:
         with self.database.session() as session:
             schedule = session.get(Schedule, day.schedule_id)
             run = session.get(ScheduleRun, day.run_id)
             assert schedule is not None and run is not None
-            refusal = self._refusal(session, schedule)
             if refusal is not None:
                 return self._end(session, schedule, run, RunState.FAILED, refusal, now), None
             if send_store.count_eligible(session, schedule.template_name, at_most=1) == 0:
                 self._finish_schedule(schedule, now)
                 note = "no eligible contact left"
                 return self._end(session, schedule, run, RunState.DONE, note, now), None
-            campaign = create_campaign(
-                session,
-                template_name=schedule.template_name,
-                language=schedule.language,
-                limit=schedule.daily_count,
-                phone_number_id=self.settings.phone_number_id,
-                clock=self.clock,
+            request = CampaignRequest(
+                schedule.template_name,
+                schedule.language,
+                schedule.daily_count,
+                parameters=dict(schedule.parameters or {}),
             )
-            campaign.parameters = dict(schedule.parameters or {})
+            try:  # the pre-send check every campaign gets (engine/manager.py)
+                number = self.campaigns.check_input(request)
+                campaign = self.campaigns.insert_checked(session, request, number)
+            except CampaignRefused as exc:
+                note = f"not started: {exc}"
+                return self._end(session, schedule, run, RunState.FAILED, note, now), None
             run.campaign_id = campaign.id
             window = window_of(schedule)
             if self.window_open(window, now):
@@ -171,19 +173,6 @@ class Runner:
                 run.state, run.note = RunState.WAITING, "waiting for the sending window"
                 started = None
             return self._report(day.schedule_id, run), started
-
-    def _refusal(self, session: Session, schedule: Schedule) -> str | None:
-        try:
-            prepare_rendering(
-                session,
-                template_name=schedule.template_name,
-                language=schedule.language,
-                parameters=schedule.parameters,
-                limit=schedule.daily_count,
-            )
-        except (CampaignRefused, RenderError) as exc:
-            return f"not started: {exc}"
-        return None
 
     def _take_open_windows(self, now: datetime) -> list[_Sending]:
         """Waiting days of today whose window is open; each is taken by one process only."""
@@ -254,15 +243,8 @@ class Runner:
         return reports
 
     async def _send(self, item: _Sending) -> RunReport:
-        summary = await run_with_lease(  # behind the number's sending lease (engine/lease.py)
-            item.campaign_id,
-            database=self.database,
-            client_for=lambda _number: self.client,
-            settings=self.settings,
-            clock=self.clock,
-            sleep=self.sleep,
-            options=self.options,
-            stop_when=self._window_stop(item.window),
+        summary = await self.campaigns.run(
+            item.campaign_id, stop_when=self._window_stop(item.window)
         )
         return await asyncio.to_thread(self._after_send, item, summary)
 
@@ -314,28 +296,18 @@ class Runner:
 
 @contextlib.asynccontextmanager
 async def scheduler_running(
-    database: Database,
-    client: TemplateSender | None,
-    settings: Settings,
-    clock: Clock,
-    *,
-    interval: float = 30.0,
-    sleep: Sleep = asyncio.sleep,
+    campaigns: CampaignManager, *, enabled: bool = True, interval: float = 30.0
 ) -> AsyncIterator[None]:
-    """The server's schedule loop for the app's lifespan. Every server process may run one:
-    days are claimed in the database, so a day starts once however many processes run."""
-    if client is None:  # sending is disabled (no token and no simulator)
+    """The server's schedule loop for the app's lifespan (not `enabled`: sending is off, no
+    token and no simulator). Every server process may run one: days are claimed in the
+    database, so a day starts once however many processes run."""
+    if not enabled:
         yield
         return
-    runner = Runner(database, client=client, settings=settings, clock=clock, sleep=sleep)
+    runner = Runner(campaigns)
     task = asyncio.create_task(runner.run_forever(interval), name="schedules")
     try:
         yield
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-
-
-def app_scheduler(state: Any) -> contextlib.AbstractAsyncContextManager[None]:
-    """:func:`scheduler_running` for the web app, from its ``app.state``."""
-    return scheduler_running(state.database, state.cloud_client, state.settings, state.clock)

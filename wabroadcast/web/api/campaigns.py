@@ -24,7 +24,7 @@ from wabroadcast.domain.spreadsheet import safe_cell
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import activities, activity
-from wabroadcast.engine.manager import CampaignRequest
+from wabroadcast.engine.manager import CampaignManager, CampaignRequest
 from wabroadcast.schedules.followup import NothingToRetry, retry_failed
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send
@@ -32,14 +32,12 @@ from wabroadcast.web.api.deps import (
     CampaignsDep,
     ClockDep,
     DatabaseDep,
-    RunnerDep,
     SessionDep,
     check_template,
     create_campaign_or_refuse,
     require_sender,
 )
 from wabroadcast.web.api.queries import campaign_public, funnel_counts
-from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.api.schemas import (
     CampaignCreate,
     CampaignCreated,
@@ -74,13 +72,13 @@ def not_found(campaign_id: int) -> ApiError:
     return ApiError(404, "not_found", f"campaign {campaign_id} does not exist")
 
 
-def load_public(session: Session, campaign_id: int, runner: CampaignRunner) -> CampaignPublic:
+def load_public(session: Session, campaign_id: int, campaigns: CampaignManager) -> CampaignPublic:
     campaign = session.get(Campaign, campaign_id, populate_existing=True)
     if campaign is None:
         raise not_found(campaign_id)
     funnel = funnel_counts(session, [campaign_id])[campaign_id]
-    shown = activity(session, campaign, running_here=runner.running)
-    return campaign_public(campaign, funnel, runner.running(campaign_id), shown)
+    shown = activity(session, campaign, running_here=campaigns.running)
+    return campaign_public(campaign, funnel, campaigns.running(campaign_id), shown)
 
 
 @router.post("", status_code=202, response_model=CampaignCreated)
@@ -89,7 +87,6 @@ async def create(
     request: Request,
     response: Response,
     campaigns: CampaignsDep,
-    runner: RunnerDep,
 ) -> CampaignCreated:
     """Create the campaign and start sending in the background; poll GET /{id} for progress.
 
@@ -106,7 +103,7 @@ async def create(
         ),
     )
     state = CampaignState.RUNNING.value
-    _ = runner.start(campaign_id)  # the runner holds the task
+    _ = campaigns.start(campaign_id)  # the manager holds the task
     url = f"/api/campaigns/{campaign_id}"
     response.headers["Location"] = url
     return CampaignCreated(id=campaign_id, state=state, url=url)
@@ -116,10 +113,10 @@ def start_in_loop(request: Request, campaign_id: int) -> None:
     """Sync handlers run in a worker thread; the run's task belongs to the server's loop."""
     from anyio.from_thread import run_sync
 
-    runner: CampaignRunner = request.app.state.runner
+    campaigns: CampaignManager = request.app.state.campaigns
 
     def start() -> None:
-        _ = runner.start(campaign_id)  # the runner holds the task
+        _ = campaigns.start(campaign_id)  # the manager holds the task
 
     run_sync(start)
 
@@ -127,7 +124,7 @@ def start_in_loop(request: Request, campaign_id: int) -> None:
 @router.get("", response_model=CampaignPage)
 def list_campaigns(
     session: SessionDep,
-    runner: RunnerDep,
+    campaigns: CampaignsDep,
     state: CampaignState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -140,16 +137,16 @@ def list_campaigns(
         count = count.where(Campaign.state == state.value)
     rows = list(session.scalars(query.order_by(Campaign.id.desc()).limit(limit).offset(offset)))
     funnels = funnel_counts(session, [c.id for c in rows])
-    shown = activities(session, rows, running_here=runner.running)
-    items = [campaign_public(c, funnels[c.id], runner.running(c.id), shown[c.id]) for c in rows]
+    shown = activities(session, rows, running_here=campaigns.running)
+    items = [campaign_public(c, funnels[c.id], campaigns.running(c.id), shown[c.id]) for c in rows]
     total = session.scalar(count) or 0
     return CampaignPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{campaign_id}", response_model=CampaignPublic)
-def read(campaign_id: CampaignId, session: SessionDep, runner: RunnerDep) -> CampaignPublic:
+def read(campaign_id: CampaignId, session: SessionDep, campaigns: CampaignsDep) -> CampaignPublic:
     """Live counts: selected, accepted, failed by reason, unknown, held back, funnel."""
-    return load_public(session, campaign_id, runner)
+    return load_public(session, campaign_id, campaigns)
 
 
 def _change(
@@ -171,12 +168,12 @@ def _change(
 
 @router.post("/{campaign_id}/pause", response_model=CampaignPublic)
 def pause(
-    campaign_id: CampaignId, database: DatabaseDep, clock: ClockDep, runner: RunnerDep
+    campaign_id: CampaignId, database: DatabaseDep, clock: ClockDep, campaigns: CampaignsDep
 ) -> CampaignPublic:
     """The engine stops after its current batch; claims already made are finished first."""
     _change(database, clock, campaign_id, pause_campaign)
     with database.session() as session:
-        return load_public(session, campaign_id, runner)
+        return load_public(session, campaign_id, campaigns)
 
 
 @router.post("/{campaign_id}/resume", response_model=CampaignPublic)
@@ -185,24 +182,24 @@ def resume(
     request: Request,
     database: DatabaseDep,
     clock: ClockDep,
-    runner: RunnerDep,
+    campaigns: CampaignsDep,
 ) -> CampaignPublic:
     """Back to running, and a new background run picks up the contacts not yet claimed."""
     require_sender(request)
     _change(database, clock, campaign_id, resume_campaign)
     start_in_loop(request, campaign_id)
     with database.session() as session:
-        return load_public(session, campaign_id, runner)
+        return load_public(session, campaign_id, campaigns)
 
 
 @router.post("/{campaign_id}/cancel", response_model=CampaignPublic)
 def cancel(
-    campaign_id: CampaignId, database: DatabaseDep, clock: ClockDep, runner: RunnerDep
+    campaign_id: CampaignId, database: DatabaseDep, clock: ClockDep, campaigns: CampaignsDep
 ) -> CampaignPublic:
     """Final: nothing more is sent; a later campaign of the template reaches whoever is left."""
     _change(database, clock, campaign_id, cancel_campaign)
     with database.session() as session:
-        return load_public(session, campaign_id, runner)
+        return load_public(session, campaign_id, campaigns)
 
 
 @router.post("/{campaign_id}/retry-failed", status_code=202, response_model=CampaignCreated)

@@ -13,7 +13,6 @@ from wabroadcast.config import Settings
 from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
-from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.errors import ApiError
 
 
@@ -30,11 +29,6 @@ def get_settings(request: Request) -> Settings:
 def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
-
-
-def get_runner(request: Request) -> CampaignRunner:
-    runner: CampaignRunner = request.app.state.runner
-    return runner
 
 
 def require_sender(request: Request) -> None:
@@ -79,6 +73,5 @@ def get_session(request: Request) -> Iterator[Session]:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-RunnerDep = Annotated[CampaignRunner, Depends(get_runner)]
 SessionDep = Annotated[Session, Depends(get_session)]
 CampaignsDep = Annotated[CampaignManager, Depends(get_campaigns)]

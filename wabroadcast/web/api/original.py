@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import CampaignState, SendState
-from wabroadcast.engine.manager import CampaignRequest
+from wabroadcast.engine.manager import CampaignManager, CampaignRequest
 from wabroadcast.phones import InvalidPhone, normalize_phone, wa_digits
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send
@@ -28,7 +28,6 @@ from wabroadcast.web.api.deps import (
     create_campaign_or_refuse,
     require_sender,
 )
-from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.api.schemas import (
     MAX_PHONES_PER_CALL,
     CheckDuplicatesRequest,
@@ -55,18 +54,18 @@ async def send(body: SendRequest, request: Request) -> SendResponse:
     """
     app = request.app
     database: Database = app.state.database
-    runner: CampaignRunner = app.state.runner
+    campaigns: CampaignManager = app.state.campaigns
     require_sender(request)
 
     campaign_id = await create_campaign_or_refuse(
-        app.state.campaigns,
+        campaigns,
         CampaignRequest(
             template_name=body.template_name, language=body.language_code, limit=body.limit
         ),
     )
     problem = None
     try:
-        await runner.run_and_wait(campaign_id)
+        await campaigns.run_and_wait(campaign_id)
     except Exception as exc:  # the engine crashed: say so; everything sent is still recorded
         logger.error("campaign %s run failed", campaign_id, exc_info=exc)
         problem = (

@@ -2,7 +2,7 @@
 
 Pause, resume and cancel are the engine's state changes (the engine reads the state between
 batches), so the buttons work whichever process is sending. Resume also starts a run in this
-server's background runner, because a paused campaign has no sender left anywhere.
+server's campaign manager, because a paused campaign has no sender left anywhere.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError, can_move
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import WAITING, Activity
+from wabroadcast.engine.manager import CampaignManager
 from wabroadcast.schedules.followup import retryable_count
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
-from wabroadcast.web.api.runner import CampaignRunner
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
@@ -106,9 +106,9 @@ def waiting_text(waiting: Activity | None, t: Translator) -> str | None:
 
 
 def runs_here(request: Request) -> Callable[[int], bool]:
-    """Whether this server's runner is sending a campaign (engine/activity.py)."""
-    runner: CampaignRunner = request.app.state.runner
-    return runner.running
+    """Whether this server is sending a campaign (engine/activity.py)."""
+    campaigns: CampaignManager = request.app.state.campaigns
+    return campaigns.running
 
 
 def parse_id(raw: str) -> int | None:

@@ -3,8 +3,8 @@
 The eligible count and the preview use the engine's own selection query
 (`storage.sends.eligible_contacts`), so what the page promises is exactly who the campaign
 will claim: never-sent-this-template, not opted out, not unreachable, in imported order.
-The campaign runs in the app's background runner (the same one the API uses), so leaving
-the page does not stop it.
+The campaign runs in the background under the app's campaign manager (the same one the API
+uses), so leaving the page does not stop it.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def routes(panel: Panel) -> APIRouter:
             )
         except CampaignRefused as exc:  # unknown template/language, not APPROVED: say so
             return render(request, form, error=str(exc), status=400)
-        _ = request.app.state.runner.start(campaign_id)  # the runner holds the task
+        _ = manager.start(campaign_id)  # the manager holds the task
         return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
     @router.get("/panel/api/eligible")

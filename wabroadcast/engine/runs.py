@@ -1,4 +1,5 @@
-"""Campaigns started from the API run as asyncio tasks the app holds, not per request.
+"""Background runs: campaigns started from the API, the panel or the adopter run as asyncio
+tasks the campaign manager holds, not per request.
 
 A request that starts a campaign answers 202 at once; the run continues after the answer and
 even if the client goes away (POST /api/send waits through ``asyncio.shield``). Everything the
@@ -13,26 +14,27 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+
+from wabroadcast.engine.summary import CampaignSummary
 
 logger = logging.getLogger(__name__)
 
-RunFunction = Callable[[int], Awaitable[Any]]
+RunFunction = Callable[[int], Awaitable[CampaignSummary]]
 
 
-class CampaignRunner:
+class BackgroundRuns:
     """One background task per campaign id; a resumed campaign waits for its old task first."""
 
     def __init__(self, run: RunFunction) -> None:
         self._run = run
-        self._tasks: dict[int, asyncio.Task[Any]] = {}
+        self._tasks: dict[int, asyncio.Task[CampaignSummary]] = {}
         self._closed = False
 
     def running(self, campaign_id: int) -> bool:
         task = self._tasks.get(campaign_id)
         return task is not None and not task.done()
 
-    def start(self, campaign_id: int) -> asyncio.Task[Any]:
+    def start(self, campaign_id: int) -> asyncio.Task[CampaignSummary]:
         """Run the campaign in the background; if a run is still winding down, chain after it.
 
         A paused run may still be finishing its last batch when resume arrives; starting right
@@ -48,17 +50,19 @@ class CampaignRunner:
         task.add_done_callback(lambda done: self._forget(campaign_id, done))
         return task
 
-    async def run_and_wait(self, campaign_id: int) -> Any:
+    async def run_and_wait(self, campaign_id: int) -> CampaignSummary:
         """Start the run and wait for its result; the run survives the waiter being cancelled."""
         return await asyncio.shield(self.start(campaign_id))
 
-    async def _after(self, previous: asyncio.Task[Any] | None, campaign_id: int) -> Any:
+    async def _after(
+        self, previous: asyncio.Task[CampaignSummary] | None, campaign_id: int
+    ) -> CampaignSummary:
         if previous is not None and not previous.done():
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.shield(previous)
         return await self._run(campaign_id)
 
-    def _forget(self, campaign_id: int, task: asyncio.Task[Any]) -> None:
+    def _forget(self, campaign_id: int, task: asyncio.Task[CampaignSummary]) -> None:
         if self._tasks.get(campaign_id) is task:
             del self._tasks[campaign_id]
         if not task.cancelled() and task.exception() is not None:
