@@ -3,7 +3,7 @@
 One simulator process (three phone number ids, throughput limit 3,000 msg/s in total, ~150 ms
 latency) on a real local port; a fresh PostgreSQL schema with N contacts and three campaigns of
 N/3, one per number. Two worker processes each run all three campaigns the way
-`wabroadcast serve` does (engine.leased.run_with_lease, one task per campaign): for each
+`wabroadcast serve` does (engine.manager.run_with_lease, one task per campaign): for each
 number the lease lets one process send, the other waits. Throughput is measured on the
 simulator's ground-truth log and reported as a share of the configured 3,000 msg/s.
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from wabroadcast.cloudapi.client import CloudAPIClient  # noqa: E402
 from wabroadcast.config import load_settings  # noqa: E402
 from wabroadcast.engine import EngineOptions, create_campaign, summary_of  # noqa: E402
-from wabroadcast.engine.leased import run_with_lease  # noqa: E402
+from wabroadcast.engine.manager import run_with_lease  # noqa: E402
 from wabroadcast.engine.pool import sender_pool  # noqa: E402
 from wabroadcast.simulator import SANDBOX_ACCESS_TOKEN  # noqa: E402
 from wabroadcast.storage.db import Database  # noqa: E402

@@ -30,7 +30,8 @@ from typing import Any
 
 from wabroadcast.app import create_app
 from wabroadcast.config import load_settings
-from wabroadcast.simulator.callbacks import WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.callbacks import WebhookEmitter
+from wabroadcast.simulator.webhook_config import WebhookConfig
 from wabroadcast.simulator.webhook_plan import MessageFacts
 from wabroadcast.storage.db import Database
 

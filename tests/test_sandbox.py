@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from wabroadcast.clock import SystemClock
 from wabroadcast.config import Settings, load_settings
-from wabroadcast.phones import normalize_phone
+from wabroadcast.contact_phones import normalize_phone
 from wabroadcast.sandbox import (
     DEMO_MARKER,
     DEMO_UNREACHABLE,

@@ -23,8 +23,7 @@ from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.cloudapi.transport import HTTPClient, close_quietly, default_http_client
 from wabroadcast.config import Settings
-from wabroadcast.engine.leased import number_client
-from wabroadcast.engine.manager import CampaignManager
+from wabroadcast.engine.manager import CampaignManager, number_client
 from wabroadcast.engine.protocols import TemplateSender
 from wabroadcast.schedules.runner import scheduler_running
 from wabroadcast.storage.db import Database

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,62 @@ _PLACEHOLDER = re.compile(
 SECRET_FIELDS = ("whatsapp_access_token", "verify_token", "whatsapp_app_secret", "api_token")
 MIN_API_TOKEN_LENGTH = 24
 """A shorter WABROADCAST_API_TOKEN is refused: it guards the panel and every API call."""
+
+
+# PHONE_NUMBERS is parsed here so that a malformed entry is refused with the other settings;
+# business_numbers.py gives the engine its per-number view.
+MAX_RATE = 1000.0
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    phone_number_id: str
+    send_rate: float
+    daily_limit: int | None
+
+
+def parse_phone_numbers(
+    text: str | None, *, default_id: str, default_rate: float, default_limit: int | None
+) -> dict[str, PhoneNumber]:
+    """The configured numbers by id; PHONE_NUMBER_ID is always one of them.
+
+    Raises ValueError naming the bad entry (its position and text) when one is malformed.
+    """
+    numbers: dict[str, PhoneNumber] = {}
+    entries = [part.strip() for part in (text or "").split(",")]
+    for position, entry in enumerate(entries, start=1):
+        if not entry:
+            continue
+        number = _parse_entry(entry, position, default_rate, default_limit)
+        if number.phone_number_id in numbers:
+            raise ValueError(f"entry {position} {entry!r}: phone number id listed twice")
+        numbers[number.phone_number_id] = number
+    if default_id not in numbers:
+        numbers = {default_id: PhoneNumber(default_id, default_rate, default_limit), **numbers}
+    return numbers
+
+
+def _parse_entry(
+    entry: str, position: int, default_rate: float, default_limit: int | None
+) -> PhoneNumber:
+    parts = [p.strip() for p in entry.split(":")]
+    where = f"entry {position} {entry!r}"
+    if len(parts) > 3 or not parts[0].isdigit():
+        raise ValueError(f"{where}: expected id[:rate[:daily_limit]] with a numeric id")
+    rate = default_rate
+    if len(parts) > 1 and parts[1]:
+        try:
+            rate = float(parts[1])
+        except ValueError:
+            raise ValueError(f"{where}: rate {parts[1]!r} is not a number") from None
+        if not 0 < rate <= MAX_RATE:
+            raise ValueError(f"{where}: rate must be above 0 and at most {MAX_RATE:g}")
+    limit = default_limit
+    if len(parts) > 2 and parts[2]:
+        if not parts[2].isdigit() or int(parts[2]) < 1:
+            raise ValueError(f"{where}: daily_limit must be a whole number of at least 1")
+        limit = int(parts[2])
+    return PhoneNumber(parts[0], rate, limit)
 
 
 class SettingsError(ValueError):
@@ -204,9 +261,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_phone_numbers(self) -> Settings:
-        from wabroadcast.numbers import configured_numbers
-
-        configured_numbers(self)  # ValueError names the bad PHONE_NUMBERS entry
+        parse_phone_numbers(  # ValueError names the bad PHONE_NUMBERS entry
+            self.phone_numbers,
+            default_id=self.phone_number_id,
+            default_rate=self.send_rate,
+            default_limit=self.daily_recipient_limit,
+        )
         return self
 
     @field_validator("api_token")

@@ -35,13 +35,14 @@ from wabroadcast.app import create_app
 from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings
+from wabroadcast.engine.templates import sync_templates
 from wabroadcast.simulator.app import create_simulator
-from wabroadcast.simulator.callbacks import WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.callbacks import WebhookEmitter
 from wabroadcast.simulator.config import SimulatorConfig
 from wabroadcast.simulator.state import Simulator
+from wabroadcast.simulator.webhook_config import WebhookConfig
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send, Template
-from wabroadcast.storage.templates import sync_templates
 
 SANDBOX_BANNER = "SANDBOX MODE: messages go to the built-in simulator, nobody receives them"
 SANDBOX_GRAPH_URL = "http://simulator.sandbox"

@@ -8,8 +8,8 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumber
 
+from wabroadcast.contact_phones import normalize_phone
 from wabroadcast.contacts.normalize import InvalidPhone, PhoneNormalizer, _rules_for
-from wabroadcast.phones import normalize_phone
 
 REGIONS = ["TR", "DE", "GB", "FR", "IT", "US", "AR", "BR", "RU", "IN", "NL", "AZ", "JP", "AU"]
 

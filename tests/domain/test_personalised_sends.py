@@ -16,11 +16,12 @@ from wabroadcast.config import Settings, load_settings
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine import create_campaign, run_campaign
 from wabroadcast.engine.summary import CampaignSummary
+from wabroadcast.engine.templates import preview, sync_templates
 from wabroadcast.simulator import SimTemplate, Simulator, SimulatorConfig, create_simulator
 from wabroadcast.simulator import default_templates as sim_templates
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Contact, Send
-from wabroadcast.storage.templates import get_template, preview, sync_templates
+from wabroadcast.storage.templates import get_template
 
 T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 PHOTO_OFFER = SimTemplate(

@@ -16,7 +16,7 @@ from wabroadcast.engine import create_campaign
 from wabroadcast.engine.adopt import orphaned_campaigns
 from wabroadcast.engine.claims import claim_next
 from wabroadcast.engine.lease import release, try_acquire
-from wabroadcast.engine.state import mark_requested
+from wabroadcast.engine.lifecycle import mark_requested
 from wabroadcast.storage.tables import Send
 
 pytestmark = pytest.mark.anyio

@@ -27,8 +27,8 @@ from wabroadcast.engine.lease import (
     renew,
     try_acquire,
 )
-from wabroadcast.engine.leased import run_with_lease
-from wabroadcast.engine.state import mark_requested
+from wabroadcast.engine.lifecycle import mark_requested
+from wabroadcast.engine.manager import run_with_lease
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Send, SenderLease
 

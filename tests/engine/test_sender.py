@@ -22,7 +22,7 @@ from tests.engine.helpers import (
 from wabroadcast.domain.models import CampaignState, SendState
 from wabroadcast.engine import (
     EngineOptions,
-    Progress,
+    RunProgress,
     create_campaign,
     pause_campaign,
     resume_campaign,
@@ -397,7 +397,7 @@ async def test_pause_then_resume_sends_the_rest_exactly_once(database: Database)
     settings = make_settings(database)
     campaign_id = new_campaign(database, clock, 40)
 
-    def pause_early(progress: Progress) -> None:
+    def pause_early(progress: RunProgress) -> None:
         if progress.accepted == 3:
             with database.session() as session:
                 pause_campaign(session, campaign_id, clock)
@@ -448,7 +448,7 @@ async def test_cancel_stops_sending(database: Database) -> None:
     add_contacts(database, 40)
     campaign_id = new_campaign(database, clock, 40)
 
-    def cancel_early(progress: Progress) -> None:
+    def cancel_early(progress: RunProgress) -> None:
         if progress.accepted == 2:
             with database.session() as session:
                 cancel_campaign(session, campaign_id, clock)

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings, load_settings
 from wabroadcast.simulator import SANDBOX_ACCESS_TOKEN, Simulator, SimulatorConfig, create_simulator
-from wabroadcast.simulator.callbacks import RetryPolicy, WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.callbacks import WebhookEmitter
+from wabroadcast.simulator.webhook_config import RetryPolicy, WebhookConfig
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import WebhookEvent
 from wabroadcast.webhooks.routes import build_webhook_router

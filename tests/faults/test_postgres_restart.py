@@ -19,7 +19,7 @@ from tests.faults.helpers import new_campaign, send_states, truth
 from tests.faults.inprocess import rig, stored_message_ids
 from wabroadcast.domain.models import CampaignState, SendState
 from wabroadcast.engine.lease import LeaseOptions
-from wabroadcast.engine.leased import run_with_lease
+from wabroadcast.engine.manager import run_with_lease
 from wabroadcast.storage.db import Database
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]

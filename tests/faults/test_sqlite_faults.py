@@ -25,7 +25,7 @@ from tests.faults.test_webhook_flood import status_body
 from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState, SendState
 from wabroadcast.engine.lease import LeaseOptions
-from wabroadcast.engine.leased import run_with_lease
+from wabroadcast.engine.manager import run_with_lease
 from wabroadcast.simulator.callbacks import sign
 from wabroadcast.storage.db import Database
 from wabroadcast.webhooks.routes import build_webhook_router

@@ -14,7 +14,7 @@ from tests.engine.helpers import add_contacts
 from tests.faults.helpers import NUMBER, new_campaign, send_states, truth
 from tests.faults.inprocess import APP_SECRET, rig, stored_message_ids
 from wabroadcast.domain.models import CampaignState, SendState
-from wabroadcast.engine.leased import run_with_lease
+from wabroadcast.engine.manager import run_with_lease
 from wabroadcast.simulator.callbacks import sign
 from wabroadcast.storage.db import Database
 

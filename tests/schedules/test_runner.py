@@ -18,13 +18,13 @@ from tests.schedules.conftest import FakeClock, add_contacts
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings, load_settings
 from wabroadcast.engine.manager import CampaignManager
+from wabroadcast.engine.templates import sync_templates
 from wabroadcast.schedules.models import RunState, ScheduleState
 from wabroadcast.schedules.runner import Runner, scheduler_running
 from wabroadcast.schedules.store import ScheduleInput, create_schedule, progress, runs_of
 from wabroadcast.simulator import Simulator, SimulatorConfig, create_simulator
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Schedule, Send
-from wabroadcast.storage.templates import sync_templates
 
 IST = ZoneInfo("Europe/Istanbul")
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wabroadcast.simulator.callbacks import RetryPolicy, WebhookConfig
+from wabroadcast.simulator.webhook_config import RetryPolicy, WebhookConfig
 
 APP_SECRET = "test-app-secret-0123456789abcdef"
 WABA_ID = "102290129340398"

@@ -18,8 +18,9 @@ from tests.simulator.callbacks_support import (
     expected_signature,
     immediate_config,
 )
-from wabroadcast.simulator.callbacks import RetryPolicy, WebhookConfig, WebhookEmitter, sign
+from wabroadcast.simulator.callbacks import WebhookEmitter, sign
 from wabroadcast.simulator.replies import QuickReply
+from wabroadcast.simulator.webhook_config import RetryPolicy, WebhookConfig
 from wabroadcast.simulator.webhook_plan import MessageFacts
 
 ACCEPTED_AT = 1765810800.0

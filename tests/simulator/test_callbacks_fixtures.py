@@ -24,8 +24,9 @@ from tests.simulator.callbacks_support import (
     template_send,
 )
 from wabroadcast.simulator.app import create_simulator
-from wabroadcast.simulator.callbacks import WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.callbacks import WebhookEmitter
 from wabroadcast.simulator.config import SimulatorConfig
+from wabroadcast.simulator.webhook_config import WebhookConfig
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "webhooks"
 UNREACHABLE = "+905320000026"

@@ -18,9 +18,10 @@ from tests.simulator.callbacks_support import (
     template_send,
 )
 from wabroadcast.simulator.app import create_simulator
-from wabroadcast.simulator.callbacks import WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.callbacks import WebhookEmitter
 from wabroadcast.simulator.config import SimulatorConfig
 from wabroadcast.simulator.state import Simulator
+from wabroadcast.simulator.webhook_config import WebhookConfig
 
 MESSAGES = f"/v25.0/{PHONE_NUMBER_ID}/messages"
 

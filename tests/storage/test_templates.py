@@ -7,6 +7,7 @@ import pytest
 
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import load_settings
+from wabroadcast.engine.templates import sync_templates
 from wabroadcast.simulator import SimTemplate, SimulatorConfig, create_simulator, default_templates
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.templates import (
@@ -17,7 +18,6 @@ from wabroadcast.storage.templates import (
     languages_of,
     list_templates,
     set_template_status,
-    sync_templates,
     upsert_templates,
 )
 

@@ -23,6 +23,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from wabroadcast.business_numbers import UnknownPhoneNumber, settings_for_number
 from wabroadcast.cli.common import console, err_console, fail, get_settings, open_database
 from wabroadcast.clock import SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
@@ -33,18 +34,21 @@ from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import (
     CampaignSummary,
     EngineOptions,
+    RunProgress,
     cancel_campaign,
     pause_campaign,
     resume_campaign,
     summary_of,
 )
-from wabroadcast.engine import Progress as EngineProgress
 from wabroadcast.engine.activity import Activity, activities, activity
-from wabroadcast.engine.leased import campaign_number
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
-from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
+from wabroadcast.engine.manager import (
+    CampaignManager,
+    CampaignRefused,
+    CampaignRequest,
+    campaign_number,
+)
 from wabroadcast.engine.pool import SenderPool, sender_pool
-from wabroadcast.numbers import UnknownPhoneNumber, settings_for_number
 from wabroadcast.schedules.followup import NothingToRetry, retry_failed
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
@@ -99,7 +103,7 @@ class _Bar:
         self.task = self.progress.add_task("sending", total=total or None, rate=0.0, errors=0)
         self.started = time.monotonic()
 
-    def update(self, event: EngineProgress) -> None:
+    def update(self, event: RunProgress) -> None:
         done = event.accepted + event.failed + event.unknown
         elapsed = max(time.monotonic() - self.started, 1e-6)
         self.progress.update(

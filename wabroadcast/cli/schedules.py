@@ -25,7 +25,7 @@ from wabroadcast.storage.tables import Schedule
 app = typer.Typer(help="Daily drip schedules.", no_args_is_help=True)
 
 
-def _describe(schedule: Schedule, numbers: store.Progress) -> dict[str, Any]:
+def _describe(schedule: Schedule, numbers: store.ScheduleForecast) -> dict[str, Any]:
     window = store.window_of(schedule)
     return {
         "id": schedule.id,

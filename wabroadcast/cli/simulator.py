@@ -17,8 +17,9 @@ from wabroadcast.cli.common import console, fail, get_settings
 from wabroadcast.config import Settings
 from wabroadcast.sandbox import Hook, ShutdownHooks
 from wabroadcast.simulator.app import create_simulator
-from wabroadcast.simulator.callbacks import WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.callbacks import WebhookEmitter
 from wabroadcast.simulator.config import SimulatorConfig
+from wabroadcast.simulator.webhook_config import WebhookConfig
 
 _DELAYS = ("sent_delay", "delivered_delay", "read_delay", "reply_delay", "duplicate_delay")
 

@@ -20,6 +20,7 @@ from wabroadcast.cloudapi.errors import CloudAPIError
 from wabroadcast.cloudapi.transport import default_http_client
 from wabroadcast.config import Settings
 from wabroadcast.domain.render import RenderError, parse_options, template_shape
+from wabroadcast.engine import templates as engine_templates
 from wabroadcast.storage import templates as store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Template
@@ -61,7 +62,7 @@ async def cloud_client(settings: Settings) -> AsyncIterator[CloudAPIClient]:
 
 async def _sync(database: Database, settings: Settings) -> store.SyncSummary:
     async with cloud_client(settings) as client:
-        return await store.sync_templates(database, client, SystemClock())
+        return await engine_templates.sync_templates(database, client, SystemClock())
 
 
 @app.command("sync")
@@ -172,7 +173,7 @@ def preview(
     try:
         params = parse_options(param, header, button)
         with database.session() as session:
-            texts = store.preview(session, params, template, limit=limit)
+            texts = engine_templates.preview(session, params, template, limit=limit)
     except RenderError as exc:
         fail(str(exc))
     if not texts:

@@ -78,7 +78,7 @@ RULES = """
   is invalid (and it is not a *missing* `to` or a phone-number *id*), only that contact's data
   is wrong: the outcome is `recipient_permanent`. Otherwise `campaign_fatal`. Meta's generic
   `"Parameter Invalid"` names nothing and therefore stops the campaign; contacts are stored in
-  E.164 form by `wabroadcast.phones.normalize_phone`, so a malformed number should not reach
+  E.164 form by `wabroadcast.contact_phones.normalize_phone`, so a malformed number should not reach
   Meta in the first place.
 - **Codes 200–299** (permissions): `campaign_fatal`.
 - **Unlisted codes**: `campaign_fatal` (stop and look), unless the body says

@@ -1,4 +1,4 @@
-"""A fast path in front of :func:`wabroadcast.phones.normalize_phone` for bulk imports.
+"""A fast path in front of :func:`wabroadcast.contact_phones.normalize_phone` for bulk imports.
 
 Most imported numbers are international digits (`905551234567`, the original tool's format),
 the same with `+` and separators (`+90 555 123 45 67`), or national with a trunk `0`
@@ -24,7 +24,7 @@ import re
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumber
 
-from wabroadcast.phones import InvalidPhone, normalize_phone
+from wabroadcast.contact_phones import InvalidPhone, normalize_phone
 
 __all__ = ["InvalidPhone", "PhoneNormalizer"]
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from wabroadcast.engine.limits import EngineOptions
-from wabroadcast.engine.protocols import Progress, TemplateSender, callback_data
-from wabroadcast.engine.sender import run_campaign
-from wabroadcast.engine.state import (
+from wabroadcast.engine.lifecycle import (
     cancel_campaign,
     create_campaign,
     pause_campaign,
     resume_campaign,
     summary_of,
 )
+from wabroadcast.engine.limits import EngineOptions
+from wabroadcast.engine.protocols import RunProgress, TemplateSender, callback_data
+from wabroadcast.engine.sender import run_campaign
 from wabroadcast.engine.summary import CampaignSummary
 
 __all__ = [
     "CampaignSummary",
     "EngineOptions",
-    "Progress",
+    "RunProgress",
     "TemplateSender",
     "callback_data",
     "cancel_campaign",

@@ -35,7 +35,7 @@ class LeaseWatch(Protocol):
 
 
 @dataclass(frozen=True)
-class Progress:
+class RunProgress:
     """Counts of this run so far, for progress bars."""
 
     selected: int

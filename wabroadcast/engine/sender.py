@@ -12,7 +12,7 @@ Pipeline of one run (all in one asyncio task group):
 
 Never-twice does not depend on this process staying alive: every request is preceded by a
 committed claim, and a claim whose answer was never recorded becomes `unknown` on resume
-(or is released when the gate never announced it: see state.py).
+(or is released when the gate never announced it: see lifecycle.py).
 """
 
 from __future__ import annotations
@@ -32,23 +32,24 @@ from wabroadcast.cloudapi.errors import CloudAPIError, GraphError, Outcome, Unce
 from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.claims import ClaimBatch, claim_next
+from wabroadcast.engine.lifecycle import finish_run, mark_requested, start_run
 from wabroadcast.engine.limits import EngineOptions, resolve_daily_limit
 from wabroadcast.engine.outcomes import failure_reason, fatal_message, pause_message
 from wabroadcast.engine.protocols import (
     AcceptedMessage,
     LeaseWatch,
-    Progress,
+    RunProgress,
     TemplateSender,
     callback_data,
 )
 from wabroadcast.engine.ratelimit import TokenBucket
 from wabroadcast.engine.recorder import Recorder
 from wabroadcast.engine.settle import SETTLE_TIMEOUT, HeldClaims, wait_through_cancellation
-from wabroadcast.engine.state import finish_run, mark_requested, start_run
 from wabroadcast.engine.summary import CampaignSummary
+from wabroadcast.engine.templates import CampaignRenderer, prepare_campaign
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.sends import Accepted, Claim, Failed
-from wabroadcast.storage.templates import CampaignRefused, CampaignRenderer, prepare_campaign
+from wabroadcast.storage.templates import CampaignRefused
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ async def run_campaign(
     clock: Clock | None = None,
     sleep: Sleep = asyncio.sleep,
     options: EngineOptions | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[RunProgress], None] | None = None,
     rng: random.Random | None = None,
     lease: LeaseWatch | None = None,
     stop_when: StopWhen | None = None,
@@ -130,7 +131,7 @@ class _Run:
         clock: Clock,
         sleep: Sleep,
         options: EngineOptions,
-        on_progress: Callable[[Progress], None] | None,
+        on_progress: Callable[[RunProgress], None] | None,
         rng: random.Random,
         stop_when: StopWhen | None = None,
     ) -> None:
@@ -475,7 +476,7 @@ class _Run:
     def _call_progress(self, counts: Counter[str]) -> None:
         assert self.on_progress is not None
         self.on_progress(
-            Progress(
+            RunProgress(
                 selected=counts["selected"],
                 accepted=counts["accepted"],
                 failed=counts["failed"],

@@ -55,7 +55,7 @@ class ScheduleInput:
 
 
 @dataclass(frozen=True)
-class Progress:
+class ScheduleForecast:
     """Days remaining = ceil(eligible / daily count); the last day is the finish date."""
 
     eligible: int
@@ -167,11 +167,11 @@ def delete_schedule(session: Session, schedule_id: int) -> None:
     session.delete(schedule)
 
 
-def progress(session: Session, schedule: Schedule) -> Progress:
+def progress(session: Session, schedule: Schedule) -> ScheduleForecast:
     eligible = send_store.count_eligible(session, schedule.template_name)
     next_on = local_date(schedule.next_run_at, schedule.time_zone) if schedule.next_run_at else None
     active = schedule.state == ScheduleState.ACTIVE and next_on is not None
-    return Progress(
+    return ScheduleForecast(
         eligible=eligible,
         days_remaining=days_remaining(eligible, schedule.daily_count),
         next_run_on=next_on,

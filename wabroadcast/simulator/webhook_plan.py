@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from wabroadcast.simulator.replies import QuickReply, TimedUpdate, opt_out, reply
 from wabroadcast.simulator.state import AcceptedMessage, Fate
+from wabroadcast.simulator.webhook_config import Delay, WebhookConfig
 from wabroadcast.simulator.webhook_payloads import Update, status_update
-
-if TYPE_CHECKING:
-    from wabroadcast.simulator.callbacks import WebhookConfig
-
-Delay = tuple[float, float]
-"""A uniform range of seconds, ``(low, high)``."""
 
 
 @dataclass(frozen=True)

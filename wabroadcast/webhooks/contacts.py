@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from wabroadcast.phones import InvalidPhone, normalize_phone
+from wabroadcast.contact_phones import InvalidPhone, normalize_phone
 from wabroadcast.storage.tables import Contact, Reply
 
 

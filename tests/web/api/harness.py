@@ -23,7 +23,8 @@ from pydantic import SecretStr
 from wabroadcast.app import create_app
 from wabroadcast.config import Settings
 from wabroadcast.simulator import Simulator, SimulatorConfig, create_simulator
-from wabroadcast.simulator.callbacks import WebhookConfig, WebhookEmitter
+from wabroadcast.simulator.callbacks import WebhookEmitter
+from wabroadcast.simulator.webhook_config import WebhookConfig
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Contact
 

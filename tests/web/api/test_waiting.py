@@ -16,7 +16,7 @@ from tests.web.api.harness import Harness, add_contacts, app_settings, log_in, r
 from wabroadcast.cli.main import app as cli_app
 from wabroadcast.config import Settings
 from wabroadcast.engine.lease import release, try_acquire
-from wabroadcast.engine.state import create_campaign
+from wabroadcast.engine.lifecycle import create_campaign
 from wabroadcast.storage.tables import SenderLease
 
 pytestmark = pytest.mark.anyio

@@ -17,9 +17,9 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wabroadcast.contact_phones import InvalidPhone, normalize_phone, wa_digits
 from wabroadcast.domain.models import CampaignState, SendState
 from wabroadcast.engine.manager import CampaignManager, CampaignRequest
-from wabroadcast.phones import InvalidPhone, normalize_phone, wa_digits
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send
 from wabroadcast.web.api.deps import (

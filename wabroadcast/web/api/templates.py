@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from wabroadcast.cloudapi.errors import CloudAPIError, GraphError
+from wabroadcast.engine import templates as engine_templates
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Template
 from wabroadcast.web.api.deps import SessionDep
@@ -73,7 +74,7 @@ async def sync_now(request: Request) -> template_store.SyncSummary:
         reason = getattr(state, "cloud_error", "the server has not finished starting")
         raise ApiError(503, "sync_unavailable", f"template sync is unavailable: {reason}")
     try:
-        return await template_store.sync_templates(state.database, client, state.clock)
+        return await engine_templates.sync_templates(state.database, client, state.clock)
     except (CloudAPIError, ValueError) as exc:
         raise ApiError(
             502, "sync_failed", sync_error_message(exc, state.settings.waba_id)

@@ -45,7 +45,7 @@ def allowed_actions(state: str) -> list[str]:
         return []
 
 
-def funnel_steps(progress: queries.Progress) -> list[dict[str, Any]]:
+def funnel_steps(progress: queries.CampaignProgress) -> list[dict[str, Any]]:
     """Each step as a share of the selected sends (the top of the funnel is 100%)."""
     top = max(1, progress.selected)
     return [
@@ -58,7 +58,7 @@ def funnel_steps(progress: queries.Progress) -> list[dict[str, Any]]:
     ]
 
 
-def snapshot(progress: queries.Progress, t: Translator) -> dict[str, Any]:
+def snapshot(progress: queries.CampaignProgress, t: Translator) -> dict[str, Any]:
     """What the event stream sends: raw numbers, their formatted text and translated labels."""
     steps = funnel_steps(progress)
     return {

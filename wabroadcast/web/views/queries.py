@@ -33,7 +33,7 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Progress:
+class CampaignProgress:
     """A campaign's live numbers: what the campaign page shows and the event stream pushes."""
 
     campaign_id: int
@@ -85,7 +85,7 @@ def _count(session: Session, statement: Select[Any]) -> int:
 
 def campaign_progress(
     session: Session, campaign_id: int, running_here: Callable[[int], bool] | None = None
-) -> Progress | None:
+) -> CampaignProgress | None:
     """The campaign's counters (kept by the engine and by webhooks that settle unknown sends)
     and the funnel computed exactly as the API computes it, so the two never disagree."""
     campaign = session.get(Campaign, campaign_id, populate_existing=True)
@@ -99,7 +99,7 @@ def campaign_progress(
         .where(Send.campaign_id == campaign_id, Send.state == SendState.CLAIMED),
     )
     now = activity(session, campaign, running_here=running_here)
-    return Progress(
+    return CampaignProgress(
         campaign_id=campaign.id,
         state=now.state,
         waiting=now if now.waiting else None,

@@ -45,7 +45,7 @@ class ScheduleRow:
     """One line of the table: the schedule and what store.progress computed for it."""
 
     schedule: Schedule
-    progress: store.Progress
+    progress: store.ScheduleForecast
     window: str | None
     notes: list[str]
     missed: int

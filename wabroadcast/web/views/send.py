@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
@@ -85,7 +86,7 @@ def first_message(session: Session, template: str, language: str) -> str | None:
     if row is None:
         return None
     try:
-        bodies = template_store.preview(session, None, row, limit=1)
+        bodies = engine_templates.preview(session, None, row, limit=1)
     except ValueError:  # needs per-contact parameters the panel does not collect
         return None
     return bodies[0] if bodies else None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from wabroadcast.config import SettingsError, load_settings
-from wabroadcast.numbers import (
+from wabroadcast.business_numbers import (
     PhoneNumber,
     UnknownPhoneNumber,
     configured_numbers,
     parse_phone_numbers,
     settings_for_number,
 )
+from wabroadcast.config import SettingsError, load_settings
 
 
 def test_unset_means_the_single_phone_number_id_with_the_global_rate_and_limit() -> None:
