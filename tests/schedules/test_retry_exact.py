@@ -10,11 +10,12 @@ from sqlalchemy import select, update
 
 from tests.schedules.conftest import add_contacts
 from tests.schedules.releases import At, no_wait, run_released
+from tests.schedules.test_followup import retry_failed
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings, load_settings
 from wabroadcast.domain.models import CampaignState, SendState
 from wabroadcast.engine import run_campaign
-from wabroadcast.schedules.followup import NothingToRetry, retry_failed, retryable_count
+from wabroadcast.engine.followup import NothingToRetry, retryable_count
 from wabroadcast.simulator import SimulatorConfig, create_simulator
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.releases import error_code
@@ -98,7 +99,7 @@ async def test_follow_up_skips_newcomers_opt_outs_and_contacts_reached_since(
     with database.session() as session:
         first = session.get(Campaign, first_id)
         assert first is not None and retryable_count(session, first) == 6
-        follow_up = retry_failed(session, first_id, clock=At())
+        follow_up = retry_failed(database, settings, session, first_id, clock=At())
         follow_up_id = follow_up.id
         assert (follow_up.requested_limit, follow_up.retry_of_campaign_id) == (6, first_id)
     healthy = create_simulator(SimulatorConfig(latency=0, latency_jitter=0, seed=1))
@@ -113,4 +114,4 @@ async def test_follow_up_skips_newcomers_opt_outs_and_contacts_reached_since(
     reached = sorted(m.to for m in healthy.state.simulator.accepted)
     assert reached == sorted(p for i, p in enumerate(released) if i not in (2, 3))
     with database.session() as session, pytest.raises(NothingToRetry, match="nothing left"):
-        retry_failed(session, first_id, clock=At())
+        retry_failed(database, settings, session, first_id, clock=At())

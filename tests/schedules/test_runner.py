@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tests.schedules.conftest import FakeClock, add_contacts
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings, load_settings
+from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.manager import CampaignManager
 from wabroadcast.engine.templates import sync_templates
 from wabroadcast.schedules.models import RunState, ScheduleState
@@ -25,6 +26,7 @@ from wabroadcast.schedules.store import ScheduleInput, create_schedule, progress
 from wabroadcast.simulator import Simulator, SimulatorConfig, create_simulator
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Schedule, Send
+from wabroadcast.web.views.queries import campaign_progress
 
 IST = ZoneInfo("Europe/Istanbul")
 
@@ -245,3 +247,32 @@ async def test_the_server_loop_starts_due_days_in_two_processes_once(world: Worl
             await asyncio.sleep(0.05)
     assert [(r.run_date, r.state) for r in runs] == [(date(2026, 11, 25), RunState.DONE)]
     assert len(world.simulator.accepted) == 225
+
+
+@pytest.mark.anyio
+async def test_a_schedule_run_shows_running_on_the_panel_while_it_sends(world: World) -> None:
+    """What the campaign page reads (campaign_progress with the manager's `running`) says
+    `running` at every look while the day's campaign sends, and `completed` after."""
+    add_contacts(world.database, 300)
+    _schedule(world)
+    world.clock.set(_at(25, 10))
+    manager = world.runner.campaigns
+    day = asyncio.create_task(world.runner.run_due())
+    seen: list[tuple[str, str]] = []
+    while not day.done():
+        with world.database.session() as session:
+            campaign = session.scalar(select(Campaign).order_by(Campaign.id.desc()).limit(1))
+            if campaign is not None:
+                shown = campaign_progress(session, campaign.id, running_here=manager.running)
+                assert shown is not None
+                seen.append((campaign.state, shown.state))
+        await asyncio.sleep(0)
+    await day
+    while_sending = [shown for stored, shown in seen if stored == CampaignState.RUNNING.value]
+    assert while_sending, "the day's campaign was never seen while it was sending"
+    assert set(while_sending) == {"running"}, seen
+    with world.database.session() as session:
+        campaign = session.scalar(select(Campaign).order_by(Campaign.id.desc()).limit(1))
+        assert campaign is not None
+        after = campaign_progress(session, campaign.id, running_here=manager.running)
+        assert after is not None and (after.state, after.accepted) == ("completed", 225)

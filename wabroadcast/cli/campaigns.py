@@ -41,6 +41,7 @@ from wabroadcast.engine import (
     summary_of,
 )
 from wabroadcast.engine.activity import Activity, activities, activity
+from wabroadcast.engine.followup import NothingToRetry
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
 from wabroadcast.engine.manager import (
     CampaignManager,
@@ -49,11 +50,11 @@ from wabroadcast.engine.manager import (
     campaign_number,
 )
 from wabroadcast.engine.pool import SenderPool, sender_pool
-from wabroadcast.schedules.followup import NothingToRetry, retry_failed
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.stats import funnels
 
 app = typer.Typer(
     help="Campaigns: send a template to the next eligible contacts.", no_args_is_help=True
@@ -424,10 +425,12 @@ def retry_failed_command(
     as_json: bool = JSON,
 ) -> None:
     """Send again to exactly the contacts whose sends failed for a retryable reason."""
+    database = open_database(ctx)
+    manager = CampaignManager(database, get_settings(ctx), SystemClock(), lambda: None)
     try:
-        with open_database(ctx).session() as session:
-            follow_up = retry_failed(session, campaign_id, clock=SystemClock()).id
-    except NothingToRetry as exc:
+        with database.session() as session:
+            follow_up = manager.retry_failed_in(session, campaign_id).id
+    except (NothingToRetry, CampaignRefused) as exc:
         fail(str(exc))
     if not as_json:
         console.print(f"campaign {follow_up} created (retry of {campaign_id})", highlight=False)
@@ -444,7 +447,8 @@ def list_command(
     with database.session() as session:
         campaigns = campaign_store.list_campaigns(session, limit=limit)
         shown = activities(session, campaigns)
-        rows = [CampaignSummary.from_row(c) for c in campaigns]
+        found = funnels(session, [c.id for c in campaigns])
+        rows = [CampaignSummary.from_row(c, found[c.id]) for c in campaigns]
     table = Table("id", "state", "sel", "acc", "fail", "unk", "held")
     table.add_column("template", overflow="fold")
     for s in rows:

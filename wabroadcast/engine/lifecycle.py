@@ -113,9 +113,9 @@ def finish_run(
         # someone else meanwhile stands.
         if target is not None and current == CampaignState.RUNNING:
             campaign_store.move_state(session, campaign_id, target, now, error=stop_error)
-        return CampaignSummary.from_row(campaign_store.get_campaign(session, campaign_id))
+        return CampaignSummary.read(session, campaign_id)
 
 
 def summary_of(database: Database, campaign_id: int) -> CampaignSummary:
     with database.session() as session:
-        return CampaignSummary.from_row(campaign_store.get_campaign(session, campaign_id))
+        return CampaignSummary.read(session, campaign_id)

@@ -45,6 +45,7 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.render import RenderError
 from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.adopt import adopt_forever
+from wabroadcast.engine.followup import follow_up_of
 from wabroadcast.engine.lease import HeldLease, LeaseOptions, new_holder_id, try_acquire
 from wabroadcast.engine.lifecycle import create_campaign, finish_run, pause_campaign
 from wabroadcast.engine.limits import EngineOptions
@@ -52,7 +53,6 @@ from wabroadcast.engine.protocols import RunProgress, TemplateSender
 from wabroadcast.engine.runs import BackgroundRuns
 from wabroadcast.engine.sender import StopWhen, run_campaign
 from wabroadcast.engine.summary import CampaignSummary
-from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Template
@@ -124,6 +124,10 @@ class CampaignManager:
         self._sleep = sleep
         self._options = options
         self._runs = BackgroundRuns(self.run)
+        self._here: dict[int, int] = {}
+        """Campaigns a foreground `run` of this process is sending (CLI, schedule runner)."""
+        self._reserved: set[int] = set()
+        """Campaigns this process has created or resumed and is about to run."""
 
     # -- running ----------------------------------------------------------------------------
 
@@ -138,18 +142,35 @@ class CampaignManager:
         """Send the campaign here, under its number's lease, until it is no longer running."""
         if self._client_for is None:
             raise RuntimeError("sending is disabled: no Cloud API client is configured")
-        return await run_with_lease(
-            campaign_id,
-            database=self.database,
-            client_for=self._client_for,
-            settings=self.settings,
-            clock=self.clock,
-            sleep=self._sleep,
-            options=self._options,
-            on_progress=on_progress,
-            on_wait=on_wait,
-            stop_when=stop_when,
-        )
+        self._here[campaign_id] = self._here.get(campaign_id, 0) + 1
+        try:
+            return await run_with_lease(
+                campaign_id,
+                database=self.database,
+                client_for=self._client_for,
+                settings=self.settings,
+                clock=self.clock,
+                sleep=self._sleep,
+                options=self._options,
+                on_progress=on_progress,
+                on_wait=on_wait,
+                stop_when=stop_when,
+            )
+        finally:
+            self._reserved.discard(campaign_id)
+            left = self._here.pop(campaign_id) - 1
+            if left:
+                self._here[campaign_id] = left
+
+    def reserve(self, campaign_id: int) -> None:
+        """Say that this process runs the campaign next (call before the transaction that
+        makes it `running` commits), so no screen shows it waiting for a sender meanwhile.
+        The next :meth:`run` of it ends the reservation."""
+        self._reserved.add(campaign_id)
+
+    def unreserve(self, campaign_id: int) -> None:
+        """The reserved campaign will not be run here after all."""
+        self._reserved.discard(campaign_id)
 
     def start(self, campaign_id: int) -> asyncio.Task[CampaignSummary]:
         """Run the campaign in the background (the manager holds the task)."""
@@ -160,8 +181,13 @@ class CampaignManager:
         return await self._runs.run_and_wait(campaign_id)
 
     def running(self, campaign_id: int) -> bool:
-        """Whether this process is sending (or about to send) the campaign."""
-        return self._runs.running(campaign_id)
+        """Whether this process is sending (or about to send) the campaign: in the background
+        (serve) or in a foreground run (a schedule day, the CLI)."""
+        return (
+            self._runs.running(campaign_id)
+            or campaign_id in self._here
+            or campaign_id in self._reserved
+        )
 
     @contextlib.asynccontextmanager
     async def adopting(self) -> AsyncIterator[None]:
@@ -306,6 +332,32 @@ class CampaignManager:
         session.flush()
         return campaign
 
+    async def retry_failed(self, campaign_id: int) -> int:
+        """Create the follow-up of a campaign's retryable failures (engine/followup.py) after
+        the checks every campaign gets; returns its id. Raises NothingToRetry or
+        CampaignRefused (the template is no longer APPROVED, the number is gone, …)."""
+
+        def create() -> int:
+            with self.database.session() as session:
+                return self.retry_failed_in(session, campaign_id).id
+
+        return await asyncio.to_thread(create)
+
+    def retry_failed_in(self, session: Session, campaign_id: int) -> Campaign:
+        """:meth:`retry_failed` in the caller's transaction."""
+        campaign, total = follow_up_of(session, campaign_id)
+        request = CampaignRequest(
+            template_name=campaign.template_name,
+            language=campaign.language,
+            limit=total,
+            phone_number_id=campaign.phone_number_id,
+            parameters=dict(campaign.parameters or {}) or None,
+        )
+        follow_up = self.insert_checked(session, request, self.check_input(request))
+        follow_up.retry_of_campaign_id = campaign.id
+        session.flush()
+        return follow_up
+
     def interrupted(self, template_name: str, language: str, number: str) -> CampaignSummary | None:
         """The newest campaign of this template paused because its sender was stopped."""
         with self.database.session() as session:
@@ -366,8 +418,7 @@ def campaign_number(database: Database, campaign_id: int) -> tuple[str, Campaign
     """The campaign's phone number id and its current summary."""
     with database.session() as session:
         number = session.scalar(select(Campaign.phone_number_id).where(Campaign.id == campaign_id))
-        summary = CampaignSummary.from_row(campaign_store.get_campaign(session, campaign_id))
-        return number or "", summary
+        return number or "", CampaignSummary.read(session, campaign_id)
 
 
 async def run_with_lease(

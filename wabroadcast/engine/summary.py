@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from wabroadcast.domain.models import CampaignState
+from wabroadcast.storage import campaigns as campaign_store
+from wabroadcast.storage.stats import Funnel, funnels
 from wabroadcast.storage.tables import Campaign
 
 
@@ -21,6 +25,7 @@ class CampaignSummary:
     selected: int
     accepted: int
     failed: int
+    """Refused at send time plus reported failed by a status webhook (storage/stats.py)."""
     unknown: int
     held_back: int
     failures: dict[str, int] = field(default_factory=dict)
@@ -28,9 +33,21 @@ class CampaignSummary:
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    failed_at_send: int = 0
 
     @classmethod
-    def from_row(cls, row: Campaign) -> CampaignSummary:
+    def read(cls, session: Session, campaign_id: int) -> CampaignSummary:
+        """The campaign's summary with the failures its status webhooks reported."""
+        row = campaign_store.get_campaign(session, campaign_id)
+        return cls.from_row(row, funnels(session, [campaign_id])[campaign_id])
+
+    @classmethod
+    def from_row(cls, row: Campaign, funnel: Funnel | None = None) -> CampaignSummary:
+        """From the campaign row and its funnel; without the funnel `failed` counts only the
+        refusals at send time (what the engine itself knows while it runs)."""
+        failures = {str(k): int(v) for k, v in (row.failures or {}).items()}
+        for reason, count in funnel.failures_later if funnel else ():
+            failures[reason] = failures.get(reason, 0) + count
         return cls(
             campaign_id=row.id,
             template_name=row.template_name,
@@ -40,10 +57,11 @@ class CampaignSummary:
             eligible=row.eligible_count,
             selected=row.selected_count,
             accepted=row.accepted_count,
-            failed=row.failed_count,
+            failed=row.failed_count + (funnel.failed_later if funnel else 0),
+            failed_at_send=row.failed_count,
             unknown=row.unknown_count,
             held_back=row.held_back_count,
-            failures={str(k): int(v) for k, v in (row.failures or {}).items()},
+            failures=failures,
             error=row.error,
             created_at=row.created_at,
             started_at=row.started_at,
@@ -61,6 +79,7 @@ class CampaignSummary:
             "selected": self.selected,
             "accepted": self.accepted,
             "failed": self.failed,
+            "failed_at_send": self.failed_at_send,
             "failures": dict(self.failures),
             "unknown": self.unknown,
             "held_back": self.held_back,

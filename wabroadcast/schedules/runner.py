@@ -165,6 +165,7 @@ class Runner:
             run.campaign_id = campaign.id
             window = window_of(schedule)
             if self.window_open(window, now):
+                self.campaigns.reserve(campaign.id)  # _send runs it next
                 run.state = RunState.RUNNING
                 started: _Sending | None = _Sending(run.id, campaign.id, window)
             else:
@@ -200,9 +201,11 @@ class Runner:
                     .returning(ScheduleRun.id)
                 ).scalar_one_or_none()
                 if won:
+                    self.campaigns.reserve(campaign_id)
                     try:
                         resume_campaign(session, campaign_id, self.clock)
                     except TransitionError as exc:  # cancelled by hand meanwhile
+                        self.campaigns.unreserve(campaign_id)
                         session.execute(
                             update(ScheduleRun)
                             .where(ScheduleRun.id == run_id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.web.api.harness import (
     add_contacts,
@@ -12,6 +14,7 @@ from tests.web.api.harness import (
     simulator_config,
 )
 from tests.web.views.helpers import add_campaign, add_templates, panel
+from wabroadcast.cli.main import app as cli_app
 from wabroadcast.config import Settings
 
 
@@ -36,7 +39,7 @@ async def test_funnel_and_failures_after_a_simulated_campaign(settings: Settings
 
         async def settled() -> dict[str, int] | None:
             api = (await p.h.client.get(f"/api/campaigns/{campaign_id}")).json()
-            return api if api["read"] == 7 and api["failed"] + api["accepted"] == 8 else None
+            return api if api["read"] == 7 and api["failed"] == 1 else None
 
         api = await p.h.wait_for(settled)
         page = await p.browser.get(f"/campaigns/{campaign_id}")
@@ -54,6 +57,29 @@ async def test_funnel_and_failures_after_a_simulated_campaign(settings: Settings
         assert re.search(r"<td class=\"num\">1</td>", failures)
         assert 'data-testid="unknown-count">0<' in page.text
         assert 'data-action="pause" hidden' in page.text  # a finished campaign has no controls
+        # The unreachable number was accepted, then failed by webhook (131026): `failed` is 1
+        # in the API, on the campaign page, in the campaigns list and in `campaign show`.
+        assert (api["accepted"], api["failed"], api["failed_at_send"]) == (8, 1, 0)
+        assert any(reason.startswith("131026") for reason in api["failures"])
+        assert 'data-testid="failed-count">1<' in page.text
+        assert f'data-testid="eligible-count">{api["eligible"]}<' in page.text
+        listed = await p.browser.get("/campaigns")
+        assert re.search(r'data-testid="campaign-row-failed">1<', listed.text)
+        overview = await p.browser.get("/")
+        assert re.search(r'data-testid="campaign-row-failed">1<', overview.text)
+        shown = CliRunner().invoke(
+            cli_app,
+            ["--env-file", "/nonexistent/.env", "campaign", "show", str(campaign_id), "--json"],
+            env={"DATABASE_URL": settings.database_url},
+            obj={},
+        )
+        assert shown.exit_code == 0, shown.output
+        cli = json.loads(shown.stdout)
+        assert (cli["accepted"], cli["failed"], cli["failures"]) == (
+            api["accepted"],
+            api["failed"],
+            api["failures"],
+        )
 
 
 @pytest.mark.anyio

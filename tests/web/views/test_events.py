@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -61,12 +62,22 @@ async def test_stream_sends_an_event_when_counts_change(settings: Settings) -> N
                     session.execute(
                         update(Campaign)
                         .where(Campaign.id == campaign_id)
-                        .values(accepted_count=3, failed_count=1, failures={"131026 x": 1})
+                        .values(
+                            accepted_count=3,
+                            failed_count=1,
+                            failures={"131026 x": 1},
+                            eligible_count=40,
+                            started_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+                        )
                     )
                 second = await next_event(lines)
                 assert second["data"]["funnel"]["accepted"] == 3
                 assert second["data"]["done"] == 4
                 assert second["data"]["percent"] == 100
+                # Every number the page shows is pushed, not only the funnel.
+                assert second["data"]["text"]["failed"] == "1"
+                assert second["data"]["text"]["eligible"] == "40"
+                assert "2026" in second["data"]["started_at"]
                 assert second["data"]["failures"] == [
                     {"reason": "131026 x", "stage": "gönderirken", "count": "1"}
                 ]

@@ -39,7 +39,8 @@ def test_every_key_used_by_the_panel_exists() -> None:
 
 def test_dynamic_keys_exist_for_every_state_and_step() -> None:
     from wabroadcast.domain.models import CampaignState
-    from wabroadcast.web.views.queries import FUNNEL_STEPS, SERIES
+    from wabroadcast.storage.stats import DAY_SERIES as SERIES
+    from wabroadcast.web.views.queries import FUNNEL_STEPS
 
     for state in CampaignState:
         assert f"state.{state.value}" in en.MESSAGES

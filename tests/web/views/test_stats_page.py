@@ -32,11 +32,23 @@ async def test_daily_numbers_and_chart(settings: Settings) -> None:
                         state="accepted",
                         status="read" if number < 2 else "delivered",
                         claimed_at=claimed,
+                        accepted_at=claimed,
                         delivered_at=today,
                         read_at=today if number < 2 else None,
                         updated_at=today,
                     )
                 )
+            # Claimed but never accepted: not a send of that day on any screen.
+            session.add(
+                Send(
+                    template_name="other_offer",
+                    contact_id=contacts[0].id,
+                    phone=contacts[0].phone,
+                    state="unknown",
+                    claimed_at=today,
+                    updated_at=today,
+                )
+            )
             session.add(
                 Reply(
                     message_id="wamid.r1",
@@ -61,6 +73,10 @@ async def test_daily_numbers_and_chart(settings: Settings) -> None:
         assert table[yesterday.date().isoformat()] == [3, 0, 0, 0]
         assert sum(sum(v) for v in table.values()) == 13
         assert "Merhaba" not in page.text
+        api = (await p.browser.get("/api/stats?days=7")).json()["days"]
+        assert {
+            d["day"]: [d["sends"], d["deliveries"], d["reads"], d["replies"]] for d in api
+        } == table
         wrong = await p.browser.get("/stats?days=abc")
         assert wrong.status_code == 200 and "14 days" in wrong.text
 

@@ -24,20 +24,20 @@ from wabroadcast.domain.spreadsheet import safe_cell
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import activities, activity
-from wabroadcast.engine.manager import CampaignManager, CampaignRequest
-from wabroadcast.schedules.followup import NothingToRetry, retry_failed
+from wabroadcast.engine.followup import NothingToRetry
+from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.stats import funnels
 from wabroadcast.storage.tables import Campaign, Contact, Send
 from wabroadcast.web.api.deps import (
     CampaignsDep,
     ClockDep,
     DatabaseDep,
     SessionDep,
-    check_template,
     create_campaign_or_refuse,
     require_sender,
 )
-from wabroadcast.web.api.queries import campaign_public, funnel_counts
+from wabroadcast.web.api.queries import campaign_public
 from wabroadcast.web.api.schemas import (
     CampaignCreate,
     CampaignCreated,
@@ -76,7 +76,7 @@ def load_public(session: Session, campaign_id: int, campaigns: CampaignManager) 
     campaign = session.get(Campaign, campaign_id, populate_existing=True)
     if campaign is None:
         raise not_found(campaign_id)
-    funnel = funnel_counts(session, [campaign_id])[campaign_id]
+    funnel = funnels(session, [campaign_id])[campaign_id]
     shown = activity(session, campaign, running_here=campaigns.running)
     return campaign_public(campaign, funnel, campaigns.running(campaign_id), shown)
 
@@ -136,9 +136,9 @@ def list_campaigns(
         query = query.where(Campaign.state == state.value)
         count = count.where(Campaign.state == state.value)
     rows = list(session.scalars(query.order_by(Campaign.id.desc()).limit(limit).offset(offset)))
-    funnels = funnel_counts(session, [c.id for c in rows])
+    found = funnels(session, [c.id for c in rows])
     shown = activities(session, rows, running_here=campaigns.running)
-    items = [campaign_public(c, funnels[c.id], campaigns.running(c.id), shown[c.id]) for c in rows]
+    items = [campaign_public(c, found[c.id], campaigns.running(c.id), shown[c.id]) for c in rows]
     total = session.scalar(count) or 0
     return CampaignPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -208,21 +208,23 @@ def retry_failed_sends(
     request: Request,
     response: Response,
     database: DatabaseDep,
-    clock: ClockDep,
+    campaigns: CampaignsDep,
 ) -> CampaignCreated:
     """A follow-up campaign to exactly the contacts this one released after retryable errors
     (throttling, 131056, 5xx, no answer) that are still eligible; started in the background.
-    409 `nothing_to_retry` when there are none or the campaign is still running."""
+    409 `nothing_to_retry` when there are none or the campaign is still running; 422 when the
+    follow-up would be refused like any campaign (template no longer APPROVED, number gone)."""
     require_sender(request)
     with database.session() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             raise not_found(campaign_id)
-        check_template(session, campaign.template_name, campaign.language)
         try:
-            follow_up = retry_failed(session, campaign_id, clock=clock)
+            follow_up = campaigns.retry_failed_in(session, campaign_id)
         except NothingToRetry as exc:
             raise ApiError(409, "nothing_to_retry", str(exc)) from None
+        except CampaignRefused as exc:
+            raise ApiError(422, exc.code, str(exc), field=exc.field) from None
         new_id, state = follow_up.id, follow_up.state
     start_in_loop(request, new_id)
     url = f"/api/campaigns/{new_id}"

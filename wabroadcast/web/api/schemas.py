@@ -161,8 +161,14 @@ class CampaignPublic(BaseModel):
     eligible: int
     selected: int
     accepted: int
-    failed: int
-    failures: dict[str, int] = Field(description="Failed sends by reason.")
+    failed: int = Field(
+        description="Refused at send time plus reported failed later by a status webhook "
+        "(131026, 131049, …); the same number as `campaign show` and the panel."
+    )
+    failed_at_send: int = Field(description="Of `failed`, those the Cloud API refused at once.")
+    failures: dict[str, int] = Field(
+        description="Failed sends by reason, at send time and from status webhooks."
+    )
     unknown: int = Field(description="Outcome unknown: never re-sent automatically.")
     held_back: int = Field(description="Left out by the daily recipient limit.")
     delivered: int

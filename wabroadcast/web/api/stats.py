@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from wabroadcast.storage.stats import overview
+from wabroadcast.storage.stats import daily_counts, overview
 from wabroadcast.web.api.deps import ClockDep, SessionDep
-from wabroadcast.web.api.queries import daily_counts
 from wabroadcast.web.api.schemas import DayCounts, StatsPublic
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
@@ -23,7 +22,10 @@ def stats(
     """`contacts`, `templates`, `messages_sent` (as the original panel), opt-outs, and per UTC
     day the sends accepted, deliveries, reads and replies."""
     numbers = overview(session)
-    per_day: list[DayCounts] = daily_counts(session, clock.now().date(), days)
+    per_day = [
+        DayCounts.model_validate(day, from_attributes=True)
+        for day in daily_counts(session, today=clock.now().date(), days=days)
+    ]
     return StatsPublic(
         contacts=numbers["contacts"],
         templates=numbers["templates"],

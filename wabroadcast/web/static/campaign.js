@@ -61,6 +61,10 @@
     setText("target", data.text.target);
     setText("unknown", data.text.unknown);
     setText("held_back", data.text.held_back);
+    setText("failed", data.text.failed);
+    setText("eligible", data.text.eligible);
+    setText("requested", data.text.requested);
+    setText("started_at", data.started_at);
     setText("finished_at", data.finished_at);
     Object.keys(data.funnel).forEach(function (key) {
       setText(key, data.text[key]);

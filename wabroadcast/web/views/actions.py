@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from wabroadcast.schedules.followup import NothingToRetry, retry_failed
-from wabroadcast.storage import templates as template_store
+from wabroadcast.engine.followup import NothingToRetry
+from wabroadcast.engine.manager import CampaignManager
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.api.templates import sync_now
@@ -73,9 +73,9 @@ def routes(panel: Panel) -> APIRouter:
             try:
                 if disabled is not None:
                     raise NothingToRetry(t("send.disabled", reason=disabled))
-                template_store.check_sendable(session, campaign.template_name, campaign.language)
-                follow_up = retry_failed(session, campaign_id, clock=panel.clock)
-            except ValueError as exc:  # nothing to retry, template no longer sendable
+                manager: CampaignManager = request.app.state.campaigns
+                follow_up = manager.retry_failed_in(session, campaign_id)
+            except ValueError as exc:  # nothing to retry, refused like any campaign
                 session.rollback()
                 return panel.error_page(request, 409, "campaign.retry_refused", str(exc))
             new_id = follow_up.id

@@ -18,8 +18,8 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError, can_move
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import WAITING, Activity
+from wabroadcast.engine.followup import retryable_count
 from wabroadcast.engine.manager import CampaignManager
-from wabroadcast.schedules.followup import retryable_count
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
@@ -74,6 +74,7 @@ def snapshot(progress: queries.CampaignProgress, t: Translator) -> dict[str, Any
         "unknown": progress.unknown,
         "held_back": progress.held_back,
         "finished_at": format_when(progress.finished_at),
+        "started_at": format_when(progress.started_at),
         "funnel": {step["key"]: step["count"] for step in steps},
         "funnel_percent": {step["key"]: step["percent"] for step in steps},
         "text": {
@@ -81,6 +82,9 @@ def snapshot(progress: queries.CampaignProgress, t: Translator) -> dict[str, Any
             "target": t.number(progress.target),
             "unknown": t.number(progress.unknown),
             "held_back": t.number(progress.held_back),
+            "failed": t.number(progress.failed),
+            "eligible": t.number(progress.eligible),
+            "requested": t.number(progress.requested),
             **{step["key"]: t.number(step["count"]) for step in steps},
         },
         "failures": [

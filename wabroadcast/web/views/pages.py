@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from wabroadcast.engine.activity import activities
+from wabroadcast.storage import stats as stat_store
 from wabroadcast.storage.stats import overview
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.campaigns import runs_here
@@ -25,6 +26,7 @@ def routes(panel: Panel) -> APIRouter:
             numbers = overview(session)
             recent, _ = queries.campaign_page(session, offset=0, limit=5)
             shown = activities(session, recent, running_here=runs_here(request))
+            failed = queries.failed_counts(session, recent)
         return panel.page(
             request,
             "dashboard.html",
@@ -32,6 +34,7 @@ def routes(panel: Panel) -> APIRouter:
             overview=numbers,
             campaigns=recent,
             shown=shown,
+            failed=failed,
         )
 
     @router.get("/campaigns", response_class=HTMLResponse)
@@ -40,9 +43,16 @@ def routes(panel: Panel) -> APIRouter:
         with panel.database.session() as session:
             rows, total = queries.campaign_page(session, offset=offset, limit=PER_PAGE)
             shown = activities(session, rows, running_here=runs_here(request))
+            failed = queries.failed_counts(session, rows)
         pager = Pager.from_request(request, total)
         return panel.page(
-            request, "campaigns.html", nav="campaigns", campaigns=rows, shown=shown, pager=pager
+            request,
+            "campaigns.html",
+            nav="campaigns",
+            campaigns=rows,
+            shown=shown,
+            failed=failed,
+            pager=pager,
         )
 
     @router.get("/templates", response_class=HTMLResponse)
@@ -76,8 +86,13 @@ def routes(panel: Panel) -> APIRouter:
             days = 14
         days = days if days in STATS_RANGES else 14
         with panel.database.session() as session:
-            rows = queries.daily_counts(session, today=panel.clock.now().date(), days=days)
-        keys = queries.SERIES
+            rows = [
+                day.as_row()
+                for day in stat_store.daily_counts(
+                    session, today=panel.clock.now().date(), days=days
+                )
+            ]
+        keys = stat_store.DAY_SERIES
         labels = {key: t("stats." + key) for key in keys}
         chart = line_chart(rows, keys, labels=labels, title=t("stats.chart_title"), number=t.number)
         totals = {key: sum(int(row[key]) for row in rows) for key in keys}

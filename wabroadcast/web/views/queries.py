@@ -6,19 +6,19 @@ a whole table into Python: every list is paged and every number is an aggregate.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from wabroadcast.domain.models import CampaignState, DeliveryStatus, SendState
+from wabroadcast.domain.models import CampaignState, SendState
 from wabroadcast.engine.activity import Activity, activity
+from wabroadcast.storage import stats
 from wabroadcast.storage.contacts import find_contacts
-from wabroadcast.storage.tables import Campaign, Contact, Reply, Send, Template, WebhookEvent
-from wabroadcast.web.api.queries import funnel_counts
+from wabroadcast.storage.tables import Campaign, Contact, Send, Template, WebhookEvent
 from wabroadcast.webhooks.log_body import pretty
 
 FUNNEL_STEPS = ("selected", "accepted", "delivered", "read", "replied")
@@ -47,10 +47,13 @@ class CampaignProgress:
     read: int
     replied: int
     failed: int
+    """Refused at send time plus reported failed by a status webhook (storage/stats.py)."""
+    failed_at_send: int
     unknown: int
     in_flight: int
     held_back: int
     finished_at: datetime | None
+    started_at: datetime | None = None
     failures: tuple[Failure, ...] = field(default=())
     waiting: Activity | None = None
     """Why a `waiting` campaign is not being sent (engine/activity.py)."""
@@ -66,7 +69,7 @@ class CampaignProgress:
 
     @property
     def done(self) -> int:
-        return min(self.target, self.accepted + self.failed + self.unknown)
+        return min(self.target, self.accepted + self.failed_at_send + self.unknown)
 
     @property
     def percent(self) -> int:
@@ -91,7 +94,7 @@ def campaign_progress(
     campaign = session.get(Campaign, campaign_id, populate_existing=True)
     if campaign is None:
         return None
-    funnel = funnel_counts(session, [campaign_id])[campaign_id]
+    funnel = stats.funnels(session, [campaign_id])[campaign_id]
     in_flight = _count(
         session,
         select(func.count())
@@ -108,19 +111,21 @@ def campaign_progress(
         eligible=int(campaign.eligible_count or 0),
         selected=int(campaign.selected_count or 0),
         accepted=int(campaign.accepted_count or 0),
-        delivered=funnel["delivered"],
-        read=funnel["read"],
-        replied=funnel["replied"],
-        failed=int(campaign.failed_count or 0),
+        delivered=funnel.delivered,
+        read=funnel.read,
+        replied=funnel.replied,
+        failed=int(campaign.failed_count or 0) + funnel.failed_later,
+        failed_at_send=int(campaign.failed_count or 0),
         unknown=int(campaign.unknown_count or 0),
         in_flight=in_flight,
         held_back=int(campaign.held_back_count or 0),
         finished_at=campaign.finished_at,
-        failures=tuple(_failures(session, campaign)),
+        started_at=campaign.started_at,
+        failures=tuple(_failures(campaign, funnel)),
     )
 
 
-def _failures(session: Session, campaign: Campaign) -> list[Failure]:
+def _failures(campaign: Campaign, funnel: stats.Funnel) -> list[Failure]:
     """Refusals at send time (kept on the campaign, released pairs included) and failed
     status webhooks (131026 undeliverable, 131049 marketing cap, ...) grouped by code."""
     found = [
@@ -128,15 +133,15 @@ def _failures(session: Session, campaign: Campaign) -> list[Failure]:
         for reason, count in (campaign.failures or {}).items()
         if isinstance(count, int | float) and count
     ]
-    rows = session.execute(
-        select(Send.error_code, Send.error_title, func.count())
-        .where(Send.campaign_id == campaign.id, Send.status == DeliveryStatus.FAILED)
-        .group_by(Send.error_code, Send.error_title)
-    ).all()
-    for code, title, count in rows:
-        reason = " ".join(str(part) for part in (code, title) if part) or "failed"
-        found.append(Failure(reason, "webhook", int(count)))
+    for reason, count in funnel.failures_later:
+        found.append(Failure(reason, "webhook", count))
     return sorted(found, key=lambda f: (-f.count, f.reason))
+
+
+def failed_counts(session: Session, campaigns: Sequence[Campaign]) -> dict[int, int]:
+    """Each campaign's `failed` as every screen counts it: at send time plus by webhook."""
+    late = stats.failed_later(session, [c.id for c in campaigns])
+    return {c.id: int(c.failed_count or 0) + late.get(c.id, 0) for c in campaigns}
 
 
 def campaign_page(session: Session, *, offset: int, limit: int) -> tuple[list[Campaign], int]:
@@ -271,35 +276,3 @@ def webhook_log(
             )
         )
     return entries, len(rows) > limit
-
-
-SERIES = ("sends", "deliveries", "reads", "replies")
-
-
-def _day(session: Session, column: Any) -> Any:
-    """The UTC calendar day of a timestamp column, on SQLite (naive UTC text) and PostgreSQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)
-
-
-def daily_counts(session: Session, *, today: date, days: int) -> list[dict[str, Any]]:
-    """Sends, deliveries, reads and replies per UTC day, oldest first, zero-filled."""
-    first = today - timedelta(days=days - 1)
-    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    columns = {
-        "sends": Send.claimed_at,
-        "deliveries": Send.delivered_at,
-        "reads": Send.read_at,
-        "replies": Reply.occurred_at,
-    }
-    table: dict[str, dict[str, int]] = {key: {} for key in SERIES}
-    for key, column in columns.items():
-        day = _day(session, column)
-        rows = session.execute(select(day, func.count()).where(column >= since).group_by(day)).all()
-        table[key] = {str(d)[:10]: int(n) for d, n in rows if d is not None}
-    result = []
-    for offset in range(days):
-        label = (first + timedelta(days=offset)).isoformat()
-        result.append({"day": label, **{key: table[key].get(label, 0) for key in SERIES}})
-    return result

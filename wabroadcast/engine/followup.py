@@ -21,10 +21,8 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from wabroadcast.clock import Clock
 from wabroadcast.cloudapi.errors import Outcome, classify
 from wabroadcast.domain.models import CampaignState
-from wabroadcast.engine import create_campaign
 from wabroadcast.engine.outcomes import failure_reason
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.releases import error_code
@@ -56,8 +54,10 @@ def retryable_count(session: Session, campaign: Campaign) -> int:
     return send_store.count_eligible(session, campaign.template_name, retry_of=campaign.id)
 
 
-def retry_failed(session: Session, campaign_id: int, *, clock: Clock) -> Campaign:
-    """Create the follow-up campaign (state running; the caller runs it like any other)."""
+def follow_up_of(session: Session, campaign_id: int) -> tuple[Campaign, int]:
+    """The campaign to retry and how many contacts its follow-up will take; raises
+    :class:`NothingToRetry` saying why there is none. The campaign manager creates the
+    follow-up (CampaignManager.retry_failed) after the same checks as any campaign."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NothingToRetry(f"campaign {campaign_id} does not exist")
@@ -75,15 +75,4 @@ def retry_failed(session: Session, campaign_id: int, *, clock: Clock) -> Campaig
             f"campaign {campaign_id} has no send that failed for a retryable reason "
             f"(failures: {listed})"
         )
-    follow_up = create_campaign(
-        session,
-        template_name=campaign.template_name,
-        language=campaign.language,
-        limit=total,
-        phone_number_id=campaign.phone_number_id,
-        clock=clock,
-    )
-    follow_up.parameters = dict(campaign.parameters or {})
-    follow_up.retry_of_campaign_id = campaign.id
-    session.flush()
-    return follow_up
+    return campaign, total
