@@ -1,7 +1,9 @@
 """A stand-in Graph API for bench/send.py: a raw asyncio protocol server costing almost no CPU.
 
-Answers every request after a fixed latency (POST …/messages with a message id, GET with a
-phone number's limits), over keep-alive HTTP/1.1, and records the time each POST arrived. On
+Answers every request after a fixed latency (POST …/messages with a message id; GET
+…/message_templates with one approved template, `daily_offer` in `tr`, which the campaign
+manager syncs before sending a template it does not know; any other GET with a phone number's
+limits), over keep-alive HTTP/1.1, and records the time each POST arrived. On
 SIGTERM it writes those receive times (one float per line) to the given file and exits.
 
     python bench/standin.py PORT TIMES_FILE [--latency-ms 150]
@@ -19,6 +21,13 @@ from pathlib import Path
 PHONE = (
     b'{"id":"106540352242922","quality_rating":"GREEN","status":"CONNECTED",'
     b'"throughput":{"level":"HIGH"},"whatsapp_business_manager_messaging_limit":"TIER_UNLIMITED"}'
+)
+
+TEMPLATES = (
+    b'{"data":[{"id":"1234567890","name":"daily_offer","language":"tr","status":"APPROVED",'
+    b'"category":"MARKETING","parameter_format":"POSITIONAL",'
+    b'"components":[{"type":"BODY","text":"Today only: our daily offer."}]}],'
+    b'"paging":{"cursors":{"before":"QVFI","after":"QVFI"}}}'
 )
 
 
@@ -56,6 +65,8 @@ class GraphStandIn(asyncio.Protocol):
                 body = b'{"messaging_product":"whatsapp","messages":[{"id":"wamid.S%d"}]}' % next(
                     self.ids
                 )
+            elif b"/message_templates" in head.split(b"\r\n", 1)[0]:
+                body = TEMPLATES
             else:
                 body = PHONE
             self.loop.call_later(self.latency, self._answer, _response(body))
