@@ -75,6 +75,16 @@ INTERRUPTED = "interrupted"
 _SHOWN = 60
 
 
+def is_template_name(name: str) -> bool:
+    """Whether `name` has the form of a template name (the check every campaign passes)."""
+    return len(name) <= MAX_TEMPLATE_NAME and re.fullmatch(TEMPLATE_NAME_PATTERN, name) is not None
+
+
+def is_language_code(code: str) -> bool:
+    """Whether `code` has the form of a template's language code (`tr`, `en_US`)."""
+    return len(code) <= 16 and re.fullmatch(LANGUAGE_PATTERN, code) is not None
+
+
 class CampaignRefused(template_store.CampaignRefused):
     """The campaign was not created; the message names what was wrong and what exists."""
 
@@ -234,13 +244,13 @@ class CampaignManager:
         name = request.template_name
         if not name.strip():
             raise CampaignRefused("the template name is empty", field="template_name")
-        if len(name) > MAX_TEMPLATE_NAME or not re.fullmatch(TEMPLATE_NAME_PATTERN, name):
+        if not is_template_name(name):
             raise CampaignRefused(
                 f"{_quoted(name)} is not a template name: Meta's names are at most "
                 f"{MAX_TEMPLATE_NAME} lowercase letters, digits and underscores (e.g. daily_offer)",
                 field="template_name",
             )
-        if not re.fullmatch(LANGUAGE_PATTERN, request.language) or len(request.language) > 16:
+        if not is_language_code(request.language):
             raise CampaignRefused(
                 f"{_quoted(request.language)} is not a language code; use the template's code "
                 "exactly as approved, e.g. tr or en_US",

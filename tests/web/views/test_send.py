@@ -168,3 +168,42 @@ async def test_without_a_cloud_api_client_the_page_says_why_and_sends_nothing(
                     assert session.scalar(select(func.count()).select_from(Campaign)) == 0
     finally:
         database.dispose()
+
+
+@pytest.mark.anyio
+async def test_names_the_api_refuses_are_refused_by_the_panel_too(settings: Settings) -> None:
+    """HTML, NUL and a 100,000-character name: the campaign manager's one check, a 400 page
+    that names the field, and no campaign (PostgreSQL stores no NUL, so none may reach it)."""
+    async with panel(settings) as p:
+        add_templates(p.database)
+        add_contacts(p.database, 3)
+        cases = [
+            ({"template": "<b>daily_offer</b>", "language": "tr"}, "is not a template name"),
+            ({"template": "daily\x00offer", "language": "tr"}, "is not a template name"),
+            ({"template": "x" * 100_000, "language": "tr"}, "is not a template name"),
+            ({"template": "daily_offer", "language": "tr\x00"}, "is not a language code"),
+            ({"template": "daily_offer", "language": "<i>tr</i>"}, "is not a language code"),
+        ]
+        for data, message in cases:
+            answer = await p.browser.post(
+                "/send", data={**data, "limit": "5", "csrf_token": p.csrf}
+            )
+            assert answer.status_code == 400, (data["template"][:40], answer.text[-2000:])
+            assert message in answer.text, data["template"][:40]
+            assert 'data-testid="send-error"' in answer.text
+            assert "<b>daily_offer</b>" not in answer.text and "<i>tr</i>" not in answer.text
+            assert len(answer.text) < 100_000  # the name is not echoed whole
+            api = await p.h.client.post(
+                "/api/campaigns",
+                json={"template_name": data["template"], "language": data["language"], "limit": 5},
+            )
+            assert api.status_code == 422, api.text[:500]
+        odd_language = {"template": "daily_offer", "language": "tr\x00", "preview": "1"}
+        for query in ({"template": "daily\x00offer"}, {"template": "x" * 5_000}, odd_language):
+            eligible = await p.browser.get("/panel/api/eligible", params=query)
+            assert eligible.status_code < 500
+            page = await p.browser.get("/send", params=query)
+            assert page.status_code < 500
+        with p.database.session() as session:
+            assert session.scalar(select(func.count()).select_from(Campaign)) == 0
+        assert p.h.simulator.accepted == []

@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wabroadcast.engine import templates as engine_templates
-from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
+from wabroadcast.engine.manager import (
+    CampaignManager,
+    CampaignRefused,
+    CampaignRequest,
+    is_language_code,
+    is_template_name,
+)
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Contact, Template
@@ -101,6 +107,12 @@ def eligibility(
     preview: bool,
     language: str = "",
 ) -> Eligibility:
+    """Who `template` would reach. A name that is not a template name (HTML, NUL, 100,000
+    characters) reaches nobody and is never put to the database: PostgreSQL refuses NUL."""
+    if not is_template_name(template):
+        return Eligibility(0, False, None if limit is None else 0, 0, None, [])
+    if not is_language_code(language):
+        language = ""
     eligible = send_store.count_eligible(session, template, at_most=ELIGIBLE_CAP)
     recent = send_store.recipients_since(session, panel.clock.now() - DAILY_WINDOW)
     daily = panel.settings.daily_recipient_limit
