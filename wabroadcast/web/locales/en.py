@@ -179,6 +179,7 @@ MESSAGES: dict[str, str] = {
     "templates.synced": "Fetched",
     "templates.send": "Send…",
     "templates.none": "No templates stored yet.",
+    "templates.actions": "Actions",
     # webhook log
     "webhooks.title": "Webhook log",
     "webhooks.help": "Every signed webhook WhatsApp sent, newest first, stored before it "
@@ -230,6 +231,7 @@ MESSAGES: dict[str, str] = {
     "schedules.days_remaining": "Days left",
     "schedules.finish_on": "Last day",
     "schedules.notes": "Notes",
+    "schedules.actions": "Actions",
     "schedules.missed": "{count} missed day(s) skipped",
     "schedules.action.pause": "Pause",
     "schedules.action.resume": "Resume",

@@ -181,6 +181,7 @@ MESSAGES: dict[str, str] = {
     "templates.synced": "Alındı",
     "templates.send": "Gönder…",
     "templates.none": "Henüz kayıtlı şablon yok.",
+    "templates.actions": "İşlemler",
     # webhook log
     "webhooks.title": "Webhook kaydı",
     "webhooks.help": "WhatsApp'ın gönderdiği imzalı her webhook, en yenisi üstte; işlenmeden "
@@ -232,6 +233,7 @@ MESSAGES: dict[str, str] = {
     "schedules.days_remaining": "Kalan gün",
     "schedules.finish_on": "Son gün",
     "schedules.notes": "Notlar",
+    "schedules.actions": "İşlemler",
     "schedules.missed": "{count} kaçırılan gün atlandı",
     "schedules.action.pause": "Duraklat",
     "schedules.action.resume": "Devam et",
