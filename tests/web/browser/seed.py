@@ -132,7 +132,7 @@ def seed_panel(database: Database) -> dict[str, int]:
         first.notes = "\n".join(
             [
                 f"{now:%Y-%m-%d} created",
-                f"{now:%Y-%m-%d} skipped: the sending window 09:00-20:00 Europe/Istanbul had closed",
+                f"{now:%Y-%m-%d} skipped: the sending window 09:00-20:00 Europe/Istanbul closed",
                 f"{now:%Y-%m-%d} sent 225 of 225 (campaign {done})",
             ]
         )
