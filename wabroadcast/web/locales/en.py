@@ -166,6 +166,11 @@ MESSAGES: dict[str, str] = {
     "contacts.reachability": "Reachable",
     "contacts.unreachable": "Unreachable",
     "contacts.none": "No contacts match.",
+    "contacts.order": "Order",
+    "contacts.order.send": "Send order",
+    "contacts.order.newest": "Newest imports first",
+    "contacts.hide_demo": "Hide demo contacts",
+    "contacts.show_demo": "Show demo contacts",
     # templates
     "templates.title": "Templates",
     "templates.help": "Templates as last fetched from your WhatsApp Business Account. "

@@ -168,6 +168,11 @@ MESSAGES: dict[str, str] = {
     "contacts.reachability": "Ulaşılabilir",
     "contacts.unreachable": "Ulaşılamıyor",
     "contacts.none": "Eşleşen kişi yok.",
+    "contacts.order": "Sıralama",
+    "contacts.order.send": "Gönderim sırası",
+    "contacts.order.newest": "Önce en yeni içe aktarılanlar",
+    "contacts.hide_demo": "Demo kişileri gizle",
+    "contacts.show_demo": "Demo kişileri göster",
     # templates
     "templates.title": "Şablonlar",
     "templates.help": "WhatsApp Business hesabınızdan en son alınan şablonlar. Yalnızca "
