@@ -315,6 +315,8 @@ def find_contacts(
     region: str = "TR",
     opted_out: bool | None = None,
     unreachable: bool | None = None,
+    demo: bool | None = None,
+    newest_first: bool = False,
     limit: int = 50,
     offset: int = 0,
     count: bool = True,
@@ -323,7 +325,10 @@ def find_contacts(
     opt-out / unreachable state: the one search behind the API, the panel and the CLI.
 
     ``search`` is read by :func:`wabroadcast.domain.search.parse_query` (``region`` is the
-    default region for national numbers such as `0555 123 45 67`).
+    default region for national numbers such as `0555 123 45 67`). ``demo=False`` leaves out
+    the sandbox's demo contacts (``attributes.demo`` is true), ``demo=True`` keeps only them.
+    ``newest_first`` lists the latest imported first (by id, the primary key's order: a
+    contact keeps its id when a later import updates it) instead of send order.
     """
     conditions: list[ColumnElement[bool]] = []
     matches = search_condition(parse_query(search, region))
@@ -335,6 +340,12 @@ def find_contacts(
     ):
         if wanted is not None:
             conditions.append(column.is_not(None) if wanted else column.is_(None))
+    if demo is not None:
+        conditions.append(demo_condition(session, demo))
+    if newest_first:
+        return ContactResults(
+            newest_page(session, conditions, limit, offset), _total(session, conditions, count)
+        )
     if not count:
         return ContactResults(send_order_page(session, conditions, limit, offset), None)
     total = session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
@@ -351,6 +362,43 @@ def find_contacts(
         .offset(offset)
     )
     return ContactResults(list(page), total)
+
+
+def demo_condition(session: Session, demo: bool) -> ColumnElement[bool]:
+    """The sandbox marks its demo contacts with ``attributes.demo = true`` (sandbox.py).
+
+    Only a JSON ``true`` counts: an imported spreadsheet may have a `demo` column holding any
+    text, which must neither match nor break the query (a cast to boolean would fail on
+    PostgreSQL for "yes"). SQLite names the JSON type, PostgreSQL prints the JSON value.
+    """
+    marker: ColumnElement[str]
+    if session.get_bind().dialect.name == "postgresql":
+        marker = cast(Contact.attributes["demo"], Text)
+    else:
+        marker = func.json_type(Contact.attributes, "$.demo")
+    flag = func.coalesce(marker, "")
+    return flag == "true" if demo else flag != "true"
+
+
+def _total(session: Session, conditions: list[ColumnElement[bool]], count: bool) -> int | None:
+    if not count:
+        return None
+    return session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
+
+
+def newest_page(
+    session: Session, conditions: list[ColumnElement[bool]], limit: int, offset: int
+) -> list[Contact]:
+    """The latest imported first: the primary key walked backwards, stopping at the page."""
+    return list(
+        session.scalars(
+            select(Contact)
+            .where(*conditions)
+            .order_by(Contact.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
 
 
 def send_order_page(

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from tests.contacts.conftest import FIXTURES
 from tests.web.api.harness import add_contacts, app_settings, running_app
+from wabroadcast.clock import SystemClock
 from wabroadcast.config import Settings
+from wabroadcast.sandbox import load_demo_contacts
 from wabroadcast.storage.tables import OptOut
 
 ORIGINAL_FILE = json.dumps(
@@ -83,6 +85,46 @@ async def test_list_pages_and_searches(settings: Settings) -> None:
         assert [c["phone"] for c in by_number["items"]] == [phones[7]]
         wildcard = (await h.client.get("/api/contacts", params={"q": "%_"})).json()
         assert wildcard["total"] == 0
+
+
+DEMO_AND_REAL = (
+    "phone,name,demo\n0555 123 45 61,Ayşe,\n0555 123 45 62,Mehmet,yes\n0555 123 45 63,Zeynep,\n"
+)
+"""Imported after the sandbox's demo list; a `demo` column of text is not the demo marker."""
+
+
+@pytest.mark.anyio
+async def test_demo_contacts_hidden_and_newest_imports_first(settings: Settings) -> None:
+    async with running_app(app_settings(settings)) as h:
+        demo = load_demo_contacts(h.database, SystemClock())
+        assert demo == 500
+        files = {"file": ("customers.csv", DEMO_AND_REAL.encode(), "text/csv")}
+        report = (await h.client.post("/api/contacts", files=files)).json()
+        assert report["imported"] == 3, report
+        everyone = (await h.client.get("/api/contacts", params={"limit": 1})).json()
+        assert everyone["total"] == 503
+        assert everyone["items"][0]["name"].endswith("(demo)")  # send order: demo first
+
+        real = (await h.client.get("/api/contacts", params={"hide_demo": "true"})).json()
+        assert real["total"] == 3
+        assert [c["name"] for c in real["items"]] == ["Ayşe", "Mehmet", "Zeynep"]
+        assert real["items"][1]["attributes"] == {"demo": "yes"}  # text, not the marker
+
+        newest = (
+            await h.client.get("/api/contacts", params={"order": "newest", "limit": 2})
+        ).json()
+        assert newest["total"] == 503
+        assert [c["name"] for c in newest["items"]] == ["Zeynep", "Mehmet"]
+        both = {"order": "newest", "hide_demo": "true", "offset": 1}
+        real_newest = (await h.client.get("/api/contacts", params=both)).json()
+        assert [c["name"] for c in real_newest["items"]] == ["Mehmet", "Ayşe"]
+        assert real_newest["total"] == 3
+        searched = {"order": "newest", "hide_demo": "true", "q": "ZEYNEP"}
+        found = (await h.client.get("/api/contacts", params=searched)).json()
+        assert [c["name"] for c in found["items"]] == ["Zeynep"] and found["total"] == 1
+
+        wrong = await h.client.get("/api/contacts", params={"order": "oldest"})
+        assert wrong.status_code == 422 and "order" in wrong.text
 
 
 @pytest.mark.anyio

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from tests.web.api.harness import add_contacts
 from tests.web.views.helpers import panel
+from wabroadcast.clock import SystemClock
 from wabroadcast.config import Settings
+from wabroadcast.sandbox import load_demo_contacts
 from wabroadcast.storage.tables import Contact
 
 CSV = (
@@ -90,3 +92,41 @@ async def test_search_paging_and_opt_out_state(settings: Settings) -> None:
         assert "1 contacts" in opted.text and phones[7] in opted.text
         odd = await p.browser.get("/contacts", params={"q": "%_\\", "page": "x", "filter": "?"})
         assert odd.status_code == 200 and "0 contacts" in odd.text
+
+
+def link(html: str, testid: str) -> str:
+    match = re.search(rf'href="([^"]*)"[^>]*data-testid="{testid}"', html)
+    assert match is not None, testid
+    return match.group(1).replace("&amp;", "&")
+
+
+def phones_shown(html: str) -> list[str]:
+    return re.findall(r'<td class="mono">([^<]+)</td>', html)
+
+
+@pytest.mark.anyio
+async def test_hide_demo_contacts_and_newest_first_by_links(settings: Settings) -> None:
+    async with panel(settings) as p:
+        load_demo_contacts(p.database, SystemClock())
+        real = add_contacts(p.database, 3)  # imported after the demo list
+        first = await p.browser.get("/contacts?q=contact")
+        assert "3 contacts" in first.text
+        assert phones_shown(first.text) == real  # send order
+        hide = link(first.text, "toggle-demo")
+        assert hide == "/contacts?q=contact&hide_demo=true"
+
+        everyone = await p.browser.get("/contacts?lang=tr")
+        assert "503 kişi" in everyone.text and "Demo kişileri gizle" in everyone.text
+        hidden = await p.browser.get(link(everyone.text, "toggle-demo"))
+        assert "3 contacts" in hidden.text or "3 kişi" in hidden.text
+        assert phones_shown(hidden.text) == real
+        newest_link = link(hidden.text, "order-newest")
+        assert newest_link == "/contacts?hide_demo=true&order=newest"
+        newest = await p.browser.get(newest_link)
+        assert phones_shown(newest.text) == real[::-1]
+        assert 'name="hide_demo" value="true"' in newest.text  # a new search keeps the view
+        assert 'name="order" value="newest"' in newest.text
+        shown_again = await p.browser.get(link(newest.text, "toggle-demo"))
+        shown = phones_shown(shown_again.text)
+        assert shown[:3] == real[::-1] and len(shown) == 50  # demo contacts are back, older
+        assert link(shown_again.text, "order-send") == "/contacts"

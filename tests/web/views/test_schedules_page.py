@@ -58,7 +58,11 @@ async def test_create_pause_resume_delete_from_the_page(settings: Settings) -> N
         assert "Schedule created." in page
         assert cell(page, "days-remaining") == "4"  # 10 contacts, 3 a day
         assert cell(page, "finish-on") == "2026-11-29"
-        assert "2026-11-26 07:00 UTC" in page  # next run: 10:00 Istanbul tomorrow
+        # next run: 10:00 tomorrow in the schedule's own zone, UTC on hover
+        assert (
+            '<span data-testid="next-run" title="2026-11-26 07:00 UTC">'
+            "2026-11-26 10:00 Europe/Istanbul</span>" in page
+        )
         assert "09:00–20:00" in page or "09:00-20:00" in page
         assert "created" in page
 
@@ -89,6 +93,31 @@ async def test_create_pause_resume_delete_from_the_page(settings: Settings) -> N
             assert session.scalars(select(Schedule)).all() == []
         missing = await p.browser.post("/schedules/99/pause", data={"csrf_token": p.csrf})
         assert missing.status_code == 404
+
+
+@pytest.mark.anyio
+async def test_the_language_is_chosen_among_the_templates_languages(settings: Settings) -> None:
+    async with panel(settings, clock=ManualClock(NOW)) as p:
+        add_templates(p.database)
+        page = (await p.browser.get("/schedules")).text
+        select_html = page[page.index('<select id="language"') :]
+        select_html = select_html[: select_html.index("</select>")]
+        options = re.findall(r'<option value="([^"]*)" data-template="([^"]*)"([^>]*)>', page)
+        assert ("tr", "daily_offer", "") in options
+        assert ("en_US", "daily_offer", "") in options
+        assert ("en_US", "hello_world", "") in options
+        assert ("en_US", "old_promo", " disabled") in options  # PAUSED: seen, not chosen
+        assert "data-template-languages" in select_html
+        assert '<script src="/static/languages.js' in page
+        script = await p.browser.get("/static/languages.js")
+        assert script.status_code == 200 and "data-template-languages" in script.text
+        # a language the template does not have is refused, naming it, with the form kept
+        wrong = {**FORM, "language": "de", "csrf_token": p.csrf}
+        refused = await p.browser.post("/schedules", data=wrong)
+        assert refused.status_code == 400
+        assert 'data-testid="schedule-error"' in refused.text and "de" in refused.text
+        with p.database.session() as session:
+            assert session.scalars(select(Schedule)).first() is None
 
 
 @pytest.mark.anyio

@@ -30,6 +30,8 @@ from wabroadcast.web.api.schemas import (
 from wabroadcast.web.errors import ApiError
 from wabroadcast.web.uploads import copy_bounded
 
+ContactOrder = Literal["send", "newest"]
+
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 ContactId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Contact id.")]
 MANUAL = "manual"
@@ -64,10 +66,17 @@ def list_contacts(
         Query(max_length=200, pattern=NO_CONTROL_CHARACTERS, description="Name or number."),
     ] = None,
     opted_out: Annotated[bool | None, Query(description="Only (not) opted-out.")] = None,
+    hide_demo: Annotated[
+        bool, Query(description="Leave out the sandbox's demo contacts (attributes.demo).")
+    ] = False,
+    order: Annotated[
+        ContactOrder, Query(description="`send` (send order) or `newest` (latest imported first).")
+    ] = "send",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> ContactPage:
-    """In send order (the imported `index`, then id), like the engine selects them.
+    """In send order (the imported `index`, then id), like the engine selects them, or the
+    latest imported first with `order=newest`; `hide_demo=true` leaves out the demo contacts.
 
     `q` matches names ignoring case and accents (`sukru` finds `Şükrü`, `isik` finds `IŞIK`)
     and numbers in any format (`0555 123 45 67`, `+90 555 123 45 67`, a tail such as `4567`).
@@ -77,6 +86,8 @@ def list_contacts(
         search=q,
         region=settings.default_region,
         opted_out=opted_out,
+        demo=False if hide_demo else None,
+        newest_first=order == "newest",
         limit=limit,
         offset=offset,
     )

@@ -166,6 +166,11 @@ MESSAGES: dict[str, str] = {
     "contacts.reachability": "Reachable",
     "contacts.unreachable": "Unreachable",
     "contacts.none": "No contacts match.",
+    "contacts.order": "Order",
+    "contacts.order.send": "Send order",
+    "contacts.order.newest": "Newest imports first",
+    "contacts.hide_demo": "Hide demo contacts",
+    "contacts.show_demo": "Show demo contacts",
     # templates
     "templates.title": "Templates",
     "templates.help": "Templates as last fetched from your WhatsApp Business Account. "
@@ -179,6 +184,7 @@ MESSAGES: dict[str, str] = {
     "templates.synced": "Fetched",
     "templates.send": "Send…",
     "templates.none": "No templates stored yet.",
+    "templates.actions": "Actions",
     # webhook log
     "webhooks.title": "Webhook log",
     "webhooks.help": "Every signed webhook WhatsApp sent, newest first, stored before it "
@@ -230,6 +236,7 @@ MESSAGES: dict[str, str] = {
     "schedules.days_remaining": "Days left",
     "schedules.finish_on": "Last day",
     "schedules.notes": "Notes",
+    "schedules.actions": "Actions",
     "schedules.missed": "{count} missed day(s) skipped",
     "schedules.action.pause": "Pause",
     "schedules.action.resume": "Resume",

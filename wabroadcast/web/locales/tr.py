@@ -168,6 +168,11 @@ MESSAGES: dict[str, str] = {
     "contacts.reachability": "Ulaşılabilir",
     "contacts.unreachable": "Ulaşılamıyor",
     "contacts.none": "Eşleşen kişi yok.",
+    "contacts.order": "Sıralama",
+    "contacts.order.send": "Gönderim sırası",
+    "contacts.order.newest": "Önce en yeni içe aktarılanlar",
+    "contacts.hide_demo": "Demo kişileri gizle",
+    "contacts.show_demo": "Demo kişileri göster",
     # templates
     "templates.title": "Şablonlar",
     "templates.help": "WhatsApp Business hesabınızdan en son alınan şablonlar. Yalnızca "
@@ -181,6 +186,7 @@ MESSAGES: dict[str, str] = {
     "templates.synced": "Alındı",
     "templates.send": "Gönder…",
     "templates.none": "Henüz kayıtlı şablon yok.",
+    "templates.actions": "İşlemler",
     # webhook log
     "webhooks.title": "Webhook kaydı",
     "webhooks.help": "WhatsApp'ın gönderdiği imzalı her webhook, en yenisi üstte; işlenmeden "
@@ -232,6 +238,7 @@ MESSAGES: dict[str, str] = {
     "schedules.days_remaining": "Kalan gün",
     "schedules.finish_on": "Son gün",
     "schedules.notes": "Notlar",
+    "schedules.actions": "İşlemler",
     "schedules.missed": "{count} kaçırılan gün atlandı",
     "schedules.action.pause": "Duraklat",
     "schedules.action.resume": "Devam et",

@@ -21,12 +21,19 @@
     if (!body) return;
     var fresh = document.createElement("tbody");
     fresh.setAttribute("data-field", "failures-body");
+    // each cell carries its column's name: on a phone the rows are drawn as cards
+    var labels = Array.prototype.map.call(
+      field("failures-table").querySelectorAll("thead th"),
+      function (th) { return th.textContent; }
+    );
     rows.forEach(function (row) {
       var tr = document.createElement("tr");
       [row.reason, row.stage, row.count].forEach(function (value, i) {
         var td = document.createElement("td");
         td.textContent = value;
+        if (i === 0) td.className = "long-text";
         if (i === 2) td.className = "num";
+        if (labels[i]) td.setAttribute("data-label", labels[i]);
         tr.appendChild(td);
       });
       fresh.appendChild(tr);

@@ -16,17 +16,7 @@
   var pending = null;
 
   function filterLanguages() {
-    if (!language || language.tagName !== "SELECT") return;
-    var chosen = template.value;
-    var keep = null;
-    Array.prototype.forEach.call(language.options, function (option) {
-      var owner = option.getAttribute("data-template");
-      var match = owner === null ? !chosen : owner === chosen;
-      option.hidden = !match;
-      if (match && !option.disabled && (keep === null || option.selected)) keep = option;
-    });
-    var current = language.selectedOptions[0];
-    if (keep && (!current || current.hidden || current.disabled)) keep.selected = true;
+    window.wabroadcastFilterLanguages(template, language);  // languages.js
   }
 
   function showPreview(rows) {

@@ -12,6 +12,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -28,6 +29,7 @@ from wabroadcast.web.views.render import Panel
 SHOWN_PROBLEMS = 100
 """Rejections listed on the page; the rest are counted (a bad file can have a million)."""
 FILTERS = ("all", "opted_out", "unreachable")
+TRUE_VALUES = frozenset({"1", "true", "on", "yes"})
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -55,6 +57,30 @@ class ImportReport:
         self.problems.append(Problem(where, reason))
 
 
+def view_links(request: Request, *, hide_demo: bool, newest: bool) -> dict[str, str]:
+    """The list's other views as links keeping the search: demo contacts shown or hidden,
+    send order or newest first (`hide_demo`, `order`: the same parameters as the API)."""
+    kept = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k not in {"hide_demo", "order", "page", "lang"}
+    ]
+
+    def link(hide: bool, latest: bool) -> str:
+        params = [*kept]
+        if hide:
+            params.append(("hide_demo", "true"))
+        if latest:
+            params.append(("order", "newest"))
+        return "/contacts" + ("?" + urlencode(params) if params else "")
+
+    return {
+        "demo": link(not hide_demo, newest),
+        "send_order": link(hide_demo, False),
+        "newest": link(hide_demo, True),
+    }
+
+
 def safe_filename(name: str | None) -> str:
     """Keep the extension (it picks JSON or CSV) and nothing that could escape the folder."""
     base = Path(name or "contacts").name
@@ -69,6 +95,8 @@ def routes(panel: Panel) -> APIRouter:
         query = request.query_params.get("q", "").strip()[:100]
         kind = request.query_params.get("filter", "all")
         kind = kind if kind in FILTERS else "all"
+        hide_demo = request.query_params.get("hide_demo", "") in TRUE_VALUES
+        newest = request.query_params.get("order") == "newest"
         offset = (page_number(request) - 1) * PER_PAGE
         with panel.database.session() as session:
             rows, total = queries.contact_page(
@@ -78,6 +106,8 @@ def routes(panel: Panel) -> APIRouter:
                 region=panel.settings.default_region,
                 offset=offset,
                 limit=PER_PAGE,
+                hide_demo=hide_demo,
+                newest_first=newest,
             )
         return panel.page(
             request,
@@ -89,6 +119,9 @@ def routes(panel: Panel) -> APIRouter:
             total=total,
             q=query,
             filter=kind,
+            hide_demo=hide_demo,
+            newest=newest,
+            view_links=view_links(request, hide_demo=hide_demo, newest=newest),
             pager=Pager.from_request(request, total),
             report=report,
         )

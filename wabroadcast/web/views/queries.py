@@ -153,15 +153,26 @@ def campaign_page(session: Session, *, offset: int, limit: int) -> tuple[list[Ca
 
 
 def contact_page(
-    session: Session, *, query: str, kind: str, region: str, offset: int, limit: int
+    session: Session,
+    *,
+    query: str,
+    kind: str,
+    region: str,
+    offset: int,
+    limit: int,
+    hide_demo: bool = False,
+    newest_first: bool = False,
 ) -> tuple[list[Contact], int]:
-    """Contacts in send order, filtered by name/number text and by opt-out/unreachable."""
+    """Contacts in send order (or newest first), filtered by name/number text, by
+    opt-out/unreachable and, when asked, without the sandbox's demo contacts."""
     found = find_contacts(
         session,
         search=query,
         region=region,
         opted_out=True if kind == "opted_out" else None,
         unreachable=True if kind == "unreachable" else None,
+        demo=False if hide_demo else None,
+        newest_first=newest_first,
         offset=offset,
         limit=limit,
     )

@@ -8,10 +8,11 @@ Autoescaping is on for every template: contact names and webhook bodies come fro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -57,6 +58,19 @@ def format_when(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_when_in(value: datetime | None, time_zone: str) -> str:
+    """A time in a schedule's own zone ("2026-12-07 10:00 Europe/Istanbul"): the zone its
+    owner chose, so 10:00 reads 10:00; the UTC value goes in the element's title."""
+    if value is None:
+        return "—"
+    try:
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        local = aware.astimezone(ZoneInfo(time_zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return format_when(value)
+    return f"{local:%Y-%m-%d %H:%M} {time_zone}"
 
 
 def language_of(request: Request) -> str:
@@ -130,6 +144,7 @@ class Panel:
             "t": t,
             "n": t.number,
             "when": format_when,
+            "when_in": format_when_in,
             "lang": t.language,
             "languages": i18n.SUPPORTED,
             "sandbox": self.sandbox(request),
