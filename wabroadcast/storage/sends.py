@@ -7,6 +7,7 @@ committed before the HTTP request goes out. A released pair is a deleted row.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import SendState
 from wabroadcast.storage.releases import released_by
-from wabroadcast.storage.tables import Contact, SelectionMark, Send
+from wabroadcast.storage.tables import Campaign, Contact, SelectionMark, Send
 
 WINDOW_STATES = (SendState.ACCEPTED.value, SendState.UNKNOWN.value, SendState.CLAIMED.value)
 """Sends that count against the daily recipient limit: those that reached (or may have
@@ -337,19 +338,54 @@ def list_unknown(session: Session, *, limit: int = 100) -> list[Send]:
     return list(session.scalars(query))
 
 
-def count_unknown(session: Session) -> int:
-    query = select(func.count()).select_from(Send).where(Send.state == SendState.UNKNOWN.value)
+def _unknown_condition(
+    *, before: datetime | None, template_name: str | None, campaign_id: int | None
+) -> ColumnElement[bool]:
+    condition = Send.state == SendState.UNKNOWN.value
+    if before is not None:
+        condition = and_(condition, Send.claimed_at < before)
+    if template_name is not None:
+        condition = and_(condition, Send.template_name == template_name)
+    if campaign_id is not None:
+        condition = and_(condition, Send.campaign_id == campaign_id)
+    return condition
+
+
+def count_unknown(
+    session: Session, *, before: datetime | None = None, campaign_id: int | None = None
+) -> int:
+    """Unknown sends (of one campaign, claimed before `before` when given)."""
+    condition = _unknown_condition(before=before, template_name=None, campaign_id=campaign_id)
+    query = select(func.count()).select_from(Send).where(condition)
     return session.scalar(query) or 0
 
 
-def release_unknown(session: Session, *, before: datetime, template_name: str | None = None) -> int:
+def release_unknown(
+    session: Session,
+    *,
+    before: datetime,
+    template_name: str | None = None,
+    campaign_id: int | None = None,
+) -> int:
     """The user's deliberate choice: forget `unknown` sends claimed before `before`, so a
-    later campaign may send them again (accepting the risk that the first one arrived)."""
-    condition = and_(Send.state == SendState.UNKNOWN.value, Send.claimed_at < before)
-    if template_name is not None:
-        condition = and_(condition, Send.template_name == template_name)
-    result = session.execute(delete(Send).where(condition))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    later campaign may send them again (accepting the risk that the first one arrived).
+
+    Each campaign's unknown count drops by what was released from it, in the same
+    transaction, so its page never counts sends that no longer exist."""
+    condition = _unknown_condition(
+        before=before, template_name=template_name, campaign_id=campaign_id
+    )
+    released = session.execute(delete(Send).where(condition).returning(Send.campaign_id))
+    owners = list(released.scalars())
+    per_campaign = Counter(owner for owner in owners if owner is not None)
+    for owner, count in sorted(per_campaign.items()):
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == owner)
+            .values(unknown_count=Campaign.unknown_count - count)
+            .execution_options(synchronize_session=False)
+        )
+    return len(owners)
 
 
 def campaign_sends(session: Session, campaign_id: int) -> list[Send]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tests.web.api.harness import (
@@ -16,6 +18,8 @@ from tests.web.api.harness import (
 from tests.web.views.helpers import add_campaign, add_templates, panel
 from wabroadcast.cli.main import app as cli_app
 from wabroadcast.config import Settings
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.tables import Contact, Send
 
 
 def funnel_numbers(html: str) -> dict[str, int]:
@@ -82,19 +86,75 @@ async def test_funnel_and_failures_after_a_simulated_campaign(settings: Settings
         )
 
 
+def add_unknown_sends(database: Database, campaign_id: int, hours_ago: list[float]) -> None:
+    """Unknown sends of the campaign, one contact each, claimed that many hours ago."""
+    phones = add_contacts(database, len(hours_ago))
+    now = datetime.now(UTC)
+    with database.session() as session:
+        ids = dict(session.execute(select(Contact.phone, Contact.id)).all())
+        for phone, hours in zip(phones, hours_ago, strict=True):
+            claimed = now - timedelta(hours=hours)
+            session.add(
+                Send(
+                    template_name="daily_offer",
+                    contact_id=ids[phone],
+                    campaign_id=campaign_id,
+                    language="tr",
+                    phone=phone,
+                    state="unknown",
+                    attempts=1,
+                    claimed_at=claimed,
+                    updated_at=claimed,
+                )
+            )
+
+
 @pytest.mark.anyio
-async def test_unknown_sends_are_called_out(settings: Settings) -> None:
+async def test_unknown_sends_are_called_out_and_released_by_a_confirmed_button(
+    settings: Settings,
+) -> None:
     async with panel(settings) as p:
         campaign_id = add_campaign(
-            p.database, state="completed", selected_count=5, accepted_count=3, unknown_count=2
+            p.database, state="completed", selected_count=5, accepted_count=3, unknown_count=3
         )
-        page = await p.browser.get(f"/campaigns/{campaign_id}")
-        assert 'data-testid="unknown-count">2<' in page.text
+        add_unknown_sends(p.database, campaign_id, [30, 25, 2])
+        url = f"/campaigns/{campaign_id}"
+        page = await p.browser.get(url)
+        assert 'data-testid="unknown-count">3<' in page.text
         assert "card card-warning" in page.text
         assert "never re-sent automatically" in page.text
-        assert "wabroadcast sends unknown" in page.text
-        turkish = await p.browser.get(f"/campaigns/{campaign_id}?lang=tr")
+        assert "wabroadcast sends" not in page.text  # the panel offers the action itself
+        assert "Release 2 unknown sends claimed over 24 hours ago" in page.text
+        turkish = await p.browser.get(f"{url}?lang=tr")
         assert "asla yeniden" in turkish.text
+        assert "2 bilinmeyen gönderimi serbest bırak" in turkish.text
+        await p.browser.get(f"{url}?lang=en")
+
+        unconfirmed = await p.browser.post(f"{url}/release-unknown", data={"csrf_token": p.csrf})
+        assert unconfirmed.status_code == 400
+        assert "nothing was released" in unconfirmed.text
+        forged = await p.browser.post(f"{url}/release-unknown", data={"confirm": "yes"})
+        assert forged.status_code == 403
+
+        released = await p.browser.post(
+            f"{url}/release-unknown", data={"csrf_token": p.csrf, "confirm": "yes"}
+        )
+        assert released.status_code == 303
+        assert released.headers["location"] == f"{url}?released=2"
+        page = await p.browser.get(released.headers["location"])
+        assert "Released 2 unknown sends" in page.text
+        assert 'data-testid="unknown-count">1<' in page.text
+        assert 'data-testid="release-later"' in page.text  # the 2-hour-old one waits
+        api = (await p.h.client.get(f"/api/campaigns/{campaign_id}")).json()
+        assert api["unknown"] == 1
+        with p.database.session() as session:
+            left = session.scalars(select(Send.state).where(Send.campaign_id == campaign_id))
+            assert list(left) == ["unknown"]
+
+        missing = await p.browser.post(
+            "/campaigns/999/release-unknown", data={"csrf_token": p.csrf, "confirm": "yes"}
+        )
+        assert missing.status_code == 404
 
 
 @pytest.mark.anyio

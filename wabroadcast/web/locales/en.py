@@ -65,7 +65,16 @@ MESSAGES: dict[str, str] = {
     "campaign.unknown_help": "The request for these sends may or may not have reached "
     "WhatsApp (a timeout or a dropped connection). They are never re-sent automatically, so "
     "nobody gets the template twice. A status webhook settles each of them when it arrives.",
-    "campaign.unknown_action": "To list them, or to release them deliberately after a day:",
+    "campaign.release_confirm": "I accept that these contacts may get the template twice "
+    "(the first message may have arrived).",
+    "campaign.action.release_unknown": "Release {count} unknown sends claimed over 24 hours ago",
+    "campaign.release_later": "Unknown sends can be released here 24 hours after they were "
+    "claimed, if no status webhook settles them first.",
+    "campaign.release_title": "Nothing released",
+    "campaign.release_unconfirmed": "Tick the box to confirm that these contacts may get the "
+    "template twice; nothing was released.",
+    "campaign.released": "Released {count} unknown sends: later campaigns may send this "
+    "template to those contacts again.",
     "campaign.action.pause": "Pause",
     "campaign.action.resume": "Resume",
     "campaign.action.cancel": "Cancel",
@@ -122,7 +131,7 @@ MESSAGES: dict[str, str] = {
     "send.submit": "Start campaign",
     "send.never_twice": "Each contact gets a template at most once: contacts who already "
     "received it, opted out or cannot be reached are never selected.",
-    "send.no_templates": "No templates stored yet. Fetch them from WhatsApp with",
+    "send.no_templates": "No templates stored yet. Fetch them from your WhatsApp Business Account:",
     "send.preview_title": "First recipients (dry run)",
     "send.preview_help": "Who the campaign would reach first, in send order. Nothing is sent.",
     "send.message_title": "The first message reads:",
@@ -174,7 +183,7 @@ MESSAGES: dict[str, str] = {
     # templates
     "templates.title": "Templates",
     "templates.help": "Templates as last fetched from your WhatsApp Business Account. "
-    "Only APPROVED ones can be sent. Refresh with",
+    "Only APPROVED ones can be sent.",
     "templates.name": "Name",
     "templates.language": "Language",
     "templates.status": "Status",
@@ -254,8 +263,9 @@ MESSAGES: dict[str, str] = {
     "schedules.window_end": "Sending window end (optional)",
     "schedules.window_help": "Outside the window a day's campaign pauses, and resumes inside it.",
     "schedules.parameters": "Template parameters (optional, one per line)",
-    "schedules.parameters_help": "As the CLI's --param: 1=name:Fallback, 2=attributes.city, "
-    "3==fixed text.",
+    "schedules.parameters_help": "1=name:Fallback fills the first variable with the contact's "
+    "name (Fallback when it is empty), 2=attributes.city with a contact attribute, "
+    "3==fixed text with the same text for everyone.",
     "schedules.submit": "Create schedule",
     "schedules.days_help": "Days left = contacts still to reach ÷ contacts per day, rounded up.",
     "schedules.error.template": "Choose a template.",

@@ -66,7 +66,17 @@ MESSAGES: dict[str, str] = {
     "ulaşmamış da (zaman aşımı ya da kopan bağlantı). Otomatik olarak asla yeniden "
     "gönderilmezler; böylece kimse şablonu iki kez almaz. Her biri, durum webhook'u "
     "geldiğinde netleşir.",
-    "campaign.unknown_action": "Listelemek ya da bir gün sonra bilerek serbest bırakmak için:",
+    "campaign.release_confirm": "Bu kişilere şablonun iki kez gidebileceğini kabul ediyorum "
+    "(ilk mesaj ulaşmış olabilir).",
+    "campaign.action.release_unknown": "24 saatten önce ayrılmış {count} bilinmeyen gönderimi "
+    "serbest bırak",
+    "campaign.release_later": "Bilinmeyen gönderimler, önce bir durum webhook'u sonuçlandırmazsa "
+    "ayrıldıktan 24 saat sonra burada serbest bırakılabilir.",
+    "campaign.release_title": "Hiçbir şey serbest bırakılmadı",
+    "campaign.release_unconfirmed": "Bu kişilere şablonun iki kez gidebileceğini onaylamak için "
+    "kutuyu işaretleyin; hiçbir şey serbest bırakılmadı.",
+    "campaign.released": "{count} bilinmeyen gönderim serbest bırakıldı: sonraki kampanyalar bu "
+    "şablonu o kişilere yeniden gönderebilir.",
     "campaign.action.pause": "Duraklat",
     "campaign.action.resume": "Devam et",
     "campaign.action.cancel": "İptal et",
@@ -123,7 +133,7 @@ MESSAGES: dict[str, str] = {
     "send.submit": "Kampanyayı başlat",
     "send.never_twice": "Her kişi bir şablonu en fazla bir kez alır: şablonu daha önce "
     "almış, abonelikten çıkmış ya da ulaşılamayan kişiler asla seçilmez.",
-    "send.no_templates": "Henüz kayıtlı şablon yok. WhatsApp'tan almak için:",
+    "send.no_templates": "Henüz kayıtlı şablon yok. WhatsApp Business hesabınızdan alın:",
     "send.preview_title": "İlk alıcılar (deneme)",
     "send.preview_help": "Kampanyanın gönderim sırasıyla ilk ulaşacağı kişiler. "
     "Hiçbir şey gönderilmez.",
@@ -176,7 +186,7 @@ MESSAGES: dict[str, str] = {
     # templates
     "templates.title": "Şablonlar",
     "templates.help": "WhatsApp Business hesabınızdan en son alınan şablonlar. Yalnızca "
-    "ONAYLI (APPROVED) olanlar gönderilebilir. Yenilemek için",
+    "ONAYLI (APPROVED) olanlar gönderilebilir.",
     "templates.name": "Ad",
     "templates.language": "Dil",
     "templates.status": "Durum",
@@ -257,8 +267,8 @@ MESSAGES: dict[str, str] = {
     "schedules.window_help": "Aralığın dışında günün kampanyası duraklar, aralık içinde devam "
     "eder.",
     "schedules.parameters": "Şablon parametreleri (isteğe bağlı, her satıra bir tane)",
-    "schedules.parameters_help": "CLI'daki --param gibi: 1=name:Yedek, 2=attributes.city, "
-    "3==sabit metin.",
+    "schedules.parameters_help": "1=name:Yedek ilk değişkene kişinin adını (boşsa Yedek), "
+    "2=attributes.city bir kişi özelliğini, 3==sabit metin herkese aynı metni koyar.",
     "schedules.submit": "Zamanlama oluştur",
     "schedules.days_help": "Kalan gün = ulaşılacak kişi ÷ günlük kişi sayısı, yukarı yuvarlanır.",
     "schedules.error.template": "Bir şablon seçin.",

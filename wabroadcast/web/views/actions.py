@@ -1,24 +1,27 @@
-"""Panel buttons that reach past the database: "Sync templates" and "Retry failed".
+"""Panel buttons for the jobs the CLI also does: "Sync templates", "Retry failed" and
+"Release unknown sends".
 
-Both use exactly what the CLI and the API use — ``sync_templates`` with the app's Cloud API
-client (app.state.cloud_client), and ``retry_failed`` — so a button never means something
-different from the command of the same name.
+Each uses exactly what the CLI and the API use — ``sync_templates`` with the app's Cloud API
+client (app.state.cloud_client), ``retry_failed``, and ``release_unknown`` with the same 24-hour
+rule as ``wabroadcast sends release`` — so a button never means something different from the
+command of the same name.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wabroadcast.engine.followup import NothingToRetry
 from wabroadcast.engine.manager import CampaignManager
+from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.api.templates import sync_now
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.errors import ApiError
 from wabroadcast.web.views import queries
-from wabroadcast.web.views.campaigns import parse_id
+from wabroadcast.web.views.campaigns import UNKNOWN_RELEASE_AGE, parse_id
 from wabroadcast.web.views.render import Panel
 from wabroadcast.web.views.send import sending_disabled
 
@@ -81,5 +84,23 @@ def routes(panel: Panel) -> APIRouter:
             new_id = follow_up.id
         start_in_loop(request, new_id)
         return RedirectResponse(f"/campaigns/{new_id}", status_code=303)
+
+    @router.post("/campaigns/{raw_id}/release-unknown", dependencies=[Depends(require_csrf)])
+    def release_unknown(request: Request, raw_id: str, confirm: str = Form("")) -> Response:
+        """Forget this campaign's unknown sends claimed over a day ago, when the user ticks
+        that the contact may get the template twice; later campaigns may send to them."""
+        t = panel.translator(request)
+        campaign_id = parse_id(raw_id)
+        with panel.database.session() as session:
+            if campaign_id is None or session.get(Campaign, campaign_id) is None:
+                message = t("campaign.not_found", id=raw_id)
+                return panel.error_page(request, 404, "error.not_found", message)
+            if confirm != "yes":
+                message = t("campaign.release_unconfirmed")
+                return panel.error_page(request, 400, "campaign.release_title", message)
+            released = send_store.release_unknown(
+                session, before=panel.clock.now() - UNKNOWN_RELEASE_AGE, campaign_id=campaign_id
+            )
+        return RedirectResponse(f"/campaigns/{campaign_id}?released={released}", status_code=303)
 
     return router

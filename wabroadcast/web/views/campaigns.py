@@ -8,6 +8,7 @@ server's campaign manager, because a paused campaign has no sender left anywhere
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -20,6 +21,7 @@ from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import WAITING, Activity
 from wabroadcast.engine.followup import retryable_count
 from wabroadcast.engine.manager import CampaignManager
+from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
@@ -27,6 +29,10 @@ from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.render import Panel, format_when
+
+# An unknown send may still be settled by a status webhook for a while; the panel releases
+# only those claimed longer ago than this (the CLI asks for --older-than explicitly).
+UNKNOWN_RELEASE_AGE = timedelta(hours=24)
 
 ACTIONS = {
     "pause": (pause_campaign, CampaignState.PAUSED),
@@ -133,6 +139,9 @@ def routes(panel: Panel) -> APIRouter:
             campaign = session.get(Campaign, campaign_id, populate_existing=True)
             progress = queries.campaign_progress(session, campaign_id, runs_here(request))
             retryable = retryable_count(session, campaign) if campaign is not None else 0
+            releasable = send_store.count_unknown(
+                session, before=panel.clock.now() - UNKNOWN_RELEASE_AGE, campaign_id=campaign_id
+            )
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
         t = panel.translator(request)
@@ -140,6 +149,9 @@ def routes(panel: Panel) -> APIRouter:
         flashes = []
         if done in ACTIONS:
             flashes.append(("ok", t("campaign.done." + done)))
+        released = request.query_params.get("released", "")
+        if released.isdigit() and len(released) < 19:
+            flashes.append(("ok", t("campaign.released", count=t.number(int(released)))))
         if notice:
             flashes.append(("error", notice))
         return panel.page(
@@ -157,6 +169,7 @@ def routes(panel: Panel) -> APIRouter:
             all_actions=list(ACTIONS),
             flashes=flashes,
             retryable=retryable,
+            releasable=releasable,
         )
 
     @router.get("/campaigns/{raw_id}", response_class=HTMLResponse)
