@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from wabroadcast.cloudapi.errors import GraphError, reason
 
+# The campaigns.failures key of a request that got no usable answer at all.
+NO_ANSWER = "no answer from the Cloud API"
+
 
 def failure_reason(code: int | None) -> str:
     """Key of campaigns.failures: the code and a short reason, e.g. "131026 undeliverable…"."""
-    return f"{code} {reason(code)}" if code is not None else "no answer from the Cloud API"
+    return f"{code} {reason(code)}" if code is not None else NO_ANSWER
 
 
 def fatal_message(error: GraphError, template: str, language: str) -> str:

@@ -61,6 +61,10 @@ class Translator:
             text = CATALOGUES[DEFAULT_LANGUAGE].get(key, key)
         return text.format(**params) if params else text
 
+    def has(self, key: str) -> bool:
+        """Whether the catalogues know `key` (every key is in both languages)."""
+        return key in CATALOGUES[DEFAULT_LANGUAGE]
+
     def number(self, value: int | float) -> str:
         """Thousands separators as each language writes them (1,234 / 1.234)."""
         if isinstance(value, float) and not value.is_integer():

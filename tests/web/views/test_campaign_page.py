@@ -60,6 +60,9 @@ async def test_funnel_and_failures_after_a_simulated_campaign(settings: Settings
         assert "131026" in failures
         assert re.search(r"<td class=\"num\"[^>]*>1</td>", failures)
         assert 'data-testid="unknown-count">0<' in page.text
+        turkish = await p.browser.get(f"/campaigns/{campaign_id}?lang=tr")
+        assert "131026 teslim edilemedi" in turkish.text
+        await p.browser.get(f"/campaigns/{campaign_id}?lang=en")
         assert 'data-action="pause" hidden' in page.text  # a finished campaign has no controls
         # The unreachable number was accepted, then failed by webhook (131026): `failed` is 1
         # in the API, on the campaign page, in the campaigns list and in `campaign show`.

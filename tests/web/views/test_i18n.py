@@ -51,6 +51,35 @@ def test_dynamic_keys_exist_for_every_state_and_step() -> None:
         assert f"stats.{series}" in en.MESSAGES
 
 
+def test_every_cloud_api_error_has_its_own_turkish_explanation() -> None:
+    from wabroadcast.cloudapi.errors import ERROR_TABLE
+
+    for code, (_, english) in ERROR_TABLE.items():
+        assert en.MESSAGES[f"error_code.{code}"] == english
+        turkish = tr.MESSAGES[f"error_code.{code}"]
+        assert turkish.strip() and turkish != english, code
+
+
+def test_failure_reasons_are_shown_in_the_readers_language() -> None:
+    from wabroadcast.engine.outcomes import failure_reason
+    from wabroadcast.storage.stats import failure_reason as webhook_reason
+    from wabroadcast.web.reasons import failure_text
+
+    turkish, english = i18n.translator("tr"), i18n.translator("en")
+    at_send = failure_reason(131026)
+    assert failure_text(at_send, english) == at_send
+    assert failure_text(at_send, turkish) == "131026 " + tr.MESSAGES["error_code.131026"]
+    by_webhook = webhook_reason(131049, "Message failed to send because of ecosystem health")
+    assert failure_text(by_webhook, turkish).startswith("131049 etkileşimi")
+    assert failure_text(failure_reason(None), turkish) == "Cloud API'den yanıt gelmedi"
+    assert failure_text(webhook_reason(None, None), turkish) == "başarısız"
+    assert failure_text(failure_reason(250), turkish) == "250 izin eksik"
+    assert failure_text(failure_reason(777), turkish) == "777 listede olmayan hata"
+    assert failure_text("777 Meta's own title", turkish) == "777 Meta's own title"
+    assert failure_text("131026: undeliverable", turkish).startswith("131026 teslim")
+    assert failure_text("9" * 5000 + " x", turkish) == "9" * 5000 + " x"
+
+
 def test_negotiate_follows_quality_values() -> None:
     assert i18n.negotiate("tr-TR,tr;q=0.9,en-US;q=0.8") == "tr"
     assert i18n.negotiate("en-GB,tr;q=0.9") == "en"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wabroadcast.cloudapi.errors import ERROR_TABLE
+
 MESSAGES: dict[str, str] = {
     "app.name": "wabroadcast",
     "sandbox.banner": "Sandbox: messages go to the built-in simulator",
@@ -274,4 +276,10 @@ MESSAGES: dict[str, str] = {
     "schedule_state.active": "Active",
     "schedule_state.paused": "Paused",
     "schedule_state.finished": "Finished",
+    # why a send failed (campaign failures table); one per Cloud API error code
+    "failure.no_answer": "no answer from the Cloud API",
+    "failure.failed": "failed",
+    "error_code.permission": "missing permission",
+    "error_code.unlisted": "unlisted error",
+    **{f"error_code.{code}": text for code, (_, text) in ERROR_TABLE.items()},
 }

@@ -8,6 +8,7 @@ server's campaign manager, because a paused campaign has no sender left anywhere
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
+from wabroadcast.web.reasons import failure_text
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.render import Panel, format_when
 
@@ -94,7 +96,11 @@ def snapshot(progress: queries.CampaignProgress, t: Translator) -> dict[str, Any
             **{step["key"]: t.number(step["count"]) for step in steps},
         },
         "failures": [
-            {"reason": f.reason, "stage": t("failure_stage." + f.stage), "count": t.number(f.count)}
+            {
+                "reason": failure_text(f.reason, t),
+                "stage": t("failure_stage." + f.stage),
+                "count": t.number(f.count),
+            }
             for f in progress.failures
         ],
         "actions": allowed_actions(progress.state),
@@ -163,7 +169,7 @@ def routes(panel: Panel) -> APIRouter:
             campaign=campaign,
             progress=progress,
             funnel=funnel_steps(progress),
-            failures=progress.failures,
+            failures=[replace(f, reason=failure_text(f.reason, t)) for f in progress.failures],
             actions=allowed_actions(progress.state),
             waiting_for=waiting_text(progress.waiting, t),
             all_actions=list(ACTIONS),

@@ -23,6 +23,7 @@ from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.config import Settings
 from wabroadcast.storage.db import Database
 from wabroadcast.web import auth, i18n
+from wabroadcast.web.reasons import failure_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -143,6 +144,7 @@ class Panel:
             "request": request,
             "t": t,
             "n": t.number,
+            "reason": lambda text: failure_text(text, t),
             "when": format_when,
             "when_in": format_when_in,
             "lang": t.language,
