@@ -1,13 +1,19 @@
-"""Stored reasons in the reader's language.
+"""Stored reasons and import rejections in the reader's language.
 
 Failure reasons are stored in English as ``campaigns.failures`` keys and as a failed status
 webhook's code and title ("131026 Message undeliverable"), and a contact's unreachable reason
 as "131026: …". They stay English in the database,
 the API's JSON and the CLI (scripts match on them); the panel shows each with the translated
 explanation of its Cloud API error code from the locale files (``error_code.<code>``).
+
+Import rejections are English sentences too (the CLI prints them and writes them to the
+``--report`` CSV); the panel matches each against the patterns below and shows the locale's
+``import_reason.*`` text with the same values. A sentence no pattern knows is shown as it is.
 """
 
 from __future__ import annotations
+
+import re
 
 from wabroadcast.cloudapi.errors import reason as english_reason
 from wabroadcast.engine.outcomes import NO_ANSWER
@@ -37,3 +43,62 @@ def failure_text(reason: str, t: Translator) -> str:
         generic = "error_code.permission" if code in _PERMISSION_CODES else "error_code.unlisted"
         return f"{code} {t(generic)}"
     return reason
+
+
+_PHONE_PROBLEMS = {
+    "unknown country code": "unknown_country",
+    "not a phone number": "not_a_phone",
+    "too short": "too_short",
+    "too long": "too_long",
+    "not a valid phone number": "invalid_phone",
+    "not a valid number for its country": "invalid_for_country",
+}
+_IMPORT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), key)
+    for pattern, key in (
+        (r"no phone number", "no_phone"),
+        (r"phone number must be text, got (?P<type>\w+)", "phone_type"),
+        (r"name longer than (?P<limit>\d+) characters", "name_too_long"),
+        (r"name must be text, got (?P<type>\w+)", "name_type"),
+        (r"index must be a whole number, got (?P<value>.*)", "index_type"),
+        (r"duplicate: (?P<phone>\S+) is already on line (?P<line>\d+)", "duplicate_line"),
+        (r"duplicate: (?P<phone>\S+) is already earlier in this file", "duplicate_earlier"),
+        (r"broken JSON: missing ',' after element (?P<element>\d+) \(the next one is read\)",
+         "json_missing_comma"),
+        (r"broken JSON: the file ends inside the list \(truncated\?\)", "json_truncated"),
+        (r"broken JSON: (?P<detail>.*)", "broken_json"),
+        (r"broken CSV: (?P<detail>.*)", "broken_csv"),
+        (r'element is (?P<type>\w+), not an object \{"id": \.\.\.\}', "not_an_object"),
+        (r"not valid (?P<encoding>\S+) text; if the file was saved as cp1254 or latin-1, "
+         r"use --encoding", "not_encoding"),
+        (r"text holds a lone surrogate .*", "surrogate"),
+        (r"(?P<fields>\d+) fields but the header has (?P<width>\d+) "
+         r"\(an unquoted '(?P<delimiter>.)'\?\)", "too_many_fields"),
+        (r"unbalanced quote: a quoted field starts on this line and runs over line "
+         r"(?P<line>\d+), which looks like a row of its own;.*", "quote_runs_over"),
+        (r"unbalanced quote: a quoted field starts on this line and is never closed;.*",
+         "quote_never_closed"),
+        (r"(?P<problem>" + "|".join(map(re.escape, _PHONE_PROBLEMS)) + r"): (?P<value>.*)",
+         "phone"),
+    )
+)  # fmt: skip
+
+
+def import_reason_text(reason: str, t: Translator) -> str:
+    """`not a valid number for its country: '0555'` → `ülkesi için geçerli bir numara
+    değil: '0555'` in Turkish; values from the file are kept as they are."""
+    for pattern, key in _IMPORT_PATTERNS:
+        found = pattern.fullmatch(reason)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if key == "phone":
+            key = _PHONE_PROBLEMS[values.pop("problem")]
+        return t(f"import_reason.{key}", **values) if values else t(f"import_reason.{key}")
+    return reason
+
+
+def rejection_place(file: str, line: int | None, element: int | None, t: Translator) -> str:
+    """`contacts.json:12 (element 3)` with the words in the reader's language."""
+    place = f"{file}:{line}" if line is not None else file
+    return t("import_reason.element", place=place, element=element) if element else place

@@ -130,3 +130,60 @@ async def test_hide_demo_contacts_and_newest_first_by_links(settings: Settings) 
         shown = phones_shown(shown_again.text)
         assert shown[:3] == real[::-1] and len(shown) == 50  # demo contacts are back, older
         assert link(shown_again.text, "order-send") == "/contacts"
+
+
+BAD_JSON = (
+    "[\n"
+    '{"phone": "+905551234567", "name": "Ayşe"},\n'
+    '{"name": "No Phone"},\n'
+    '{"phone": true},\n'
+    '{"phone": "+90555", "name": "Short"},\n'
+    '{"phone": "+905551234568", "name": 5},\n'
+    '{"phone": "+905551234569", "name": "' + "x" * 300 + '"},\n'
+    '{"phone": "+905551234570", "index": "first"},\n'
+    '{"phone": "905551234567", "name": "Again"},\n'
+    "5,\n"
+    '{"phone": "+905551234571"} {"phone": "+905551234572"},\n'
+    '{"phone": "+905551234573", "name": "\\ud800"},\n'
+    '{"phone": "12345678901234567890"}\n'
+    "]\n"
+)
+BAD_CSV = (
+    "phone,name\n"
+    "905551234574,Zeynep\n"
+    "905551234575,Too,Many,Fields\n"
+    '905551234576,"Open quote\n'
+    "905551234577,Next Row\n"
+    "abc,Letters\n"
+)
+
+
+def problem_cells(html: str) -> list[tuple[str, str]]:
+    body = html.split('data-testid="import-report"', 1)[1]
+    return re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", body)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("name", "content"), [("people.json", BAD_JSON), ("people.csv", BAD_CSV)])
+async def test_import_problems_are_shown_in_the_readers_language(
+    settings: Settings, name: str, content: str
+) -> None:
+    async with panel(settings) as p:
+        shown: dict[str, list[tuple[str, str]]] = {}
+        for lang in ("en", "tr"):
+            await p.browser.get(f"/contacts?lang={lang}")
+            with p.database.session() as session:
+                session.query(Contact).delete()
+            files = {"file": (name, content.encode(), "text/plain")}
+            answer = await p.browser.post(
+                "/contacts/import", data={"csrf_token": p.csrf}, files=files
+            )
+            assert answer.status_code == 200, answer.text[-1500:]
+            shown[lang] = problem_cells(answer.text)
+        english, turkish = shown["en"], shown["tr"]
+        assert len(english) == len(turkish) >= 3
+        for (en_where, en_reason), (tr_where, tr_reason) in zip(english, turkish, strict=True):
+            assert tr_reason != en_reason, en_reason  # every reason has a Turkish sentence
+            assert "--encoding" not in en_reason  # no CLI option in the panel
+            if "(element" in en_where:
+                assert "öğe)" in tr_where

@@ -282,4 +282,36 @@ MESSAGES: dict[str, str] = {
     "error_code.permission": "missing permission",
     "error_code.unlisted": "unlisted error",
     **{f"error_code.{code}": text for code, (_, text) in ERROR_TABLE.items()},
+    # why an imported row was rejected (web/reasons.py matches the importer's sentences)
+    "import_reason.no_phone": "no phone number",
+    "import_reason.phone_type": "phone number must be text, got {type}",
+    "import_reason.name_too_long": "name longer than {limit} characters",
+    "import_reason.name_type": "name must be text, got {type}",
+    "import_reason.index_type": "index must be a whole number, got {value}",
+    "import_reason.duplicate_line": "duplicate: {phone} is already on line {line}",
+    "import_reason.duplicate_earlier": "duplicate: {phone} is already earlier in this file",
+    "import_reason.json_missing_comma": "broken JSON: missing ',' after element {element} (the "
+    "next one is read)",
+    "import_reason.json_truncated": "broken JSON: the file ends inside the list (truncated?)",
+    "import_reason.broken_json": "broken JSON: {detail}",
+    "import_reason.broken_csv": "broken CSV: {detail}",
+    "import_reason.not_an_object": "element is {type}, not an object with the contact's fields",
+    "import_reason.not_encoding": "not valid {encoding} text; if the file was saved as cp1254 or "
+    "latin-1, save it as UTF-8 and upload it again",
+    "import_reason.surrogate": "text holds a lone surrogate (a JSON escape such as \\ud800 "
+    "without its pair), which is not a character",
+    "import_reason.too_many_fields": "{fields} fields but the header has {width} (an unquoted "
+    "'{delimiter}'?)",
+    "import_reason.quote_runs_over": "unbalanced quote: a quoted field starts on this line and "
+    "runs over line {line}, which looks like a row of its own; this row is skipped and the lines "
+    "after it are read as rows",
+    "import_reason.quote_never_closed": "unbalanced quote: a quoted field starts on this line and "
+    "is never closed; this row is skipped and the lines after it are read as rows",
+    "import_reason.unknown_country": "unknown country code: {value}",
+    "import_reason.not_a_phone": "not a phone number: {value}",
+    "import_reason.too_short": "too short for a phone number: {value}",
+    "import_reason.too_long": "too long for a phone number: {value}",
+    "import_reason.invalid_phone": "not a valid phone number: {value}",
+    "import_reason.invalid_for_country": "not a valid number for its country: {value}",
+    "import_reason.element": "{place} (element {element})",
 }

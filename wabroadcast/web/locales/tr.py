@@ -324,4 +324,37 @@ MESSAGES: dict[str, str] = {
     "error_code.130497": "işletme bu ülkedeki kullanıcılara mesaj gönderemiyor",
     "error_code.131062": "işletmeye özel kullanıcı kimliği burada desteklenmiyor",
     "error_code.131030": "alıcı test numarasının izinli listesinde değil",
+    # why an imported row was rejected (web/reasons.py matches the importer's sentences)
+    "import_reason.no_phone": "telefon numarası yok",
+    "import_reason.phone_type": "telefon numarası metin olmalı, {type} geldi",
+    "import_reason.name_too_long": "ad {limit} karakterden uzun",
+    "import_reason.name_type": "ad metin olmalı, {type} geldi",
+    "import_reason.index_type": "sıra bir tam sayı olmalı, {value} geldi",
+    "import_reason.duplicate_line": "yinelenen kayıt: {phone} zaten {line}. satırda var",
+    "import_reason.duplicate_earlier": "yinelenen kayıt: {phone} bu dosyada daha önce var",
+    "import_reason.json_missing_comma": "bozuk JSON: {element}. öğeden sonra ',' eksik (sonraki "
+    "öğe okunuyor)",
+    "import_reason.json_truncated": "bozuk JSON: dosya listenin ortasında bitiyor (yarım mı "
+    "kaldı?)",
+    "import_reason.broken_json": "bozuk JSON: {detail}",
+    "import_reason.broken_csv": "bozuk CSV: {detail}",
+    "import_reason.not_an_object": "öğe {type}, kişinin alanlarını içeren bir nesne değil",
+    "import_reason.not_encoding": "geçerli {encoding} metni değil; dosya cp1254 ya da latin-1 ile "
+    "kaydedildiyse UTF-8 olarak kaydedip yeniden yükleyin",
+    "import_reason.surrogate": "metinde eşi olmayan bir vekil karakter var (\\ud800 gibi eşsiz "
+    "bir JSON kaçışı); bu bir karakter değil",
+    "import_reason.too_many_fields": "{fields} alan var ama başlıkta {width} alan var (tırnaksız "
+    "bir '{delimiter}'?)",
+    "import_reason.quote_runs_over": "kapanmayan tırnak: tırnaklı bir alan bu satırda başlıyor ve "
+    "kendi başına bir satıra benzeyen {line}. satıra taşıyor; bu satır atlandı, sonraki satırlar "
+    "ayrı satır olarak okundu",
+    "import_reason.quote_never_closed": "kapanmayan tırnak: tırnaklı bir alan bu satırda başlıyor "
+    "ve hiç kapanmıyor; bu satır atlandı, sonraki satırlar ayrı satır olarak okundu",
+    "import_reason.unknown_country": "bilinmeyen ülke kodu: {value}",
+    "import_reason.not_a_phone": "telefon numarası değil: {value}",
+    "import_reason.too_short": "telefon numarası için çok kısa: {value}",
+    "import_reason.too_long": "telefon numarası için çok uzun: {value}",
+    "import_reason.invalid_phone": "geçerli bir telefon numarası değil: {value}",
+    "import_reason.invalid_for_country": "ülkesi için geçerli bir numara değil: {value}",
+    "import_reason.element": "{place} ({element}. öğe)",
 }

@@ -21,6 +21,8 @@ from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
 from wabroadcast.contacts.sources import UnreadableFile
 from wabroadcast.web.auth import require_csrf
+from wabroadcast.web.i18n import Translator
+from wabroadcast.web.reasons import import_reason_text, rejection_place
 from wabroadcast.web.uploads import copy_bounded
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.paging import PER_PAGE, Pager, page_number
@@ -46,12 +48,14 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     more_problems: int = 0
 
-    def add(self, rejection: Rejection, folder: str) -> None:
+    def add(self, rejection: Rejection, folder: str, t: Translator) -> None:
+        """One rejection, in the reader's language, with the upload's folder left out."""
         if len(self.problems) >= SHOWN_PROBLEMS:
             self.more_problems += 1
             return
-        where = rejection.where().replace(folder + "/", "", 1)
-        reason = rejection.reason
+        file = rejection.file.replace(folder + "/", "", 1)
+        where = rejection_place(file, rejection.line, rejection.element, t)
+        reason = import_reason_text(rejection.reason, t)
         if rejection.value and rejection.value not in reason:
             reason += f" [{rejection.value}]"
         self.problems.append(Problem(where, reason))
@@ -152,7 +156,7 @@ def routes(panel: Panel) -> APIRouter:
                     path,
                     region=panel.settings.default_region,
                     clock=panel.clock,
-                    on_rejection=lambda rejection: report.add(rejection, folder),
+                    on_rejection=lambda rejection: report.add(rejection, folder, t),
                 )
             except (UnreadableFile, UnicodeError, ValueError) as exc:
                 message = str(exc).replace(folder + "/", "")
