@@ -9,6 +9,8 @@ explanation of its Cloud API error code from the locale files (``error_code.<cod
 Import rejections are English sentences too (the CLI prints them and writes them to the
 ``--report`` CSV); the panel matches each against the patterns below and shows the locale's
 ``import_reason.*`` text with the same values. A sentence no pattern knows is shown as it is.
+Schedule notes ("2026-12-07 10:00Z 2026-12-07 campaign completed: 225 accepted, 0 failed")
+are translated the same way (``schedule_note.*``), keeping their times and numbers.
 """
 
 from __future__ import annotations
@@ -102,3 +104,61 @@ def rejection_place(file: str, line: int | None, element: int | None, t: Transla
     """`contacts.json:12 (element 3)` with the words in the reader's language."""
     place = f"{file}:{line}" if line is not None else file
     return t("import_reason.element", place=place, element=element) if element else place
+
+
+_NOTE_LINE = re.compile(
+    r"(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\dZ) (?:(?P<day>\d{4}-\d\d-\d\d) )?(?P<text>.*)"
+)
+_NOTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), key)
+    for pattern, key in (
+        (r"created", "created"),
+        (r"paused", "paused"),
+        (r"resumed", "resumed"),
+        (r"finished: every eligible contact has the template", "finished"),
+        (r"no eligible contact left", "no_contact_left"),
+        (r"skipped: nothing was running at (?P<time>\S+) (?P<zone>\S+); not made up, so no "
+         r"day sends more than (?P<daily>\d+)", "skipped"),
+        (r"(?P<days>\d+) days skipped \((?P<first>\S+) to (?P<last>\S+)\): nothing was "
+         r"running at their time; not made up", "days_skipped"),
+        (r"not started: (?P<detail>.*)", "not_started"),
+        (r"the process stopped before the day's campaign started", "stopped_before_start"),
+        (r"the sending window closed before the day's contacts were all sent", "window_closed"),
+        (r"the day ended before its campaign did \(was the process stopped\?\)", "day_ended"),
+        (r"paused: the sending window closes; (?P<accepted>\d+) accepted, (?P<failed>\d+) "
+         r"failed so far", "window_pause"),
+        (r"campaign (?P<state>[a-z]+) \((?P<error>.*)\): (?P<accepted>\d+) accepted, "
+         r"(?P<failed>\d+) failed", "campaign_error"),
+        (r"campaign (?P<state>[a-z]+): (?P<accepted>\d+) accepted, (?P<failed>\d+) failed",
+         "campaign"),
+    )
+)  # fmt: skip
+
+
+def _lower(text: str, language: str) -> str:
+    """Lower case as the language writes it (Turkish İ → i, I → ı)."""
+    if language == "tr":
+        text = text.replace("İ", "i").replace("I", "ı")
+    return text.lower()
+
+
+def schedule_note_text(line: str, t: Translator) -> str:
+    """One line of a schedule's notes with its words in the reader's language."""
+    found = _NOTE_LINE.fullmatch(line)
+    if found is None:
+        return line
+    text = found["text"]
+    for pattern, key in _NOTE_PATTERNS:
+        matched = pattern.fullmatch(text)
+        if matched is None:
+            continue
+        values: dict[str, object] = dict(matched.groupdict())
+        if "state" in values:
+            values["state"] = _lower(t(f"state.{values['state']}"), t.language)
+        for name in ("accepted", "failed", "daily", "days"):
+            if name in values:
+                values[name] = t.number(int(str(values[name])))
+        text = t(f"schedule_note.{key}", **values) if values else t(f"schedule_note.{key}")
+        break
+    day = f"{found['day']} " if found["day"] else ""
+    return f"{found['stamp']} {day}{text}"

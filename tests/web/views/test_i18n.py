@@ -80,6 +80,30 @@ def test_failure_reasons_are_shown_in_the_readers_language() -> None:
     assert failure_text("9" * 5000 + " x", turkish) == "9" * 5000 + " x"
 
 
+def test_schedule_notes_are_shown_in_the_readers_language() -> None:
+    from wabroadcast.web.reasons import schedule_note_text
+
+    turkish, english = i18n.translator("tr"), i18n.translator("en")
+    stamp = "2026-12-07 10:00Z"
+    lines = {
+        f"{stamp} created": f"{stamp} oluşturuldu",
+        f"{stamp} 2026-12-07 campaign completed: 1225 accepted, 3 failed": (
+            f"{stamp} 2026-12-07 kampanya tamamlandı: 1.225 kabul, 3 başarısız"
+        ),
+        f"{stamp} 2026-12-07 campaign paused (template paused): 5 accepted, 0 failed": (
+            f"{stamp} 2026-12-07 kampanya duraklatıldı (template paused): 5 kabul, 0 başarısız"
+        ),
+        f"{stamp} 2026-12-07 no eligible contact left": f"{stamp} 2026-12-07 uygun kişi kalmadı",
+        f"{stamp} 3 days skipped (2026-12-01 to 2026-12-03): nothing was running at their "
+        "time; not made up": f"{stamp} 3 gün atlandı (2026-12-01 – 2026-12-03): o saatlerde "
+        "çalışan bir süreç yoktu; telafi edilmedi",
+    }
+    for line, expected in lines.items():
+        assert schedule_note_text(line, turkish) == expected
+        assert schedule_note_text(line, english) == line.replace("1225", "1,225")
+    assert schedule_note_text("something else", turkish) == "something else"
+
+
 def test_negotiate_follows_quality_values() -> None:
     assert i18n.negotiate("tr-TR,tr;q=0.9,en-US;q=0.8") == "tr"
     assert i18n.negotiate("en-GB,tr;q=0.9") == "en"

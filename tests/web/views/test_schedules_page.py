@@ -214,6 +214,10 @@ async def test_missed_days_are_counted_on_the_page_and_listed_by_the_api(
         page = (await p.browser.get("/schedules")).text
         assert cell(page, "missed") == "2 missed day(s) skipped"
         assert "2026-11-27 skipped: nothing was running at 10:00 Europe/Istanbul" in page
+        turkish = (await p.browser.get("/schedules?lang=tr")).text
+        assert "2026-11-27 atlandı: 10:00 Europe/Istanbul saatinde çalışan bir süreç" in turkish
+        assert "Z oluşturuldu<" in turkish and " skipped: " not in turkish
+        await p.browser.get("/schedules?lang=en")
         with p.database.session() as session:
             schedule_id = session.scalars(select(Schedule.id)).one()
         detail = (await p.h.client.get(f"/api/schedules/{schedule_id}")).json()

@@ -314,4 +314,24 @@ MESSAGES: dict[str, str] = {
     "import_reason.invalid_phone": "not a valid phone number: {value}",
     "import_reason.invalid_for_country": "not a valid number for its country: {value}",
     "import_reason.element": "{place} (element {element})",
+    # schedule notes (web/reasons.py matches the scheduler's sentences)
+    "schedule_note.created": "created",
+    "schedule_note.paused": "paused",
+    "schedule_note.resumed": "resumed",
+    "schedule_note.finished": "finished: every eligible contact has the template",
+    "schedule_note.no_contact_left": "no eligible contact left",
+    "schedule_note.skipped": "skipped: nothing was running at {time} {zone}; not made up, so no "
+    "day sends more than {daily}",
+    "schedule_note.days_skipped": "{days} days skipped ({first} to {last}): nothing was running "
+    "at their time; not made up",
+    "schedule_note.not_started": "not started: {detail}",
+    "schedule_note.stopped_before_start": "the process stopped before the day's campaign started",
+    "schedule_note.window_closed": "the sending window closed before the day's contacts were all "
+    "sent",
+    "schedule_note.day_ended": "the day ended before its campaign did (was the process stopped?)",
+    "schedule_note.window_pause": "paused: the sending window closes; {accepted} accepted, "
+    "{failed} failed so far",
+    "schedule_note.campaign_error": "campaign {state} ({error}): {accepted} accepted, {failed} "
+    "failed",
+    "schedule_note.campaign": "campaign {state}: {accepted} accepted, {failed} failed",
 }

@@ -357,4 +357,24 @@ MESSAGES: dict[str, str] = {
     "import_reason.invalid_phone": "geçerli bir telefon numarası değil: {value}",
     "import_reason.invalid_for_country": "ülkesi için geçerli bir numara değil: {value}",
     "import_reason.element": "{place} ({element}. öğe)",
+    # schedule notes (web/reasons.py matches the scheduler's sentences)
+    "schedule_note.created": "oluşturuldu",
+    "schedule_note.paused": "duraklatıldı",
+    "schedule_note.resumed": "sürdürüldü",
+    "schedule_note.finished": "bitti: uygun her kişi şablonu aldı",
+    "schedule_note.no_contact_left": "uygun kişi kalmadı",
+    "schedule_note.skipped": "atlandı: {time} {zone} saatinde çalışan bir süreç yoktu; telafi "
+    "edilmedi, böylece hiçbir gün {daily} kişiden fazlasına göndermez",
+    "schedule_note.days_skipped": "{days} gün atlandı ({first} – {last}): o saatlerde çalışan bir "
+    "süreç yoktu; telafi edilmedi",
+    "schedule_note.not_started": "başlatılmadı: {detail}",
+    "schedule_note.stopped_before_start": "süreç, günün kampanyası başlamadan durdu",
+    "schedule_note.window_closed": "gönderim aralığı, günün kişilerinin hepsine gönderilmeden "
+    "kapandı",
+    "schedule_note.day_ended": "gün, kampanyası bitmeden sona erdi (süreç mi durduruldu?)",
+    "schedule_note.window_pause": "duraklatıldı: gönderim aralığı kapanıyor; şimdiye kadar "
+    "{accepted} kabul, {failed} başarısız",
+    "schedule_note.campaign_error": "kampanya {state} ({error}): {accepted} kabul, {failed} "
+    "başarısız",
+    "schedule_note.campaign": "kampanya {state}: {accepted} kabul, {failed} başarısız",
 }
