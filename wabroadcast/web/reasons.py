@@ -9,6 +9,8 @@ explanation of its Cloud API error code from the locale files (``error_code.<cod
 Import rejections are English sentences too (the CLI prints them and writes them to the
 ``--report`` CSV); the panel matches each against the patterns below and shows the locale's
 ``import_reason.*`` text with the same values. A sentence no pattern knows is shown as it is.
+Why a campaign stopped (``campaigns.error``: "template 'x' (tr) is paused by Meta for low
+quality", "paused after 5 sends in a row failed (last: …)") goes through ``campaign_error.*``.
 Schedule notes ("2026-12-07 10:00Z 2026-12-07 campaign completed: 225 accepted, 0 failed")
 are translated the same way (``schedule_note.*``), keeping their times and numbers.
 """
@@ -162,3 +164,53 @@ def schedule_note_text(line: str, t: Translator) -> str:
         break
     day = f"{found['day']} " if found["day"] else ""
     return f"{found['stamp']} {day}{text}"
+
+
+_CAMPAIGN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), key)
+    for pattern, key in (
+        (r"interrupted", "interrupted"),
+        (r"outside the schedule's sending window", "outside_window"),
+        (r"sending lease lost", "lease_lost"),
+        (r"database error", "database"),
+        (r"access token invalid or expired", "token"),
+        (r"template '(?P<template>.*)' does not exist in language '(?P<language>.*)'",
+         "no_template"),
+        (r"template '(?P<template>.*)' \((?P<language>[^)]*)\) is paused by Meta for low "
+         r"quality", "template_paused"),
+        (r"template '(?P<template>.*)' \((?P<language>[^)]*)\) is permanently disabled by "
+         r"Meta", "template_disabled"),
+        (r"template '(?P<template>.*)' \((?P<language>[^)]*)\) was (?P<event>\w+) by Meta"
+         r"(?: \(reason: (?P<meta>.*)\))?", "template_event"),
+        (r"paused: (?P<reason>.*) \(Cloud API error (?P<code>\d+)(?P<trace>, fbtrace_id \S+)?"
+         r"\); check the number's quality in WhatsApp Manager, then resume the campaign",
+         "paused_quality"),
+        (r"paused after (?P<count>\d+) sends in a row failed \(last: (?P<last>.*)\)",
+         "error_streak"),
+        (r"(?P<reason>.*) \(Cloud API error (?P<code>\d+): (?P<message>.*)\)", "fatal"),
+    )
+)  # fmt: skip
+
+
+def campaign_error_text(error: str, t: Translator) -> str:
+    """Why a campaign stopped, in the reader's language; Meta's own words stay as sent."""
+    for pattern, key in _CAMPAIGN_ERRORS:
+        found = pattern.fullmatch(error)
+        if found is None:
+            continue
+        values: dict[str, object] = dict(found.groupdict())
+        if "code" in values:
+            values["reason"] = failure_text(f"{values['code']} {values['reason']}", t)
+            values["trace"] = values.get("trace") or ""
+        if key == "error_streak":
+            last = str(values["last"])
+            values["last"] = (
+                t("failure.no_answer") if last == "no answer" else failure_text(last, t)
+            )
+        if key == "template_event":
+            meta = values.pop("meta")
+            key = "template_event_reason" if meta else key
+            if meta:
+                values["meta"] = meta
+        return t(f"campaign_error.{key}", **values) if values else t(f"campaign_error.{key}")
+    return error

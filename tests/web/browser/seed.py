@@ -62,12 +62,13 @@ def seed_panel(database: Database) -> dict[str, int]:
         started_at=now - timedelta(hours=3),
         finished_at=now - timedelta(hours=2),
     )
-    add_campaign(
+    paused = add_campaign(
         database,
         state="paused",
         template_name="hello_world",
         language="en_US",
-        error="Paused after 5 campaign-level failures: 132001 Template does not exist",
+        error="paused after 5 sends in a row failed (last: 131026 undeliverable: not on "
+        "WhatsApp or cannot receive)",
     )
     with database.session() as session:
         for position, contact_id in enumerate(contact_ids[:17]):
@@ -129,16 +130,17 @@ def seed_panel(database: Database) -> dict[str, int]:
             ),
             now=now,
         )
-        first.notes = "\n".join(
-            [
-                f"{now:%Y-%m-%d} created",
-                f"{now:%Y-%m-%d} skipped: the sending window 09:00-20:00 Europe/Istanbul closed",
-                f"{now:%Y-%m-%d} sent 225 of 225 (campaign {done})",
-            ]
-        )
+        day = f"{now:%Y-%m-%d}"
+        for note in (  # what the scheduler writes (schedules/planner.py, runner.py)
+            f"{day} skipped: nothing was running at 10:00 Europe/Istanbul; not made up, so no "
+            "day sends more than 225",
+            f"{day} the sending window closed before the day's contacts were all sent",
+            f"{day} campaign completed: 225 accepted, 0 failed",
+        ):
+            store.add_note(first, note, now)
         store.create_schedule(
             session,
             store.ScheduleInput("hello_world", "en_US", 1000, "18:30", "America/Sao_Paulo"),
             now=now,
         )
-    return {"campaign": done}
+    return {"campaign": done, "paused": paused}

@@ -127,3 +127,32 @@ def test_numbers_and_missing_keys() -> None:
     assert i18n.translator("tr")("pager.page", page=2, pages=9) == "Sayfa 2 / 9"
     assert i18n.translator("tr")("no.such.key") == "no.such.key"
     assert i18n.translator("de").language == "en"
+
+
+def test_why_a_campaign_stopped_is_shown_in_the_readers_language() -> None:
+    from wabroadcast.cloudapi.errors import GraphError
+    from wabroadcast.engine.outcomes import fatal_message, pause_message
+    from wabroadcast.web.reasons import campaign_error_text
+    from wabroadcast.webhooks.template_pause import pause_reason
+
+    turkish, english = i18n.translator("tr"), i18n.translator("en")
+    spam = GraphError(message="Spam rate limit hit", code=131048, http_status=400, fbtrace_id="Ab1")
+    missing = GraphError(message="Template name does not exist", code=132001, http_status=404)
+    odd = GraphError(message="(#100) Invalid parameter", code=100, http_status=400)
+    cases = {
+        pause_message(spam): "duraklatıldı: 131048 spam oranı sınırı: numara kısıtlandı, "
+        "fbtrace_id Ab1; numaranın kalitesini WhatsApp Manager'da kontrol edip kampanyayı "
+        "sürdürün",
+        fatal_message(missing, "daily_offer", "tr"): "'daily_offer' şablonu 'tr' dilinde yok",
+        fatal_message(odd, "daily_offer", "tr"): "100 geçersiz parametre (Cloud API: "
+        "(#100) Invalid parameter)",
+        pause_reason("daily_offer", "tr", "PAUSED", "LOW_QUALITY"): "'daily_offer' (tr) "
+        "şablonunun durumu Meta tarafından PAUSED yapıldı (neden: LOW_QUALITY)",
+        "paused after 5 sends in a row failed (last: no answer)": "art arda 5 gönderim başarısız "
+        "olduğu için duraklatıldı (son: Cloud API'den yanıt gelmedi)",
+        "interrupted": tr.MESSAGES["campaign_error.interrupted"],
+    }
+    for error, expected in cases.items():
+        assert campaign_error_text(error, turkish) == expected, error
+        assert campaign_error_text(error, english) != expected
+    assert campaign_error_text("something new", turkish) == "something new"

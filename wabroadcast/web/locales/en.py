@@ -334,4 +334,23 @@ MESSAGES: dict[str, str] = {
     "schedule_note.campaign_error": "campaign {state} ({error}): {accepted} accepted, {failed} "
     "failed",
     "schedule_note.campaign": "campaign {state}: {accepted} accepted, {failed} failed",
+    # why a campaign stopped (web/reasons.py matches the engine's sentences)
+    "campaign_error.interrupted": "interrupted: the sending process was stopped; resume the "
+    "campaign to send the rest",
+    "campaign_error.outside_window": "outside the schedule's sending window",
+    "campaign_error.lease_lost": "sending lease lost",
+    "campaign_error.database": "database error",
+    "campaign_error.token": "access token invalid or expired",
+    "campaign_error.no_template": "template '{template}' does not exist in language '{language}'",
+    "campaign_error.template_paused": "template '{template}' ({language}) is paused by Meta for "
+    "low quality",
+    "campaign_error.template_disabled": "template '{template}' ({language}) is permanently "
+    "disabled by Meta",
+    "campaign_error.template_event": "template '{template}' ({language}) was {event} by Meta",
+    "campaign_error.template_event_reason": "template '{template}' ({language}) was {event} by "
+    "Meta (reason: {meta})",
+    "campaign_error.paused_quality": "paused: {reason}{trace}; check the number's quality in "
+    "WhatsApp Manager, then resume the campaign",
+    "campaign_error.error_streak": "paused after {count} sends in a row failed (last: {last})",
+    "campaign_error.fatal": "{reason} (Cloud API: {message})",
 }

@@ -377,4 +377,25 @@ MESSAGES: dict[str, str] = {
     "schedule_note.campaign_error": "kampanya {state} ({error}): {accepted} kabul, {failed} "
     "başarısız",
     "schedule_note.campaign": "kampanya {state}: {accepted} kabul, {failed} başarısız",
+    # why a campaign stopped (web/reasons.py matches the engine's sentences)
+    "campaign_error.interrupted": "yarıda kesildi: gönderen süreç durduruldu; kalanları göndermek "
+    "için kampanyayı sürdürün",
+    "campaign_error.outside_window": "zamanlamanın gönderim aralığının dışında",
+    "campaign_error.lease_lost": "gönderim kilidi kaybedildi",
+    "campaign_error.database": "veritabanı hatası",
+    "campaign_error.token": "erişim anahtarı geçersiz ya da süresi dolmuş",
+    "campaign_error.no_template": "'{template}' şablonu '{language}' dilinde yok",
+    "campaign_error.template_paused": "'{template}' ({language}) şablonu düşük kalite nedeniyle "
+    "Meta tarafından duraklatıldı",
+    "campaign_error.template_disabled": "'{template}' ({language}) şablonu Meta tarafından kalıcı "
+    "olarak devre dışı bırakıldı",
+    "campaign_error.template_event": "'{template}' ({language}) şablonunun durumu Meta tarafından "
+    "{event} yapıldı",
+    "campaign_error.template_event_reason": "'{template}' ({language}) şablonunun durumu Meta "
+    "tarafından {event} yapıldı (neden: {meta})",
+    "campaign_error.paused_quality": "duraklatıldı: {reason}{trace}; numaranın kalitesini "
+    "WhatsApp Manager'da kontrol edip kampanyayı sürdürün",
+    "campaign_error.error_streak": "art arda {count} gönderim başarısız olduğu için duraklatıldı "
+    "(son: {last})",
+    "campaign_error.fatal": "{reason} (Cloud API: {message})",
 }

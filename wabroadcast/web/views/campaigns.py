@@ -28,7 +28,7 @@ from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
-from wabroadcast.web.reasons import failure_text
+from wabroadcast.web.reasons import campaign_error_text, failure_text
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.render import Panel, format_when
 
@@ -74,7 +74,7 @@ def snapshot(progress: queries.CampaignProgress, t: Translator) -> dict[str, Any
         "state_label": t("state." + progress.state),
         "state_help": t("state_help." + progress.state),
         "waiting_for": waiting_text(progress.waiting, t),
-        "error": progress.error,
+        "error": campaign_error_text(progress.error, t) if progress.error else None,
         "final": progress.state in queries.FINAL_STATES,
         "percent": progress.percent,
         "done": progress.done,

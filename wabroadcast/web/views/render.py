@@ -23,7 +23,7 @@ from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.config import Settings
 from wabroadcast.storage.db import Database
 from wabroadcast.web import auth, i18n
-from wabroadcast.web.reasons import failure_text, schedule_note_text
+from wabroadcast.web.reasons import campaign_error_text, failure_text, schedule_note_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -146,6 +146,7 @@ class Panel:
             "n": t.number,
             "reason": lambda text: failure_text(text, t),
             "note": lambda line: schedule_note_text(line, t),
+            "stopped_because": lambda error: campaign_error_text(error, t),
             "when": format_when,
             "when_in": format_when_in,
             "lang": t.language,
