@@ -30,6 +30,7 @@ from wabroadcast.storage.db import Database
 from wabroadcast.web.api import campaigns, contacts, original, schedules, stats, templates
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
 from wabroadcast.web.body_limit import BodyLimitMiddleware, BodyLimits
+from wabroadcast.web.error_language import ErrorLanguageMiddleware
 from wabroadcast.web.errors import install_error_handlers
 from wabroadcast.web.headers import SecurityHeadersMiddleware
 from wabroadcast.web.sessions import AuthState, LoginLimiter
@@ -86,6 +87,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(AuthMiddleware)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings))
+    app.add_middleware(ErrorLanguageMiddleware)  # translates the errors of those inside
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: denials get headers too
     _include_routers(app, settings, db, app_clock)
 

@@ -83,20 +83,41 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, field=exc.field, headers=exc.headers)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 list → the first problem as the message, every problem in `details`."""
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 list → the first problem as the message, every problem in `details`
+    (with pydantic's error `type`, which does not change with the wording). A body that is
+    not JSON at all is named by line and column, not by its character offset."""
     assert isinstance(exc, RequestValidationError)
     details = []
     for err in exc.errors():
+        kind = str(err.get("type", ""))
+        if kind == "json_invalid":
+            details.append(await _broken_json(request, err))
+            continue
         field = _field_of(err.get("loc", ()))
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        details.append({"field": field, "message": message})
+        details.append({"field": field, "message": message, "type": kind})
     if not details:
-        details.append({"field": "body", "message": "invalid input"})
+        details.append({"field": "body", "message": "invalid input", "type": ""})
     first = details[0]
     body = error_body("invalid_input", f"{first['field']}: {first['message']}", first["field"])
     body["error"]["details"] = details
     return JSONResponse(body, status_code=422)
+
+
+async def _broken_json(request: Request, err: Any) -> dict[str, str]:
+    """`{"field": "body", "message": "broken JSON at line 3, column 7: Expecting value"}`."""
+    loc = err.get("loc", ())
+    offset = loc[-1] if loc and isinstance(loc[-1], int) else None
+    why = str((err.get("ctx") or {}).get("error", "not valid JSON"))
+    if offset is None:
+        return {"field": "body", "message": f"broken JSON: {why}", "type": "json_invalid"}
+    body = await request.body()
+    before = body[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    message = f"broken JSON at line {line}, column {column}: {why}"
+    return {"field": "body", "message": message, "type": "json_invalid"}
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

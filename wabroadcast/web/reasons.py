@@ -214,3 +214,58 @@ def campaign_error_text(error: str, t: Translator) -> str:
                 values["meta"] = meta
         return t(f"campaign_error.{key}", **values) if values else t(f"campaign_error.{key}")
     return error
+
+
+_API_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), key)
+    for pattern, key in (
+        (r"(?P<what>campaign|contact|schedule) (?P<id>.*) does not exist", "not_found"),
+        (r"authentication required: send 'Authorization: Bearer <WABROADCAST_API_TOKEN>'",
+         "auth_required"),
+        (r"wrong API token", "wrong_token"),
+        (r"missing or wrong CSRF token; reload the page(?: and try again)?", "csrf"),
+        (r"too many failed logins from this address; try again in (?P<minutes>\d+) "
+         r"minute\(s\)", "too_many_logins"),
+        (r"request body larger than (?P<limit>[\d,]+) bytes \(the (?P<setting>\w+) setting\)",
+         "body_too_large"),
+        (r"request body larger than (?P<limit>[\d,]+) bytes", "body_too_large_plain"),
+        (r"(?P<file>.*: )?file larger than (?P<limit>[\d,]+) bytes \(the MAX_UPLOAD_BYTES "
+         r"setting\)", "upload_too_large"),
+        (r"(?P<count>[\d,]+) phone numbers in one call; at most (?P<max>[\d,]+) \(split the "
+         r"list\)", "too_many_phones"),
+        (r"template '(?P<name>.*)' does not exist; the account has: (?P<known>.*)",
+         "template_missing"),
+        (r"template '(?P<name>.*)' does not exist; the account has none", "template_none"),
+        (r"the template name is empty", "template_empty"),
+        (r"the limit must be from 1 to (?P<max>[\d,]+), got (?P<got>.*)", "limit_range"),
+        (r"sending is unavailable: (?P<reason>.*)", "sending_unavailable"),
+        (r"internal error; the server log has the details", "internal"),
+        (r"broken JSON at line (?P<line>\d+), column (?P<column>\d+): (?P<why>.*)",
+         "broken_json"),
+        (r"method not allowed", "method_not_allowed"),
+        (r"not found", "route_not_found"),
+    )
+)  # fmt: skip
+_VALIDATION_TYPES = frozenset(
+    {"missing", "int_parsing", "int_type", "string_type", "bool_parsing", "extra_forbidden"}
+)
+
+
+def api_error_text(message: str, t: Translator) -> str:
+    """An API error message in the reader's language; one no pattern knows stays English."""
+    for pattern, key in _API_ERRORS:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        values: dict[str, object] = {k: v or "" for k, v in found.groupdict().items()}
+        if "what" in values:
+            values["what"] = t(f"api_error.what.{values['what']}")
+        return t(f"api_error.{key}", **values) if values else t(f"api_error.{key}")
+    return message
+
+
+def validation_text(message: str, kind: str, t: Translator) -> str:
+    """One of pydantic's checks in the reader's language, by its stable error type."""
+    if kind in _VALIDATION_TYPES:
+        return t(f"validation.{kind}")
+    return api_error_text(message, t)

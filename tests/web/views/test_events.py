@@ -16,6 +16,7 @@ from tests.web.views.helpers import TOKEN, add_campaign, being_sent, live_server
 from wabroadcast.config import Settings
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.events import change_stream, format_event
+from wabroadcast.web.locales import tr
 
 
 async def next_event(lines: AsyncIterator[str], *, within: float = 10.0) -> dict[str, Any]:
@@ -79,7 +80,11 @@ async def test_stream_sends_an_event_when_counts_change(settings: Settings) -> N
                 assert second["data"]["text"]["eligible"] == "40"
                 assert "2026" in second["data"]["started_at"]
                 assert second["data"]["failures"] == [
-                    {"reason": "131026 x", "stage": "gönderirken", "count": "1"}
+                    {
+                        "reason": "131026 " + tr.MESSAGES["error_code.131026"],
+                        "stage": "gönderirken",
+                        "count": "1",
+                    }
                 ]
                 with server.database.session() as session:
                     session.execute(

@@ -353,4 +353,36 @@ MESSAGES: dict[str, str] = {
     "WhatsApp Manager, then resume the campaign",
     "campaign_error.error_streak": "paused after {count} sends in a row failed (last: {last})",
     "campaign_error.fatal": "{reason} (Cloud API: {message})",
+    # HTTP API error messages (web/error_language.py, for Accept-Language)
+    "api_error.not_found": "{what} {id} does not exist",
+    "api_error.what.campaign": "campaign",
+    "api_error.what.contact": "contact",
+    "api_error.what.schedule": "schedule",
+    "api_error.auth_required": "authentication required: send 'Authorization: Bearer "
+    "<WABROADCAST_API_TOKEN>'",
+    "api_error.wrong_token": "wrong API token",
+    "api_error.csrf": "missing or wrong CSRF token; reload the page and try again",
+    "api_error.too_many_logins": "too many failed logins from this address; try again in "
+    "{minutes} minute(s)",
+    "api_error.body_too_large": "request body larger than {limit} bytes (the {setting} setting)",
+    "api_error.body_too_large_plain": "request body larger than {limit} bytes",
+    "api_error.upload_too_large": "{file}file larger than {limit} bytes (the MAX_UPLOAD_BYTES "
+    "setting)",
+    "api_error.too_many_phones": "{count} phone numbers in one call; at most {max} (split the "
+    "list)",
+    "api_error.template_missing": "template '{name}' does not exist; the account has: {known}",
+    "api_error.template_none": "template '{name}' does not exist; the account has none",
+    "api_error.template_empty": "the template name is empty",
+    "api_error.limit_range": "the limit must be from 1 to {max}, got {got}",
+    "api_error.sending_unavailable": "sending is unavailable: {reason}",
+    "api_error.internal": "internal error; the server log has the details",
+    "api_error.broken_json": "broken JSON at line {line}, column {column}: {why}",
+    "api_error.method_not_allowed": "method not allowed",
+    "api_error.route_not_found": "not found",
+    "validation.missing": "this field is required",
+    "validation.int_parsing": "must be a whole number",
+    "validation.int_type": "must be a whole number",
+    "validation.string_type": "must be text",
+    "validation.bool_parsing": "must be true or false",
+    "validation.extra_forbidden": "this field is not accepted",
 }

@@ -398,4 +398,35 @@ MESSAGES: dict[str, str] = {
     "campaign_error.error_streak": "art arda {count} gönderim başarısız olduğu için duraklatıldı "
     "(son: {last})",
     "campaign_error.fatal": "{reason} (Cloud API: {message})",
+    # HTTP API error messages (web/error_language.py, for Accept-Language)
+    "api_error.not_found": "{what} {id} yok",
+    "api_error.what.campaign": "kampanya",
+    "api_error.what.contact": "kişi",
+    "api_error.what.schedule": "zamanlama",
+    "api_error.auth_required": "kimlik doğrulaması gerekli: 'Authorization: Bearer "
+    "<WABROADCAST_API_TOKEN>' başlığını gönderin",
+    "api_error.wrong_token": "API anahtarı yanlış",
+    "api_error.csrf": "CSRF anahtarı eksik ya da yanlış; sayfayı yenileyip yeniden deneyin",
+    "api_error.too_many_logins": "bu adresten çok fazla başarısız giriş var; {minutes} dakika "
+    "sonra yeniden deneyin",
+    "api_error.body_too_large": "istek gövdesi {limit} bayttan büyük ({setting} ayarı)",
+    "api_error.body_too_large_plain": "istek gövdesi {limit} bayttan büyük",
+    "api_error.upload_too_large": "{file}dosya {limit} bayttan büyük (MAX_UPLOAD_BYTES ayarı)",
+    "api_error.too_many_phones": "tek çağrıda {count} telefon numarası; en fazla {max} (listeyi "
+    "bölün)",
+    "api_error.template_missing": "'{name}' şablonu yok; hesapta olanlar: {known}",
+    "api_error.template_none": "'{name}' şablonu yok; hesapta hiç şablon yok",
+    "api_error.template_empty": "şablon adı boş",
+    "api_error.limit_range": "sınır 1 ile {max} arasında olmalı, {got} geldi",
+    "api_error.sending_unavailable": "gönderim kullanılamıyor: {reason}",
+    "api_error.internal": "iç hata; ayrıntılar sunucu günlüğünde",
+    "api_error.broken_json": "bozuk JSON, satır {line}, sütun {column}: {why}",
+    "api_error.method_not_allowed": "bu yöntem kullanılamaz",
+    "api_error.route_not_found": "bulunamadı",
+    "validation.missing": "bu alan zorunlu",
+    "validation.int_parsing": "bir tam sayı olmalı",
+    "validation.int_type": "bir tam sayı olmalı",
+    "validation.string_type": "metin olmalı",
+    "validation.bool_parsing": "true ya da false olmalı",
+    "validation.extra_forbidden": "bu alan kabul edilmiyor",
 }
