@@ -180,13 +180,14 @@ def start_sandbox(settings: Settings, database: Database, *, clock: Clock | None
     else:
         sandbox.notes.append("the database already has data: no demo contacts were added")
     synced = sync_sandbox_templates(sandbox, database, clock or SystemClock())
-    if synced:
+    if synced:  # counted as the overview counts templates: by name
         sandbox.notes.append(f"synced {synced} templates from the simulator")
     return sandbox
 
 
 def sync_sandbox_templates(sandbox: Sandbox, database: Database, clock: Clock) -> int:
-    """Fill an empty templates table from the simulator, so the send page has templates to pick.
+    """Fill an empty templates table from the simulator, so the send page has templates to pick;
+    returns how many templates (names, as the overview counts them) it stored.
 
     Uses the same sync as `wabroadcast templates sync`, through a short-lived client of its
     own: the app's client belongs to the server's event loop, which is not running yet.
@@ -201,7 +202,7 @@ def sync_sandbox_templates(sandbox: Sandbox, database: Database, clock: Clock) -
         ) as http:
             client = CloudAPIClient.from_settings(http, sandbox.settings)
             summary = await sync_templates(database, client, clock)
-        return summary.added
+        return summary.names if summary.added else 0
 
     return asyncio.run(sync())
 

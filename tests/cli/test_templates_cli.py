@@ -38,7 +38,7 @@ def test_sync_then_list_show_and_preview(cli: CliRunner, tmp_path: Path, databas
 
     code, out = invoke(cli, tmp_path, "templates", "sync")
     assert code == 0, out
-    assert "synced 8 templates: 8 new" in out
+    assert "synced 7 templates (8 name and language pairs): 8 new" in out
 
     code, out = invoke(cli, tmp_path, "templates", "list", "--json")
     assert code == 0, out

@@ -75,7 +75,8 @@ def sync(ctx: typer.Context) -> None:
     except (CloudAPIError, ValueError) as exc:  # Graph or network errors: one line, no token
         fail(f"template sync failed: {exc}")
     console.print(
-        f"synced {summary.total} templates: {summary.added} new, {summary.updated} changed, "
+        f"synced {summary.names} templates ({summary.total} name and language pairs): "
+        f"{summary.added} new, {summary.updated} changed, "
         f"{summary.unchanged} unchanged, {summary.gone} no longer listed (marked DELETED)",
         highlight=False,
     )

@@ -51,6 +51,9 @@ class SyncSummary:
     updated: int
     unchanged: int
     gone: int
+    names: int = 0
+    """Distinct template names listed (a template in two languages is one template, as the
+    overview counts it); the other numbers count name and language pairs."""
 
     @property
     def total(self) -> int:
@@ -104,7 +107,8 @@ def upsert_templates(
             row.status, row.synced_at = GONE_STATUS, now
             gone += 1
     session.flush()
-    return SyncSummary(added=added, updated=updated, unchanged=unchanged, gone=gone)
+    names = len({name for name, _ in seen})
+    return SyncSummary(added=added, updated=updated, unchanged=unchanged, gone=gone, names=names)
 
 
 def list_templates(session: Session, *, status: str | None = None) -> list[Template]:

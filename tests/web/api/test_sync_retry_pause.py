@@ -32,6 +32,7 @@ async def test_sync_fetches_every_template_with_the_apps_client(settings: Settin
         served = {(t.name, t.language) for t in h.simulator.templates.templates}
         assert answer.json() == {
             "total": len(served),
+            "names": len({name for name, _ in served}),
             "added": len(served),
             "updated": 0,
             "unchanged": 0,

@@ -157,8 +157,12 @@ async def test_sync_templates_button_and_its_errors(settings: Settings) -> None:
         assert (await p.browser.post("/templates/sync")).status_code == 403  # no CSRF token
         synced = await p.browser.post("/templates/sync", data={"csrf_token": p.csrf})
         assert synced.status_code == 200
-        count = len(p.h.simulator.templates.templates)
-        assert f"Synced {count} templates: {count} new" in synced.text
+        pairs = p.h.simulator.templates.templates
+        names = len({t.name for t in pairs})
+        assert f"Synced {names} templates ({len(pairs)} with their languages): " in synced.text
+        assert f"{len(pairs)} new" in synced.text
+        overview = (await p.browser.get("/")).text
+        assert re.search(rf'stat-value">{names}</span><span class="stat-label">Templates', overview)
         assert 'data-testid="templates-table"' in synced.text and "spring_sale" in synced.text
     wrong = simulator_config(access_token="a-different-token-0123456789")
     async with panel(settings, sim=wrong) as p:

@@ -271,7 +271,8 @@ class StatsPublic(BaseModel):
 class TemplateSyncResult(BaseModel):
     """What POST /api/templates/sync changed (the same numbers as `wabroadcast templates sync`)."""
 
-    total: int = Field(description="Templates listed by the WABA (every status).")
+    total: int = Field(description="Name and language pairs listed by the WABA (every status).")
+    names: int = Field(description="Distinct template names listed (the overview's count).")
     added: int
     updated: int
     unchanged: int

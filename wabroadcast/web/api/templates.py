@@ -89,6 +89,7 @@ async def sync(request: Request) -> TemplateSyncResult:
     summary = await sync_now(request)
     return TemplateSyncResult(
         total=summary.total,
+        names=summary.names,
         added=summary.added,
         updated=summary.updated,
         unchanged=summary.unchanged,

@@ -223,8 +223,8 @@ MESSAGES: dict[str, str] = {
     "nav.schedules": "Schedules",
     "templates.sync": "Sync templates",
     "templates.sync_failed": "Template sync failed: {error}",
-    "templates.synced_summary": "Synced {total} templates: {added} new, {updated} changed, {gone} "
-    "no longer listed (marked DELETED).",
+    "templates.synced_summary": "Synced {names} templates ({total} with their languages): "
+    "{added} new, {updated} changed, {gone} no longer listed (marked DELETED).",
     "campaign.action.retry_failed": "Retry failed ({count})",
     "campaign.retry_help": "A new campaign to exactly the contacts whose sends failed for a "
     "retryable reason (throttling, too many messages, Cloud API errors), unless they got the "

@@ -224,7 +224,8 @@ MESSAGES: dict[str, str] = {
     "nav.schedules": "Zamanlamalar",
     "templates.sync": "Şablonları eşitle",
     "templates.sync_failed": "Şablon eşitleme başarısız: {error}",
-    "templates.synced_summary": "{total} şablon eşitlendi: {added} yeni, {updated} değişen, "
+    "templates.synced_summary": "{names} şablon ({total} dil ile) eşitlendi: {added} yeni, "
+    "{updated} değişen, "
     "{gone} artık listelenmiyor (DELETED olarak işaretlendi).",
     "campaign.action.retry_failed": "Başarısızları yeniden dene ({count})",
     "campaign.retry_help": "Yalnızca yeniden denenebilir bir nedenle (hız sınırı, çok fazla "

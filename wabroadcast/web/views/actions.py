@@ -55,6 +55,7 @@ def routes(panel: Panel) -> APIRouter:
             return templates_page(request, ("error", problem), exc.status)
         text = t(
             "templates.synced_summary",
+            names=t.number(summary.names),
             total=t.number(summary.total),
             added=t.number(summary.added),
             updated=t.number(summary.updated),
