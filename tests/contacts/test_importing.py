@@ -315,3 +315,47 @@ def test_only_text_encodings_are_accepted(
     with pytest.raises(UnsupportedEncoding, match=encoding):
         run(database, path, encoding=encoding)
     assert contacts_by_phone(database) == {}
+
+
+def test_nan_infinity_and_nul_are_rejected_per_row(database: Database, tmp_path: Path) -> None:
+    """PostgreSQL refused the whole batch (NUL in text, NaN in JSON); SQLite stored them."""
+    path = tmp_path / "contacts.json"
+    path.write_text(
+        '[{"id": "905551000001", "name": NaN},\n'
+        '{"id": "905551000002", "name": "Good"},\n'
+        '{"id": "905551000003", "index": Infinity},\n'
+        '{"id": "905551000004", "extra": [1, -Infinity]},\n'
+        '{"id": "905551000005", "name": "A\\u0000B"},\n'
+        '{"id": "905551000006", "city": {"x\\u0000": 1}},\n'
+        '{"id": NaN}]'
+    )
+
+    summary, rejections = run(database, path)
+
+    assert [(r.line, r.element, r.reason) for r in rejections] == [
+        (1, 1, "name must be text, got float"),
+        (3, 3, "index must be a whole number, got inf"),
+        (4, 4, "attribute 'extra' holds -Infinity (not a JSON number), which cannot be stored"),
+        (5, 5, "name holds a NUL character (U+0000), which cannot be stored"),
+        (6, 6, "attribute 'city' holds a NUL character (U+0000), which cannot be stored"),
+        (7, 7, "phone number must be text, got float"),
+    ]
+    assert {p: c.name for p, c in contacts_by_phone(database).items()} == {"+905551000002": "Good"}
+    assert (summary.imported, summary.rejected) == (1, 6)
+
+
+def test_a_nul_in_a_csv_row_rejects_that_row(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(
+        b"phone,name,city\n905551000001,A\x00B,X\n905551000002,Good,Y\x00\n"
+        b"905551000003,Also good,Z\n"
+    )
+
+    summary, rejections = run(database, path)
+
+    assert [(r.line, r.reason.split(",")[0]) for r in rejections] == [
+        (2, "name holds a NUL character (U+0000)"),
+        (3, "attribute 'city' holds a NUL character (U+0000)"),
+    ]
+    assert set(contacts_by_phone(database)) == {"+905551000003"}
+    assert summary.imported + summary.rejected == 3

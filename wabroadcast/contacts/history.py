@@ -8,6 +8,7 @@ contact rows (same spelling rules, same region), and bad ones are rejected with 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,8 @@ from wabroadcast.storage.history import HistoryWriter
 
 BATCH_SIZE = 5000
 TEMPLATE_NAME_LENGTH = 512
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""No template name holds one; PostgreSQL refuses a NUL in text outright."""
 
 
 @dataclass(slots=True)
@@ -95,6 +98,9 @@ class _HistoryImport:
     def _valid_name(self, name: Any, line: int) -> bool:
         if not isinstance(name, str) or not name.strip() or has_undecodable(name):
             self.reject(line, f"template name must be non-empty text, got {name!r}"[:200])
+            return False
+        if _CONTROL.search(name) is not None:
+            self.reject(line, f"template name holds a control character: {name!r}"[:200])
             return False
         if len(name) > TEMPLATE_NAME_LENGTH:
             self.reject(line, f"template name longer than {TEMPLATE_NAME_LENGTH} characters")

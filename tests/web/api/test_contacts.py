@@ -171,6 +171,15 @@ async def test_bad_uploads_are_400s_or_rejected_rows_never_500(settings: Setting
             answer = await h.client.post("/api/contacts", files=files)
             assert answer.status_code == 200, answer.text
             assert reason in answer.json()["problems"][0]["reason"]
+        odd_values = (
+            b'[{"id": "905551000006", "name": NaN}, {"id": "905551000007", "x": Infinity},'
+            b' {"id": "905551000008", "name": "A\\u0000B"}, {"id": "905551000009"}]'
+        )
+        answer = await h.client.post("/api/contacts", files={"file": ("c.json", odd_values)})
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["imported"], answer.json()["rejected"]) == (1, 3)
+        assert [p["element"] for p in answer.json()["problems"]] == [1, 2, 3]
+        assert "NUL" in answer.json()["problems"][2]["reason"]
         brackets = await h.client.post("/api/contacts", files={"file": ("c.json", b"[" * 100_000)})
         assert brackets.status_code == 200
         assert "nested too deeply" in brackets.json()["problems"][0]["reason"]
