@@ -359,3 +359,50 @@ def test_a_nul_in_a_csv_row_rejects_that_row(database: Database, tmp_path: Path)
     ]
     assert set(contacts_by_phone(database)) == {"+905551000003"}
     assert summary.imported + summary.rejected == 3
+
+
+def test_a_line_break_in_a_field_before_the_phone_column_is_one_row(
+    database: Database, tmp_path: Path
+) -> None:
+    """The line after the break looked like a row (phone in the phone column), so legal CSV
+    was rejected and its tail imported as a contact of its own."""
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        'note,phone,name\n"first\nsecond",905551000001,One\n'
+        '"call\n905551000099 ""later""",905551000002,Two\n"x",905551000003,Three\n'
+    )
+
+    summary, rejections = run(database, path)
+
+    assert rejections == []
+    stored = contacts_by_phone(database)
+    assert {p: c.attributes["note"] for p, c in stored.items()} == {
+        "+905551000001": "first\nsecond",
+        "+905551000002": 'call\n905551000099 "later"',
+        "+905551000003": "x",
+    }
+    assert summary.imported == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "rejected_line", "kept"),
+    [
+        ('"oops,905551000001,One\nz,905551000002,Two\nz,905551000003,Three\n', 2, {2, 3}),
+        ('"oops,905551000001,One\nz,905551000002,Two\n"x",905551000003,Three\n', 2, {2, 3}),
+        ('z,905551000001,One\n"oops,905551000002,Two\nz,905551000003,"Three"\n', 3, {1, 3}),
+    ],
+    ids=["never-closed", "closed-by-a-later-quote", "closed-on-the-next-line"],
+)
+def test_a_stray_quote_before_the_phone_column_costs_its_own_row(
+    database: Database, tmp_path: Path, text: str, rejected_line: int, kept: set[int]
+) -> None:
+    path = tmp_path / "stray.csv"
+    path.write_text("note,phone,name\n" + text)
+
+    summary, rejections = run(database, path)
+
+    assert [(r.line, r.reason.split(":")[0]) for r in rejections] == [
+        (rejected_line, "unbalanced quote")
+    ]
+    assert set(contacts_by_phone(database)) == {f"+90555100000{i}" for i in kept}
+    assert summary.imported + summary.rejected == 3

@@ -368,7 +368,7 @@ class CsvContacts(_FileSource):
     def _unbalanced(self, taken: list[tuple[int, str]], at_end: bool) -> str | None:
         """Why a record over several lines is a stray quote, or None for a real line break."""
         for number, text in taken[1:]:
-            if self._looks_like_row(text):
+            if self._looks_like_row(_inside_quotes(text)):
                 return (
                     f"unbalanced quote: a quoted field starts on this line and runs over "
                     f"line {number}, which looks like a row of its own; this row is skipped "
@@ -401,6 +401,21 @@ class CsvContacts(_FileSource):
             contact.index = row[self.index_column].strip() or MISSING
         contact.attributes = {key: row[i] for i, key in self._attributes if i < size}
         return contact
+
+
+def _inside_quotes(line: str) -> str:
+    """The start of a line that continues a quoted field, up to the quote that closes it.
+
+    Only that part can be a row the quote swallowed: after the closing quote come the
+    record's own next fields (a note with a line break before the phone column is legal).
+    """
+    position = 0
+    while (position := line.find('"', position)) != -1:
+        if line.startswith('""', position):
+            position += 2
+            continue
+        return line[:position]
+    return line
 
 
 def _short(value: Any) -> str:

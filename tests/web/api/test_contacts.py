@@ -187,6 +187,10 @@ async def test_bad_uploads_are_400s_or_rejected_rows_never_500(settings: Setting
         answer = await h.client.post("/api/contacts", files={"file": ("c.csv", big)})
         assert answer.status_code == 200 and answer.json()["rejected"] == 1
         assert "field limit" in answer.json()["problems"][0]["reason"]
+        note_first = b'note,phone\n"two\nlines",905551000010\n"oops,905551000011\nz,905551000012\n'
+        answer = await h.client.post("/api/contacts", files={"file": ("n.csv", note_first)})
+        assert (answer.json()["imported"], answer.json()["rejected"]) == (2, 1)
+        assert answer.json()["problems"][0]["line"] == 4
         stray = (FIXTURES / "stray_quote.csv").read_bytes()
         answer = await h.client.post("/api/contacts", files={"file": ("s.csv", stray)})
         counts = answer.json()
