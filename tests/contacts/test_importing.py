@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.contacts.conftest import FIXTURES, StepClock
+from wabroadcast.contacts.encodings import UnreadableFile, UnsupportedEncoding
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
-from wabroadcast.contacts.sources import UnreadableFile, UnsupportedEncoding
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Contact
 
@@ -195,11 +195,53 @@ def test_path_is_reported_as_given(database: Database, tmp_path: Path) -> None:
     assert {r.file for r in rejections} == {str(copy)}
 
 
-def test_utf16_json_is_unreadable_with_an_encoding_hint(database: Database, tmp_path: Path) -> None:
-    path = tmp_path / "contacts.json"
-    path.write_text('[{"id": "905551234567"}]', encoding="utf-16")
-    with pytest.raises(UnreadableFile, match="not valid utf-8 text.*--encoding"):
-        run(database, path)
+UNICODE_FILES = ["utf-16", "utf-32", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ""])
+@pytest.mark.parametrize("saved_as", UNICODE_FILES)
+def test_utf16_and_utf32_files_are_read_as_such(
+    database: Database, tmp_path: Path, saved_as: str, suffix: str
+) -> None:
+    """With or without a byte order mark: read as UTF-8, the NULs between the characters
+    made every row an unreadable rejection (the header was still found)."""
+    path = tmp_path / f"contacts{suffix}"
+    if suffix == ".csv":
+        text = "phone,name,city\n905551234567,Ayşe Yılmaz,İzmir\n905321112233,Gül,Muğla\n"
+    else:
+        text = '[{"id": "905551234567", "name": "Ayşe Yılmaz", "city": "İzmir"},\n'
+        text += ' {"id": "905321112233", "name": "Gül", "city": "Muğla"}]'
+    path.write_bytes(text.encode(saved_as))
+
+    summary, rejections = run(database, path)
+
+    assert rejections == []
+    assert {p: (c.name, c.attributes) for p, c in contacts_by_phone(database).items()} == {
+        "+905551234567": ("Ayşe Yılmaz", {"city": "İzmir"}),
+        "+905321112233": ("Gül", {"city": "Muğla"}),
+    }
+    assert summary.imported == 2
+
+
+def test_utf16_asked_as_utf16_be_is_read_in_the_files_byte_order(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes("phone,name\n905551234567,Ayşe\n".encode("utf-16-le"))
+    summary, rejections = run(database, path, encoding="utf-16-be")
+    assert rejections == [] and contacts_by_phone(database)["+905551234567"].name == "Ayşe"
+
+
+@pytest.mark.parametrize(("saved_as", "named"), [("utf-16-le", "utf-16-le"), ("utf-32", "utf-32")])
+def test_utf16_asked_as_an_8_bit_encoding_is_refused_naming_the_right_one(
+    database: Database, tmp_path: Path, saved_as: str, named: str
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes("phone,name\n905551234567,Ayşe\n".encode(saved_as))
+    with pytest.raises(
+        UnsupportedEncoding, match=f"is {named} text .*, not cp1254; use --encoding {named}$"
+    ):
+        run(database, path, encoding="cp1254")
     assert contacts_by_phone(database) == {}
 
 

@@ -8,8 +8,8 @@ import typer
 
 from wabroadcast.cli.common import console, fail, get_settings, open_database
 from wabroadcast.cli.contacts import check_region, import_progress
+from wabroadcast.contacts.encodings import UnreadableFile
 from wabroadcast.contacts.history import import_history
-from wabroadcast.contacts.sources import UnreadableFile
 
 app = typer.Typer(help="History.", no_args_is_help=True)
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.contacts.encodings import ENCODING_HINT, UnreadableFile
 from wabroadcast.contacts.jsonstream import JsonStream, JsonSyntaxError, has_undecodable
 from wabroadcast.contacts.normalize import InvalidPhone, PhoneNormalizer
 from wabroadcast.contacts.report import Rejection
-from wabroadcast.contacts.sources import ENCODING_HINT, UnreadableFile
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.history import HistoryWriter
 

@@ -156,6 +156,19 @@ async def test_bad_uploads_are_400s_or_rejected_rows_never_500(settings: Setting
             error = answer.json()["error"]
             assert error["field"] == "encoding" and "not a text encoding" in error["message"]
 
+        no_bom = "phone,name\n905551000013,Ayşe\n".encode("utf-16-be")
+        answer = await h.client.post("/api/contacts", files={"file": ("c.csv", no_bom)})
+        assert (answer.json()["imported"], answer.json()["rejected"]) == (1, 0), answer.text
+        files = {"file": ("b.csv", no_bom)}
+        answer = await h.client.post("/api/contacts", files=files, data={"encoding": "latin-1"})
+        assert answer.status_code == 400
+        assert answer.json()["error"] == {
+            "code": "unsupported_encoding",
+            "field": "encoding",
+            "message": "b.csv: the file is utf-16-be text (has a 0 byte in each character), "
+            "not latin-1; use --encoding utf-16-be",
+        }
+
         odd = "phone,name\n905551000001,A\n".encode("utf-16") + b"x"
         files = {"file": ("c.csv", odd, "text/csv")}
         report = await h.client.post("/api/contacts", files=files, data={"encoding": "utf-16"})
