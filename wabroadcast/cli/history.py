@@ -40,7 +40,7 @@ def import_command(
                 on_rejection=printer,
                 on_progress=lambda done: progress.update(task, completed=done),
             )
-        except (UnreadableFile, LookupError) as exc:
+        except UnreadableFile as exc:
             fail(str(exc))
     console.print(
         f"templates {summary.templates}: sends imported {summary.imported}, already recorded "

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wabroadcast.clock import Clock, SystemClock
-from wabroadcast.contacts.encodings import ENCODING_HINT, UnreadableFile
+from wabroadcast.contacts.encodings import ENCODING_HINT, UnreadableFile, file_encoding
 from wabroadcast.contacts.jsonstream import JsonStream, JsonSyntaxError, has_undecodable
 from wabroadcast.contacts.normalize import InvalidPhone, PhoneNormalizer
 from wabroadcast.contacts.report import Rejection
@@ -165,7 +165,9 @@ def import_history(
     on_rejection: Callable[[Rejection], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> HistorySummary:
-    """Import ``path``; raises UnreadableFile when it is not a JSON object at all."""
+    """Import ``path``; raises UnreadableFile when it is not a JSON object at all, and
+    UnsupportedEncoding for an encoding that is not text (the contact import's check)."""
+    encoding = file_encoding(path, encoding)
     now = (clock or SystemClock()).now()
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below
