@@ -124,3 +124,21 @@ def test_list_count_and_stats_after_history_import(database_url: str, tmp_path: 
             assert session.query(Send).count() == 4
     finally:
         database.dispose()
+
+
+def test_history_import_refuses_encodings_that_are_not_text(
+    database_url: str, tmp_path: Path
+) -> None:
+    """rot13, zlib and base64 crashed with a traceback; utf-7 decoded the file silently."""
+    path = tmp_path / "message_history.json"
+    path.write_text('{"daily_offer": ["905551234567"]}')
+    invoke(database_url, tmp_path, "db", "upgrade")
+    for encoding in ("rot13", "zlib", "base64", "utf-7"):
+        code, output = invoke(
+            database_url, tmp_path, "history", "import", str(path), "--encoding", encoding
+        )
+        assert code == 1, output
+        assert f"'{encoding}' is not a text encoding for files" in output
+        assert "Traceback" not in output
+    code, output = invoke(database_url, tmp_path, "history", "import", str(path))
+    assert code == 0 and "sends imported 1" in output, output

@@ -94,3 +94,21 @@ def test_broken_history_keeps_what_came_before(database: Database, tmp_path: Pat
     assert [r.line for r in rejections] == [3]
     assert rejections[0].reason.startswith("broken JSON")
     assert summary.imported == 2
+
+
+def test_nul_in_a_template_name_and_nan_phones_are_rejected(
+    database: Database, tmp_path: Path
+) -> None:
+    """A NUL in the template name made PostgreSQL refuse the import."""
+    path = tmp_path / "message_history.json"
+    path.write_text('{"bad\\u0000name": ["905551000001"],\n "daily_offer": ["905551000002", NaN]}')
+    rejections: list[Rejection] = []
+
+    summary = import_history(database, path, clock=StepClock(), on_rejection=rejections.append)
+
+    assert [(r.line, r.reason) for r in rejections] == [
+        (1, "template name holds a control character: 'bad\\x00name'"),
+        (2, "phone number must be text, got float"),
+    ]
+    assert pairs(database) == {("daily_offer", "+905551000002", "accepted")}
+    assert (summary.imported, summary.rejected) == (1, 2)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.contacts.conftest import FIXTURES, StepClock
+from wabroadcast.contacts.encodings import UnreadableFile, UnsupportedEncoding
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
-from wabroadcast.contacts.sources import UnreadableFile, UnsupportedEncoding
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Contact
 
@@ -195,11 +195,53 @@ def test_path_is_reported_as_given(database: Database, tmp_path: Path) -> None:
     assert {r.file for r in rejections} == {str(copy)}
 
 
-def test_utf16_json_is_unreadable_with_an_encoding_hint(database: Database, tmp_path: Path) -> None:
-    path = tmp_path / "contacts.json"
-    path.write_text('[{"id": "905551234567"}]', encoding="utf-16")
-    with pytest.raises(UnreadableFile, match="not valid utf-8 text.*--encoding"):
-        run(database, path)
+UNICODE_FILES = ["utf-16", "utf-32", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ""])
+@pytest.mark.parametrize("saved_as", UNICODE_FILES)
+def test_utf16_and_utf32_files_are_read_as_such(
+    database: Database, tmp_path: Path, saved_as: str, suffix: str
+) -> None:
+    """With or without a byte order mark: read as UTF-8, the NULs between the characters
+    made every row an unreadable rejection (the header was still found)."""
+    path = tmp_path / f"contacts{suffix}"
+    if suffix == ".csv":
+        text = "phone,name,city\n905551234567,Ayşe Yılmaz,İzmir\n905321112233,Gül,Muğla\n"
+    else:
+        text = '[{"id": "905551234567", "name": "Ayşe Yılmaz", "city": "İzmir"},\n'
+        text += ' {"id": "905321112233", "name": "Gül", "city": "Muğla"}]'
+    path.write_bytes(text.encode(saved_as))
+
+    summary, rejections = run(database, path)
+
+    assert rejections == []
+    assert {p: (c.name, c.attributes) for p, c in contacts_by_phone(database).items()} == {
+        "+905551234567": ("Ayşe Yılmaz", {"city": "İzmir"}),
+        "+905321112233": ("Gül", {"city": "Muğla"}),
+    }
+    assert summary.imported == 2
+
+
+def test_utf16_asked_as_utf16_be_is_read_in_the_files_byte_order(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes("phone,name\n905551234567,Ayşe\n".encode("utf-16-le"))
+    summary, rejections = run(database, path, encoding="utf-16-be")
+    assert rejections == [] and contacts_by_phone(database)["+905551234567"].name == "Ayşe"
+
+
+@pytest.mark.parametrize(("saved_as", "named"), [("utf-16-le", "utf-16-le"), ("utf-32", "utf-32")])
+def test_utf16_asked_as_an_8_bit_encoding_is_refused_naming_the_right_one(
+    database: Database, tmp_path: Path, saved_as: str, named: str
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes("phone,name\n905551234567,Ayşe\n".encode(saved_as))
+    with pytest.raises(
+        UnsupportedEncoding, match=f"is {named} text .*, not cp1254; use --encoding {named}$"
+    ):
+        run(database, path, encoding="cp1254")
     assert contacts_by_phone(database) == {}
 
 
@@ -315,3 +357,94 @@ def test_only_text_encodings_are_accepted(
     with pytest.raises(UnsupportedEncoding, match=encoding):
         run(database, path, encoding=encoding)
     assert contacts_by_phone(database) == {}
+
+
+def test_nan_infinity_and_nul_are_rejected_per_row(database: Database, tmp_path: Path) -> None:
+    """PostgreSQL refused the whole batch (NUL in text, NaN in JSON); SQLite stored them."""
+    path = tmp_path / "contacts.json"
+    path.write_text(
+        '[{"id": "905551000001", "name": NaN},\n'
+        '{"id": "905551000002", "name": "Good"},\n'
+        '{"id": "905551000003", "index": Infinity},\n'
+        '{"id": "905551000004", "extra": [1, -Infinity]},\n'
+        '{"id": "905551000005", "name": "A\\u0000B"},\n'
+        '{"id": "905551000006", "city": {"x\\u0000": 1}},\n'
+        '{"id": NaN}]'
+    )
+
+    summary, rejections = run(database, path)
+
+    assert [(r.line, r.element, r.reason) for r in rejections] == [
+        (1, 1, "name must be text, got float"),
+        (3, 3, "index must be a whole number, got inf"),
+        (4, 4, "attribute 'extra' holds -Infinity (not a JSON number), which cannot be stored"),
+        (5, 5, "name holds a NUL character (U+0000), which cannot be stored"),
+        (6, 6, "attribute 'city' holds a NUL character (U+0000), which cannot be stored"),
+        (7, 7, "phone number must be text, got float"),
+    ]
+    assert {p: c.name for p, c in contacts_by_phone(database).items()} == {"+905551000002": "Good"}
+    assert (summary.imported, summary.rejected) == (1, 6)
+
+
+def test_a_nul_in_a_csv_row_rejects_that_row(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(
+        b"phone,name,city\n905551000001,A\x00B,X\n905551000002,Good,Y\x00\n"
+        b"905551000003,Also good,Z\n"
+    )
+
+    summary, rejections = run(database, path)
+
+    assert [(r.line, r.reason.split(",")[0]) for r in rejections] == [
+        (2, "name holds a NUL character (U+0000)"),
+        (3, "attribute 'city' holds a NUL character (U+0000)"),
+    ]
+    assert set(contacts_by_phone(database)) == {"+905551000003"}
+    assert summary.imported + summary.rejected == 3
+
+
+def test_a_line_break_in_a_field_before_the_phone_column_is_one_row(
+    database: Database, tmp_path: Path
+) -> None:
+    """The line after the break looked like a row (phone in the phone column), so legal CSV
+    was rejected and its tail imported as a contact of its own."""
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        'note,phone,name\n"first\nsecond",905551000001,One\n'
+        '"call\n905551000099 ""later""",905551000002,Two\n"x",905551000003,Three\n'
+    )
+
+    summary, rejections = run(database, path)
+
+    assert rejections == []
+    stored = contacts_by_phone(database)
+    assert {p: c.attributes["note"] for p, c in stored.items()} == {
+        "+905551000001": "first\nsecond",
+        "+905551000002": 'call\n905551000099 "later"',
+        "+905551000003": "x",
+    }
+    assert summary.imported == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "rejected_line", "kept"),
+    [
+        ('"oops,905551000001,One\nz,905551000002,Two\nz,905551000003,Three\n', 2, {2, 3}),
+        ('"oops,905551000001,One\nz,905551000002,Two\n"x",905551000003,Three\n', 2, {2, 3}),
+        ('z,905551000001,One\n"oops,905551000002,Two\nz,905551000003,"Three"\n', 3, {1, 3}),
+    ],
+    ids=["never-closed", "closed-by-a-later-quote", "closed-on-the-next-line"],
+)
+def test_a_stray_quote_before_the_phone_column_costs_its_own_row(
+    database: Database, tmp_path: Path, text: str, rejected_line: int, kept: set[int]
+) -> None:
+    path = tmp_path / "stray.csv"
+    path.write_text("note,phone,name\n" + text)
+
+    summary, rejections = run(database, path)
+
+    assert [(r.line, r.reason.split(":")[0]) for r in rejections] == [
+        (rejected_line, "unbalanced quote")
+    ]
+    assert set(contacts_by_phone(database)) == {f"+90555100000{i}" for i in kept}
+    assert summary.imported + summary.rejected == 3

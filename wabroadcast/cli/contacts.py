@@ -22,9 +22,9 @@ from rich.progress import (
 from rich.table import Table
 
 from wabroadcast.cli.common import console, fail, get_settings, open_database
+from wabroadcast.contacts.encodings import UnreadableFile
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection, ReportWriter
-from wabroadcast.contacts.sources import UnreadableFile
 from wabroadcast.storage.contacts import count_contacts, find_contacts
 from wabroadcast.storage.tables import Contact
 

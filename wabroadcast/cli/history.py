@@ -8,8 +8,8 @@ import typer
 
 from wabroadcast.cli.common import console, fail, get_settings, open_database
 from wabroadcast.cli.contacts import check_region, import_progress
+from wabroadcast.contacts.encodings import UnreadableFile
 from wabroadcast.contacts.history import import_history
-from wabroadcast.contacts.sources import UnreadableFile
 
 app = typer.Typer(help="History.", no_args_is_help=True)
 
@@ -40,7 +40,7 @@ def import_command(
                 on_rejection=printer,
                 on_progress=lambda done: progress.update(task, completed=done),
             )
-        except (UnreadableFile, LookupError) as exc:
+        except UnreadableFile as exc:
             fail(str(exc))
     console.print(
         f"templates {summary.templates}: sends imported {summary.imported}, already recorded "

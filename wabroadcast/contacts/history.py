@@ -8,6 +8,7 @@ contact rows (same spelling rules, same region), and bad ones are rejected with 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.contacts.encodings import ENCODING_HINT, UnreadableFile, file_encoding
 from wabroadcast.contacts.jsonstream import JsonStream, JsonSyntaxError, has_undecodable
 from wabroadcast.contacts.normalize import InvalidPhone, PhoneNormalizer
 from wabroadcast.contacts.report import Rejection
-from wabroadcast.contacts.sources import ENCODING_HINT, UnreadableFile
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.history import HistoryWriter
 
 BATCH_SIZE = 5000
 TEMPLATE_NAME_LENGTH = 512
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""No template name holds one; PostgreSQL refuses a NUL in text outright."""
 
 
 @dataclass(slots=True)
@@ -96,6 +99,9 @@ class _HistoryImport:
         if not isinstance(name, str) or not name.strip() or has_undecodable(name):
             self.reject(line, f"template name must be non-empty text, got {name!r}"[:200])
             return False
+        if _CONTROL.search(name) is not None:
+            self.reject(line, f"template name holds a control character: {name!r}"[:200])
+            return False
         if len(name) > TEMPLATE_NAME_LENGTH:
             self.reject(line, f"template name longer than {TEMPLATE_NAME_LENGTH} characters")
             return False
@@ -159,7 +165,9 @@ def import_history(
     on_rejection: Callable[[Rejection], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> HistorySummary:
-    """Import ``path``; raises UnreadableFile when it is not a JSON object at all."""
+    """Import ``path``; raises UnreadableFile when it is not a JSON object at all, and
+    UnsupportedEncoding for an encoding that is not text (the contact import's check)."""
+    encoding = file_encoding(path, encoding)
     now = (clock or SystemClock()).now()
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below

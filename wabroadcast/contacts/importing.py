@@ -10,6 +10,7 @@ its index.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -112,6 +113,9 @@ class _Importer:
                 return self._rejection(raw, f"name longer than {NAME_LENGTH} characters")
         elif name is not None and name is not MISSING:
             return self._rejection(raw, f"name must be text, got {type(name).__name__}")
+        problem = _unstorable(name, raw.attributes)
+        if problem is not None:
+            return self._rejection(raw, problem)
         index = raw.index if raw.index is MISSING else _parse_index(raw.index)
         if index is None:
             return self._rejection(raw, f"index must be a whole number, got {raw.index!r}"[:200])
@@ -194,6 +198,39 @@ class _Importer:
             return None
         self.summary.updated += 1
         return (row.phone, name, index, stored.attributes if attributes is None else attributes)
+
+
+def _unstorable(name: Any, attributes: dict[str, Any]) -> str | None:
+    """Why a row cannot be stored as read, or None.
+
+    PostgreSQL refuses a NUL character in text and in JSON (SQLite would keep it, so both are
+    refused alike), and NaN or Infinity, which Python's JSON reader accepts, are no JSON
+    numbers: PostgreSQL refuses them and SQLite would store invalid JSON.
+    """
+    if isinstance(name, str) and "\x00" in name:
+        return "name holds a NUL character (U+0000), which cannot be stored"
+    for key, value in attributes.items():
+        shown = repr(key)[:80]
+        if "\x00" in key:
+            return f"attribute name {shown} holds a NUL character (U+0000)"
+        problem = _not_json(value)
+        if problem is not None:
+            return f"attribute {shown} holds {problem}, which cannot be stored"
+    return None
+
+
+def _not_json(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "a NUL character (U+0000)" if "\x00" in value else None
+    if isinstance(value, float) and not math.isfinite(value):
+        spelled = "NaN" if math.isnan(value) else ("-" if value < 0 else "") + "Infinity"
+        return f"{spelled} (not a JSON number)"
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+        return next((p for p in map(_not_json, items) if p is not None), None)
+    if isinstance(value, list):
+        return next((p for p in map(_not_json, value) if p is not None), None)
+    return None
 
 
 def _parse_index(value: Any) -> Any:

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol, Self
 
+from wabroadcast.contacts.encodings import ENCODING_HINT, UnreadableFile, file_encoding
 from wabroadcast.contacts.jsonstream import (
     UNDECODABLE,
     JsonStream,
@@ -29,10 +30,6 @@ from wabroadcast.contacts.report import Rejection
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 """A field the file does not have: the stored value is kept."""
-
-ENCODING_HINT = (
-    "not valid {encoding} text; if the file was saved as cp1254 or latin-1, use --encoding"
-)
 
 PHONE_HEADERS = (
     "phone", "phonenumber", "telefon", "telefonno", "telefonnumarasi", "tel", "gsm", "mobile",
@@ -47,42 +44,10 @@ _TURKISH = str.maketrans("ıİşŞçÇğĞöÖüÜ", "iissccggoouu")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _UNDECODABLE = re.compile("[\udc00-\udcff]")
 _PHONE_LIKE = re.compile(r"\s*\+?[0-9][0-9 ().-]{5,}[0-9]\s*")
-NOT_FOR_FILES = frozenset(
-    {"utf-7", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
-)
-"""Text codecs that are not file encodings: utf-7 decodes `+...-` runs of plain ASCII into
-other text, and the rest are for host names or Python literals (or always fail)."""
 SURROGATE_REASON = (
     "text holds a lone surrogate (a JSON escape such as \\ud800 without its pair), "
     "which is not a character"
 )
-
-
-class UnreadableFile(ValueError):
-    """The file cannot be imported at all; the message says why."""
-
-
-class UnsupportedEncoding(UnreadableFile):
-    """The encoding asked for is unknown, or not a text encoding a file can be written in."""
-
-
-def text_encoding(encoding: str) -> str:
-    """The codec's canonical name, or UnsupportedEncoding: only text encodings read files.
-
-    `codecs.lookup` also finds bytes-to-bytes codecs (zlib, base64, hex) and str-to-str ones
-    (rot13); those, and text codecs that are no file encoding (utf-7, idna), are refused.
-    """
-    try:
-        info = codecs.lookup(encoding)
-    except (LookupError, ValueError):
-        raise UnsupportedEncoding(f"unknown encoding {encoding!r}") from None
-    name = info.name.replace("_", "-")
-    if not getattr(info, "_is_text_encoding", True) or name in NOT_FOR_FILES:
-        raise UnsupportedEncoding(
-            f"{encoding!r} is not a text encoding for files; use e.g. utf-8, utf-16, "
-            "cp1254 or latin-1"
-        )
-    return info.name
 
 
 @dataclass(slots=True)
@@ -368,7 +333,7 @@ class CsvContacts(_FileSource):
     def _unbalanced(self, taken: list[tuple[int, str]], at_end: bool) -> str | None:
         """Why a record over several lines is a stray quote, or None for a real line break."""
         for number, text in taken[1:]:
-            if self._looks_like_row(text):
+            if self._looks_like_row(_inside_quotes(text)):
                 return (
                     f"unbalanced quote: a quoted field starts on this line and runs over "
                     f"line {number}, which looks like a row of its own; this row is skipped "
@@ -403,6 +368,21 @@ class CsvContacts(_FileSource):
         return contact
 
 
+def _inside_quotes(line: str) -> str:
+    """The start of a line that continues a quoted field, up to the quote that closes it.
+
+    Only that part can be a row the quote swallowed: after the closing quote come the
+    record's own next fields (a note with a line break before the phone column is legal).
+    """
+    position = 0
+    while (position := line.find('"', position)) != -1:
+        if line.startswith('""', position):
+            position += 2
+            continue
+        return line[:position]
+    return line
+
+
 def _short(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -416,10 +396,13 @@ def open_source(
     phone_column: str | None = None,
     name_column: str | None = None,
 ) -> ContactSource:
-    """Open ``path`` as JSON or CSV (by ``file_format``, else by extension, else by content)."""
-    text_encoding(encoding)
+    """Open ``path`` as JSON or CSV (by ``file_format``, else by extension, else by content).
+
+    The encoding is checked against the file's first bytes (see `encodings.file_encoding`).
+    """
+    encoding = file_encoding(path, encoding)
     if file_format is None:
-        file_format = _guess_format(path)
+        file_format = _guess_format(path, encoding)
     if file_format == "json":
         return JsonContacts(path, encoding)
     if file_format == "csv":
@@ -427,7 +410,7 @@ def open_source(
     raise UnreadableFile(f"unknown format {file_format!r}; use json or csv")
 
 
-def _guess_format(path: Path) -> str:
+def _guess_format(path: Path, encoding: str) -> str:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return "json"
@@ -435,7 +418,7 @@ def _guess_format(path: Path) -> str:
         return "csv"
     try:
         with open(path, "rb") as handle:
-            start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+            start = handle.read(4096).decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n")
     except OSError as exc:
         raise UnreadableFile(f"cannot open {path}: {exc.strerror or exc}") from None
-    return "json" if start[:1] in (b"[", b"{") else "csv"
+    return "json" if start[:1] in ("[", "{") else "csv"

@@ -156,6 +156,19 @@ async def test_bad_uploads_are_400s_or_rejected_rows_never_500(settings: Setting
             error = answer.json()["error"]
             assert error["field"] == "encoding" and "not a text encoding" in error["message"]
 
+        no_bom = "phone,name\n905551000013,Ayşe\n".encode("utf-16-be")
+        answer = await h.client.post("/api/contacts", files={"file": ("c.csv", no_bom)})
+        assert (answer.json()["imported"], answer.json()["rejected"]) == (1, 0), answer.text
+        files = {"file": ("b.csv", no_bom)}
+        answer = await h.client.post("/api/contacts", files=files, data={"encoding": "latin-1"})
+        assert answer.status_code == 400
+        assert answer.json()["error"] == {
+            "code": "unsupported_encoding",
+            "field": "encoding",
+            "message": "b.csv: the file is utf-16-be text (has a 0 byte in each character), "
+            "not latin-1; use --encoding utf-16-be",
+        }
+
         odd = "phone,name\n905551000001,A\n".encode("utf-16") + b"x"
         files = {"file": ("c.csv", odd, "text/csv")}
         report = await h.client.post("/api/contacts", files=files, data={"encoding": "utf-16"})
@@ -171,6 +184,15 @@ async def test_bad_uploads_are_400s_or_rejected_rows_never_500(settings: Setting
             answer = await h.client.post("/api/contacts", files=files)
             assert answer.status_code == 200, answer.text
             assert reason in answer.json()["problems"][0]["reason"]
+        odd_values = (
+            b'[{"id": "905551000006", "name": NaN}, {"id": "905551000007", "x": Infinity},'
+            b' {"id": "905551000008", "name": "A\\u0000B"}, {"id": "905551000009"}]'
+        )
+        answer = await h.client.post("/api/contacts", files={"file": ("c.json", odd_values)})
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["imported"], answer.json()["rejected"]) == (1, 3)
+        assert [p["element"] for p in answer.json()["problems"]] == [1, 2, 3]
+        assert "NUL" in answer.json()["problems"][2]["reason"]
         brackets = await h.client.post("/api/contacts", files={"file": ("c.json", b"[" * 100_000)})
         assert brackets.status_code == 200
         assert "nested too deeply" in brackets.json()["problems"][0]["reason"]
@@ -178,6 +200,10 @@ async def test_bad_uploads_are_400s_or_rejected_rows_never_500(settings: Setting
         answer = await h.client.post("/api/contacts", files={"file": ("c.csv", big)})
         assert answer.status_code == 200 and answer.json()["rejected"] == 1
         assert "field limit" in answer.json()["problems"][0]["reason"]
+        note_first = b'note,phone\n"two\nlines",905551000010\n"oops,905551000011\nz,905551000012\n'
+        answer = await h.client.post("/api/contacts", files={"file": ("n.csv", note_first)})
+        assert (answer.json()["imported"], answer.json()["rejected"]) == (2, 1)
+        assert answer.json()["problems"][0]["line"] == 4
         stray = (FIXTURES / "stray_quote.csv").read_bytes()
         answer = await h.client.post("/api/contacts", files={"file": ("s.csv", stray)})
         counts = answer.json()

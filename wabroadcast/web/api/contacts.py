@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.config import Settings
+from wabroadcast.contacts.encodings import UnreadableFile, UnsupportedEncoding
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
-from wabroadcast.contacts.sources import UnreadableFile, UnsupportedEncoding
 from wabroadcast.storage.contacts import find_contacts
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.optouts import RESUME, STOP, record_opt_change
@@ -204,10 +204,10 @@ def _import(
             clock=clock,
             on_rejection=collect,
         )
-    except UnsupportedEncoding as exc:
-        raise ApiError(400, "unsupported_encoding", str(exc), field="encoding") from None
     except UnreadableFile as exc:
         message = str(exc).replace(str(path), shown_name)
+        if isinstance(exc, UnsupportedEncoding):
+            raise ApiError(400, "unsupported_encoding", message, field="encoding") from None
         if not message.startswith(shown_name):
             message = f"{shown_name}: {message}"
         raise ApiError(400, "unreadable_file", message, field="file") from None

@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from wabroadcast.contacts.encodings import UnreadableFile
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
-from wabroadcast.contacts.sources import UnreadableFile
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import import_reason_text, rejection_place
