@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import typer
@@ -50,6 +49,7 @@ from wabroadcast.engine.manager import (
     campaign_number,
 )
 from wabroadcast.engine.pool import SenderPool, sender_pool
+from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config, uses_builtin_simulator
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
@@ -69,9 +69,7 @@ async def cloud_client(settings: Settings) -> AsyncIterator[SenderPool]:
     simulator runs in this process (said clearly); with GRAPH_API_URL pointing at a running
     simulator, that one is used over HTTP. Over HTTP, requests in flight are spread over
     several connection pools (engine.pool) so 1,000 msg/s stays within reach."""
-    host = urlsplit(settings.graph_api_url).hostname or ""
-    if settings.sandbox and host.endswith("facebook.com"):
-        from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config
+    if uses_builtin_simulator(settings):
         from wabroadcast.simulator import create_simulator
 
         settings = sandbox_settings(settings)
