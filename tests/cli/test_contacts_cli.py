@@ -124,3 +124,36 @@ def test_list_count_and_stats_after_history_import(database_url: str, tmp_path: 
             assert session.query(Send).count() == 4
     finally:
         database.dispose()
+
+
+def one_line(output: str) -> str:
+    return " ".join(output.split())
+
+
+def test_broken_json_names_the_file_line_and_column(database_url: str, tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts.json"
+    contacts.write_text(
+        '[\n {"id": "+905551234567", "name": "A"},\n {"id": "+905551234568" "name": "B"},\n'
+        ' {"id": "+905551234569", "name": "C"}\n]\n'
+    )
+    code, output = invoke(database_url, tmp_path, "contacts", "import", str(contacts))
+    assert code == 0, output
+    assert (
+        f"rejected {contacts}:3 (element 2): broken JSON at line 3, column 25: "
+        "Expecting ',' delimiter"
+    ) in one_line(output)
+    assert "imported 2, updated 0, unchanged 0, rejected 1" in output
+
+    history = tmp_path / "message_history.json"
+    history.write_text('{"daily_offer": ["+905551234567",\n  "+905551234569"\n  "17"]}')
+    code, output = invoke(database_url, tmp_path, "history", "import", str(history))
+    assert code == 0, output
+    assert (
+        f"rejected {history}:3: broken JSON at line 3, column 3: expected ',' or ']', found '\"'"
+    ) in one_line(output)
+    assert "sends imported 2" in output
+
+    for command, wrong_shape in (("contacts", history), ("history", contacts)):
+        code, output = invoke(database_url, tmp_path, command, "import", str(wrong_shape))
+        assert code == 1, output
+        assert f"error: {wrong_shape}: line 1, column 1: expected a JSON" in one_line(output)

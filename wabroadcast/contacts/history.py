@@ -88,7 +88,7 @@ class _HistoryImport:
                     stream.expect("}", "',' or '}'")
                     break
         except JsonSyntaxError as exc:
-            reason = f"broken JSON: {exc.message}; nothing after this point was read"
+            reason = f"broken JSON at {exc.where}: {exc.message}; nothing after it was read"
             self.summary.rejected += 1
             self.on_rejection(Rejection(str(self.path), exc.line, reason))
 
