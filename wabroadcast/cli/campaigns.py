@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -51,6 +52,7 @@ from wabroadcast.engine.manager import (
 from wabroadcast.engine.pool import SenderPool, sender_pool
 from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config, uses_builtin_simulator
 from wabroadcast.storage import campaigns as campaign_store
+from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
@@ -232,6 +234,8 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
             capacity = max(limit_today - used, 0)
             take = min(take, capacity)
         rows = send_store.select_eligible(session, template, take)
+        shown = rows if as_json else rows[:20]
+        names = contact_store.names_of(session, [contact_id for contact_id, _ in shown])
     held_back = min(limit, eligible) - take
     if as_json:
         payload: dict[str, Any] = {
@@ -242,6 +246,7 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
             "total_selected": take,
             "held_back": held_back,
             "recipients": [phone for _, phone in rows],
+            "contacts": [{"phone": phone, "name": names.get(cid)} for cid, phone in rows],
         }
         console.print_json(json.dumps(payload))
         return
@@ -251,9 +256,9 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
     )
     if held_back:
         console.print(f"  {held_back} held back by the daily recipient limit ({limit_today})")
-    table = Table("#", "phone")
-    for number, (_, phone) in enumerate(rows[:20], start=1):
-        table.add_row(str(number), phone)
+    table = Table("#", "phone", "name")
+    for number, (contact_id, phone) in enumerate(shown, start=1):
+        table.add_row(str(number), phone, escape(names.get(contact_id) or ""))
     console.print(table)
     if len(rows) > 20:
         console.print(f"  … and {len(rows) - 20} more", highlight=False)

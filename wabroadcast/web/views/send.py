@@ -26,9 +26,10 @@ from wabroadcast.engine.manager import (
     is_language_code,
     is_template_name,
 )
+from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
-from wabroadcast.storage.tables import Contact, Template
+from wabroadcast.storage.tables import Template
 from wabroadcast.web.views.render import Panel
 
 MAX_LIMIT = 1_000_000
@@ -124,11 +125,7 @@ def eligibility(
     first: list[dict[str, str | None]] = []
     if preview:
         chosen = send_store.select_eligible(session, template, PREVIEW_SIZE)
-        names = dict(
-            session.execute(
-                select(Contact.id, Contact.name).where(Contact.id.in_([c for c, _ in chosen]))
-            ).all()
-        )
+        names = contact_store.names_of(session, [c for c, _ in chosen])
         first = [{"name": names.get(cid), "phone": phone} for cid, phone in chosen]
     message = first_message(session, template, language) if preview and first else None
     capped = eligible >= ELIGIBLE_CAP
