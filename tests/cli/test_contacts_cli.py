@@ -157,3 +157,34 @@ def test_broken_json_names_the_file_line_and_column(database_url: str, tmp_path:
         code, output = invoke(database_url, tmp_path, command, "import", str(wrong_shape))
         assert code == 1, output
         assert f"error: {wrong_shape}: line 1, column 1: expected a JSON" in one_line(output)
+
+
+def test_history_import_says_how_many_contacts_it_created_or_skips_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    invoke(database_url, tmp_path, "contacts", "import", str(FIXTURES / "contacts_with_index.json"))
+    history = str(FIXTURES / "message_history.json")
+    report = tmp_path / "report.csv"
+    args = ("history", "import", history, "--no-new-contacts", "--report", str(report))
+
+    code, output = invoke(database_url, tmp_path, *args)
+    assert code == 0, output
+    text = one_line(output)
+    assert f"skipped {history}:2 (element 4): not in the contact list" in text
+    assert "sends imported 3, already recorded 0, rejected 2" in text
+    assert "skipped 1: entries whose number is not in the contact list" in text
+    assert "+905069998877" not in stored(database_url)
+    with open(report, newline="") as handle:
+        reasons = [row["reason"] for row in csv.DictReader(handle)]
+    assert len(reasons) == 3 and sum("not in the contact list" in r for r in reasons) == 1
+
+    code, output = invoke(database_url, tmp_path, "history", "import", history)
+    assert code == 0, output
+    assert "sends imported 1, already recorded 3" in one_line(output)
+    assert (
+        "contacts created 1: numbers that were not in the contact list, added without a name"
+    ) in one_line(output)
+    assert stored(database_url)["+905069998877"].name is None
+
+    code, output = invoke(database_url, tmp_path, "history", "import", history)
+    assert "contacts created 0: every number was already in the contact list" in one_line(output)
