@@ -44,10 +44,12 @@ from wabroadcast.engine.activity import Activity, activities, activity
 from wabroadcast.engine.followup import NothingToRetry
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
 from wabroadcast.engine.manager import (
+    MAX_CAMPAIGN_LIMIT,
     CampaignManager,
     CampaignRefused,
     CampaignRequest,
     campaign_number,
+    limit_problem,
 )
 from wabroadcast.engine.pool import SenderPool, sender_pool
 from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config, uses_builtin_simulator
@@ -326,7 +328,23 @@ def _refuse_if_interrupted(
 
 TEMPLATE = typer.Option(..., "--template", "-t", help="Approved template name.")
 LANGUAGE = typer.Option(..., "--language", "-l", help="Template language code, e.g. tr, en_US.")
-LIMIT = typer.Option(..., "--limit", "-n", min=1, help="At most this many contacts.")
+
+
+def _check_limit(limit: int) -> int:
+    """The campaign manager's bound, before anything runs (a dry run creates no campaign)."""
+    problem = limit_problem(limit)
+    if problem is not None:
+        raise typer.BadParameter(problem)
+    return limit
+
+
+LIMIT = typer.Option(
+    ...,
+    "--limit",
+    "-n",
+    callback=_check_limit,
+    help=f"At most this many contacts (1 to {MAX_CAMPAIGN_LIMIT:,}).",
+)
 JSON = typer.Option(False, "--json", help="Print the original tool's JSON response.")
 CAMPAIGN = typer.Argument(..., help="Campaign id.")
 NUMBER = typer.Option(
