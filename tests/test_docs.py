@@ -18,3 +18,16 @@ def test_readme_first_screen_has_the_two_commands() -> None:
     first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:20])
     assert "make run" in first_screen
     assert "make test" in first_screen
+
+
+def test_readme_first_screen_sets_up_with_two_commands_and_says_where_the_cli_is() -> None:
+    lines = (ROOT / "README.md").read_text().splitlines()[:20]
+    start = lines.index("```sh")
+    end = lines.index("```", start + 1)
+    assert [line.split()[:2] for line in lines[start + 1 : end]] == [
+        ["make", "run"],
+        ["make", "test"],
+    ]
+    prose = " ".join(lines[end + 1 :])
+    assert ".venv/bin/wabroadcast --help" in prose
+    assert "source .venv/bin/activate" in prose

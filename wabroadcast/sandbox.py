@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
@@ -47,6 +48,8 @@ from wabroadcast.storage.tables import Campaign, Contact, Send, Template
 SANDBOX_BANNER = "SANDBOX MODE: messages go to the built-in simulator, nobody receives them"
 SANDBOX_GRAPH_URL = "http://simulator.sandbox"
 """Never resolved: the sandbox client's transport hands requests to the simulator directly."""
+BUILTIN_SIMULATOR_SHOWN = "built-in simulator (sandbox)"
+"""What `wabroadcast config` shows as GRAPH_API_URL when the built-in simulator is used."""
 DEMO_MARKER = "(demo)"
 
 # A few demo numbers behave like real-life troublemakers, so the panel shows every outcome.
@@ -102,6 +105,17 @@ def load_demo_contacts(database: Database, clock: Clock) -> int:
     except IntegrityError:
         return 0
     return len(contacts)
+
+
+def uses_builtin_simulator(settings: Settings) -> bool:
+    """Whether CLI commands talk to the in-process simulator instead of GRAPH_API_URL.
+
+    True with no access token and GRAPH_API_URL left at Meta's: without a token nothing may
+    reach graph.facebook.com. Pointing GRAPH_API_URL elsewhere (a running `wabroadcast
+    simulator`) is used as it is, token or not. `wabroadcast config` shows the same answer.
+    """
+    host = urlsplit(settings.graph_api_url).hostname or ""
+    return settings.sandbox and host.endswith("facebook.com")
 
 
 def sandbox_settings(settings: Settings) -> Settings:

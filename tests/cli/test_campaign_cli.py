@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from tests.engine.helpers import add_contacts, phone, sent_pairs, served, sim_config, wa_id
@@ -22,7 +22,7 @@ from wabroadcast.clock import SystemClock
 from wabroadcast.domain.models import SendState
 from wabroadcast.simulator import SANDBOX_ACCESS_TOKEN, Simulator, create_simulator
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Campaign, Send
+from wabroadcast.storage.tables import Campaign, Contact, Send
 
 runner = CliRunner()
 
@@ -150,6 +150,34 @@ def test_dry_run_lists_recipients_and_sends_nothing(
     with database.session() as session:
         assert session.scalars(select(Send)).first() is None
         assert session.scalars(select(Campaign)).first() is None
+
+
+def test_dry_run_shows_each_contact_name_next_to_its_number(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    url, sim = simulator
+    ids = add_contacts(database, 3)
+    names = {ids[0]: "Ayşe Yılmaz", ids[1]: "[bold]Ali[/bold]", ids[2]: None}
+    with database.session() as session:
+        for contact_id, name in names.items():
+            session.execute(update(Contact).where(Contact.id == contact_id).values(name=name))
+    env = env_for(database.url, url)
+    args = ("send", "-t", "daily_offer", "-l", "tr", "-n", "3", "--dry-run")
+    code, output = cli(env, *args)
+    assert code == 0, output
+    rows = [line for line in output.splitlines() if "+90" in line]
+    assert len(rows) == 3, output
+    assert phone(1) in rows[0] and "Ayşe Yılmaz" in rows[0]
+    assert phone(2) in rows[1] and "[bold]Ali[/bold]" in rows[1]  # printed as it is
+    assert phone(3) in rows[2]
+    code, output = cli(env, *args, "--json")
+    assert code == 0, output
+    assert json.loads(output)["contacts"] == [
+        {"phone": phone(1), "name": "Ayşe Yılmaz"},
+        {"phone": phone(2), "name": "[bold]Ali[/bold]"},
+        {"phone": phone(3), "name": None},
+    ]
+    assert sim.accepted == []
 
 
 def test_json_output_has_the_original_fields(

@@ -142,3 +142,67 @@ def test_history_import_refuses_encodings_that_are_not_text(
         assert "Traceback" not in output
     code, output = invoke(database_url, tmp_path, "history", "import", str(path))
     assert code == 0 and "sends imported 1" in output, output
+
+
+def one_line(output: str) -> str:
+    return " ".join(output.split())
+
+
+def test_broken_json_names_the_file_line_and_column(database_url: str, tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts.json"
+    contacts.write_text(
+        '[\n {"id": "+905551234567", "name": "A"},\n {"id": "+905551234568" "name": "B"},\n'
+        ' {"id": "+905551234569", "name": "C"}\n]\n'
+    )
+    code, output = invoke(database_url, tmp_path, "contacts", "import", str(contacts))
+    assert code == 0, output
+    assert (
+        f"rejected {contacts}:3 (element 2): broken JSON at line 3, column 25: "
+        "Expecting ',' delimiter"
+    ) in one_line(output)
+    assert "imported 2, updated 0, unchanged 0, rejected 1" in output
+
+    history = tmp_path / "message_history.json"
+    history.write_text('{"daily_offer": ["+905551234567",\n  "+905551234569"\n  "17"]}')
+    code, output = invoke(database_url, tmp_path, "history", "import", str(history))
+    assert code == 0, output
+    assert (
+        f"rejected {history}:3: broken JSON at line 3, column 3: expected ',' or ']', found '\"'"
+    ) in one_line(output)
+    assert "sends imported 2" in output
+
+    for command, wrong_shape in (("contacts", history), ("history", contacts)):
+        code, output = invoke(database_url, tmp_path, command, "import", str(wrong_shape))
+        assert code == 1, output
+        assert f"error: {wrong_shape}: line 1, column 1: expected a JSON" in one_line(output)
+
+
+def test_history_import_says_how_many_contacts_it_created_or_skips_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    invoke(database_url, tmp_path, "contacts", "import", str(FIXTURES / "contacts_with_index.json"))
+    history = str(FIXTURES / "message_history.json")
+    report = tmp_path / "report.csv"
+    args = ("history", "import", history, "--no-new-contacts", "--report", str(report))
+
+    code, output = invoke(database_url, tmp_path, *args)
+    assert code == 0, output
+    text = one_line(output)
+    assert f"skipped {history}:2 (element 4): not in the contact list" in text
+    assert "sends imported 3, already recorded 0, rejected 2" in text
+    assert "skipped 1: entries whose number is not in the contact list" in text
+    assert "+905069998877" not in stored(database_url)
+    with open(report, newline="") as handle:
+        reasons = [row["reason"] for row in csv.DictReader(handle)]
+    assert len(reasons) == 3 and sum("not in the contact list" in r for r in reasons) == 1
+
+    code, output = invoke(database_url, tmp_path, "history", "import", history)
+    assert code == 0, output
+    assert "sends imported 1, already recorded 3" in one_line(output)
+    assert (
+        "contacts created 1: numbers that were not in the contact list, added without a name"
+    ) in one_line(output)
+    assert stored(database_url)["+905069998877"].name is None
+
+    code, output = invoke(database_url, tmp_path, "history", "import", history)
+    assert "contacts created 0: every number was already in the contact list" in one_line(output)

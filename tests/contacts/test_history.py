@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.contacts.conftest import FIXTURES, StepClock
@@ -51,6 +51,37 @@ def test_history_becomes_accepted_sends_and_unknown_phones_become_contacts(
     assert [(r.line, r.element) for r in rejections] == [(2, 3), (4, None)]
     assert "12" in rejections[0].reason and "list" in rejections[1].reason
     assert (summary.imported, summary.contacts_created, summary.rejected) == (4, 1, 2)
+
+
+def test_without_new_contacts_unknown_numbers_are_skipped_counted_and_reported(
+    database: Database, tmp_path: Path
+) -> None:
+    import_contacts(database, FIXTURES / "contacts_with_index.json", clock=StepClock())
+    path = tmp_path / "message_history.json"
+    path.write_text(
+        '{"daily_offer": ["905551234567",\n  "905069998877", "905069998877"],\n'
+        ' "hello_world": ["905069998877", "+90 532 111 22 33", "905321112233"]}'
+    )
+    skipped: list[Rejection] = []
+    with database.session() as session:
+        contacts_before = session.scalar(select(func.count()).select_from(Contact))
+
+    summary = import_history(database, path, clock=StepClock(), on_skip=skipped.append)
+
+    assert pairs(database) == {
+        ("daily_offer", "+905551234567", "accepted"),
+        ("hello_world", "+905321112233", "accepted"),
+    }
+    assert [(r.line, r.element, r.value) for r in skipped] == [
+        (2, 2, "+905069998877"),
+        (2, 3, "+905069998877"),
+        (3, 1, "+905069998877"),
+    ]
+    assert "not in the contact list" in skipped[0].reason
+    assert (summary.imported, summary.skipped, summary.contacts_created) == (2, 3, 0)
+    assert (summary.already_recorded, summary.rejected) == (1, 0)  # the repeated 532 number
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == contacts_before
 
 
 def test_history_import_is_idempotent_and_counts_as_sent(database: Database) -> None:

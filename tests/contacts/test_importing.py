@@ -317,8 +317,8 @@ def test_odd_length_utf16_rejects_the_last_row_only(database: Database, tmp_path
     ("element", "reason"),
     [
         ('{"id": "905551000001", "name": "\\ud800"}', "lone surrogate"),
-        ("[" * 100_000 + "]" * 100_000, "broken JSON: value nested too deeply"),
-        ('{"id": ' + "9" * 5000 + "}", "broken JSON: a number longer than 4300 digits"),
+        ("[" * 100_000 + "]" * 100_000, "broken JSON at line 1, column 2: value nested too deeply"),
+        ('{"id": ' + "9" * 5000 + "}", "line 1, column 2: a number longer than 4300 digits"),
         ('{"id": "905551000001", "index": ' + "9" * 5000 + "}", "a number longer than"),
     ],
     ids=["surrogate", "deep", "long-id", "long-index"],

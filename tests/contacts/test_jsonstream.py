@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -30,10 +31,27 @@ def test_a_broken_element_names_its_line_and_the_next_one_is_read() -> None:
     assert stream.take(",")
     with pytest.raises(JsonSyntaxError) as error:
         stream.value()
-    assert error.value.line == 3
+    assert (error.value.line, error.value.column) == (3, 12)
     assert stream.skip_to_next_element()
     assert stream.value() == {"id": "3"}
     assert stream.peek() == "]"
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 1 << 20])
+def test_error_line_and_column_are_the_ones_json_loads_names(chunk_size: int) -> None:
+    """The reader decodes a buffer that starts mid-file; its places must still be the file's."""
+    element = '{"id": "2",\n   "name": "x" "y": 1}'
+    text = '[\n  {"id": "1", "name": "Ayşe"},\n' + element + "\n]"
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    stream = JsonStream(io.BytesIO(text.encode()), chunk_size=chunk_size, lookahead=3)
+    stream.expect("[", "a list")
+    stream.value()
+    stream.take(",")
+    with pytest.raises(JsonSyntaxError) as error:
+        stream.value()
+    assert (error.value.line, error.value.column) == (expected.value.lineno, expected.value.colno)
+    assert str(error.value) == f"line 4, column 16: {expected.value.msg}"
 
 
 def test_undecodable_bytes_survive_as_markers() -> None:

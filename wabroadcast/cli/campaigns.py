@@ -16,10 +16,10 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -44,13 +44,17 @@ from wabroadcast.engine.activity import Activity, activities, activity
 from wabroadcast.engine.followup import NothingToRetry
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
 from wabroadcast.engine.manager import (
+    MAX_CAMPAIGN_LIMIT,
     CampaignManager,
     CampaignRefused,
     CampaignRequest,
     campaign_number,
+    limit_problem,
 )
 from wabroadcast.engine.pool import SenderPool, sender_pool
+from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config, uses_builtin_simulator
 from wabroadcast.storage import campaigns as campaign_store
+from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
@@ -69,9 +73,7 @@ async def cloud_client(settings: Settings) -> AsyncIterator[SenderPool]:
     simulator runs in this process (said clearly); with GRAPH_API_URL pointing at a running
     simulator, that one is used over HTTP. Over HTTP, requests in flight are spread over
     several connection pools (engine.pool) so 1,000 msg/s stays within reach."""
-    host = urlsplit(settings.graph_api_url).hostname or ""
-    if settings.sandbox and host.endswith("facebook.com"):
-        from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config
+    if uses_builtin_simulator(settings):
         from wabroadcast.simulator import create_simulator
 
         settings = sandbox_settings(settings)
@@ -234,6 +236,8 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
             capacity = max(limit_today - used, 0)
             take = min(take, capacity)
         rows = send_store.select_eligible(session, template, take)
+        shown = rows if as_json else rows[:20]
+        names = contact_store.names_of(session, [contact_id for contact_id, _ in shown])
     held_back = min(limit, eligible) - take
     if as_json:
         payload: dict[str, Any] = {
@@ -244,6 +248,7 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
             "total_selected": take,
             "held_back": held_back,
             "recipients": [phone for _, phone in rows],
+            "contacts": [{"phone": phone, "name": names.get(cid)} for cid, phone in rows],
         }
         console.print_json(json.dumps(payload))
         return
@@ -253,9 +258,9 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
     )
     if held_back:
         console.print(f"  {held_back} held back by the daily recipient limit ({limit_today})")
-    table = Table("#", "phone")
-    for number, (_, phone) in enumerate(rows[:20], start=1):
-        table.add_row(str(number), phone)
+    table = Table("#", "phone", "name")
+    for number, (contact_id, phone) in enumerate(shown, start=1):
+        table.add_row(str(number), phone, escape(names.get(contact_id) or ""))
     console.print(table)
     if len(rows) > 20:
         console.print(f"  … and {len(rows) - 20} more", highlight=False)
@@ -323,7 +328,23 @@ def _refuse_if_interrupted(
 
 TEMPLATE = typer.Option(..., "--template", "-t", help="Approved template name.")
 LANGUAGE = typer.Option(..., "--language", "-l", help="Template language code, e.g. tr, en_US.")
-LIMIT = typer.Option(..., "--limit", "-n", min=1, help="At most this many contacts.")
+
+
+def _check_limit(limit: int) -> int:
+    """The campaign manager's bound, before anything runs (a dry run creates no campaign)."""
+    problem = limit_problem(limit)
+    if problem is not None:
+        raise typer.BadParameter(problem)
+    return limit
+
+
+LIMIT = typer.Option(
+    ...,
+    "--limit",
+    "-n",
+    callback=_check_limit,
+    help=f"At most this many contacts (1 to {MAX_CAMPAIGN_LIMIT:,}).",
+)
 JSON = typer.Option(False, "--json", help="Print the original tool's JSON response.")
 CAMPAIGN = typer.Argument(..., help="Campaign id.")
 NUMBER = typer.Option(

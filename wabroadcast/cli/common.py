@@ -6,6 +6,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from wabroadcast.config import Settings, SettingsError, load_settings, mask_url
 from wabroadcast.storage.db import Database, DatabaseError
@@ -15,7 +16,9 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print one error line and exit. The message is plain text: a file name such as
+    `[old].json` is printed as it is, and long lines are not cut inside a word or path."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -50,11 +50,18 @@ class RejectionPrinter:
         self.seen = 0
 
     def __call__(self, rejection: Rejection) -> None:
+        self._show("rejected", rejection)
+
+    def skipped(self, entry: Rejection) -> None:
+        """An entry left out on purpose (history import --no-new-contacts)."""
+        self._show("skipped", entry)
+
+    def _show(self, label: str, rejection: Rejection) -> None:
         self.seen += 1
         if self.report is not None:
             self.report.write(rejection)
         if self.seen <= SHOWN_REJECTIONS:
-            self.print_line(f"[yellow]rejected[/] {escape(str(rejection))}")
+            self.print_line(f"[yellow]{label}[/] {escape(str(rejection))}")
 
     def footer(self) -> str | None:
         hidden = self.seen - SHOWN_REJECTIONS

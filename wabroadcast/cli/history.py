@@ -9,7 +9,7 @@ import typer
 from wabroadcast.cli.common import console, fail, get_settings, open_database
 from wabroadcast.cli.contacts import check_region, import_progress
 from wabroadcast.contacts.encodings import UnreadableFile
-from wabroadcast.contacts.history import import_history
+from wabroadcast.contacts.history import HistorySummary, import_history
 
 app = typer.Typer(help="History.", no_args_is_help=True)
 
@@ -24,9 +24,20 @@ def import_command(
         help="Region for numbers without a country code (default: DEFAULT_REGION).",
     ),
     encoding: str = typer.Option("utf-8", help="File encoding."),
-    report: Path | None = typer.Option(None, help="Write every rejected entry to this CSV file."),
+    report: Path | None = typer.Option(
+        None, help="Write every rejected (and skipped) entry to this CSV file."
+    ),
+    no_new_contacts: bool = typer.Option(
+        False,
+        "--no-new-contacts",
+        help="Skip entries whose number is not in the contact list (counted and listed) "
+        "instead of adding it as a contact without a name.",
+    ),
 ) -> None:
-    """Record {"template": ["phone", ...]} as already sent, so nothing is sent twice."""
+    """Record {"template": ["phone", ...]} as already sent, so nothing is sent twice.
+
+    A number that is not in the contact list becomes a contact without a name (the summary
+    counts them), unless --no-new-contacts is given."""
     settings = get_settings(ctx)
     region = check_region(region or settings.default_region)
     database = open_database(ctx)
@@ -39,13 +50,30 @@ def import_command(
                 encoding=encoding,
                 on_rejection=printer,
                 on_progress=lambda done: progress.update(task, completed=done),
+                on_skip=printer.skipped if no_new_contacts else None,
             )
         except UnreadableFile as exc:
             fail(str(exc))
-    console.print(
+    for line in summary_lines(summary, no_new_contacts=no_new_contacts):
+        console.print(line, highlight=False, soft_wrap=True)
+
+
+def summary_lines(summary: HistorySummary, *, no_new_contacts: bool) -> list[str]:
+    """The counts, then what happened to numbers that were not in the contact list."""
+    lines = [
         f"templates {summary.templates}: sends imported {summary.imported}, already recorded "
-        f"{summary.already_recorded}, contacts created {summary.contacts_created}, "
-        f"rejected {summary.rejected}",
-        highlight=False,
-        soft_wrap=True,
-    )
+        f"{summary.already_recorded}, rejected {summary.rejected}"
+    ]
+    if no_new_contacts:
+        lines.append(
+            f"skipped {summary.skipped}: entries whose number is not in the contact list "
+            "(--no-new-contacts); no contact was created"
+        )
+    elif summary.contacts_created:
+        lines.append(
+            f"contacts created {summary.contacts_created}: numbers that were not in the "
+            "contact list, added without a name (--no-new-contacts skips them instead)"
+        )
+    else:
+        lines.append("contacts created 0: every number was already in the contact list")
+    return lines

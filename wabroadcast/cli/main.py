@@ -11,6 +11,7 @@ from wabroadcast import __version__
 from wabroadcast.cli import campaigns, contacts, history, schedules, sends, simulator, templates
 from wabroadcast.cli.common import console, get_settings, open_database
 from wabroadcast.cli.serve import serve
+from wabroadcast.sandbox import BUILTIN_SIMULATOR_SHOWN, uses_builtin_simulator
 from wabroadcast.storage import db as storage_db
 from wabroadcast.storage.stats import overview
 
@@ -56,11 +57,18 @@ def root(
 def show_config(ctx: typer.Context) -> None:
     """Print the effective settings, every secret masked."""
     settings = get_settings(ctx)
-    for name, value in settings.masked().items():
+    shown = settings.masked()
+    builtin = uses_builtin_simulator(settings)
+    if builtin:
+        shown["GRAPH_API_URL"] = BUILTIN_SIMULATOR_SHOWN
+    for name, value in shown.items():
         console.print(f"{name}={value}", highlight=False, soft_wrap=True)
-    mode = (
-        "sandbox (built-in simulator)" if settings.sandbox else f"live ({settings.graph_api_url})"
-    )
+    if builtin:
+        mode = "sandbox (built-in simulator)"
+    elif settings.sandbox:
+        mode = f"sandbox (no access token; simulator at {settings.graph_api_url})"
+    else:
+        mode = f"live ({settings.graph_api_url})"
     console.print(f"# mode: {mode}", style="dim", highlight=False)
 
 

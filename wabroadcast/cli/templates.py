@@ -21,6 +21,7 @@ from wabroadcast.cloudapi.transport import default_http_client
 from wabroadcast.config import Settings
 from wabroadcast.domain.render import RenderError, parse_options, template_shape
 from wabroadcast.engine import templates as engine_templates
+from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config, uses_builtin_simulator
 from wabroadcast.storage import templates as store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Template
@@ -45,10 +46,10 @@ def _row(template: Template) -> dict[str, Any]:
 
 @asynccontextmanager
 async def cloud_client(settings: Settings) -> AsyncIterator[CloudAPIClient]:
-    """The Cloud API client for one command; in sandbox mode an in-process simulator."""
+    """The Cloud API client for one command; the in-process simulator when
+    `uses_builtin_simulator` says so (the same choice as `campaign send`)."""
     http: httpx.AsyncClient | aiohttp.ClientSession
-    if settings.sandbox:
-        from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config
+    if uses_builtin_simulator(settings):
         from wabroadcast.simulator import create_simulator
 
         settings = sandbox_settings(settings)

@@ -1,9 +1,11 @@
 """`wabroadcast history import`: the original tool's `message_history.json` as sent pairs.
 
 The file is `{"template_name": ["905551234567", ...], ...}`. Each (template, number) becomes
-an accepted send, so a user moving over keeps the never-twice guarantee; unknown numbers
-become contacts. Importing the same file again adds nothing. Numbers are normalised like
-contact rows (same spelling rules, same region), and bad ones are rejected with their line.
+an accepted send, so a user moving over keeps the never-twice guarantee. Unknown numbers
+become contacts (counted: they have no name), or with ``on_skip`` (`--no-new-contacts`) their
+entries are skipped, counted and reported one by one. Importing the same file again adds
+nothing. Numbers are normalised like contact rows (same spelling rules, same region), and bad
+ones are rejected with their line.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class HistorySummary:
     already_recorded: int = 0
     """Pairs that were already in `sends` (or repeated in the file)."""
     contacts_created: int = 0
+    """Numbers that were not in the contact list, added as contacts without a name."""
+    skipped: int = 0
+    """Pairs left out because their number is not a contact (``create_contacts=False``)."""
     rejected: int = 0
 
 
@@ -55,8 +60,12 @@ class _HistoryImport:
         normalize: PhoneNormalizer,
         now: datetime,
         on_rejection: Callable[[Rejection], None],
+        on_skip: Callable[[Rejection], None] | None = None,
     ) -> None:
+        """With ``on_skip``, numbers that are not contacts are skipped and handed to it;
+        without, they become contacts."""
         self.path = path
+        self.on_skip = on_skip
         self.writer = writer
         self.normalize = normalize
         self.now = now
@@ -91,7 +100,7 @@ class _HistoryImport:
                     stream.expect("}", "',' or '}'")
                     break
         except JsonSyntaxError as exc:
-            reason = f"broken JSON: {exc.message}; nothing after this point was read"
+            reason = f"broken JSON at {exc.where}: {exc.message}; nothing after it was read"
             self.summary.rejected += 1
             self.on_rejection(Rejection(str(self.path), exc.line, reason))
 
@@ -141,17 +150,36 @@ class _HistoryImport:
 
     def flush(self, template_name: str, batch: list[_Entry]) -> None:
         phones = list(dict.fromkeys(entry.phone for entry in batch))
-        self.summary.already_recorded += len(batch) - len(phones)
         if not phones:
             return
-        ids, created = self.writer.contact_ids(phones, self.now)
-        self.summary.contacts_created += created
+        if self.on_skip is None:
+            ids, created = self.writer.contact_ids(phones, self.now)
+            self.summary.contacts_created += created
+        else:
+            ids = self.writer.known_ids(phones)
+            batch = self._skip_unknown(batch, ids, self.on_skip)
+            phones = [phone for phone in phones if phone in ids]
+        self.summary.already_recorded += len(batch) - len(phones)
         recorded = self.writer.recorded(template_name, list(ids.values()))
         new = [(ids[phone], phone) for phone in phones if ids[phone] not in recorded]
         self.writer.record(template_name, new, self.now)
         self.writer.connection.commit()
         self.summary.imported += len(new)
         self.summary.already_recorded += len(phones) - len(new)
+
+    def _skip_unknown(
+        self, batch: list[_Entry], ids: dict[str, int], on_skip: Callable[[Rejection], None]
+    ) -> list[_Entry]:
+        """The entries whose number is a contact; the others are counted and reported."""
+        kept = []
+        for entry in batch:
+            if entry.phone in ids:
+                kept.append(entry)
+                continue
+            self.summary.skipped += 1
+            reason = "not in the contact list (--no-new-contacts)"
+            on_skip(Rejection(str(self.path), entry.line, reason, entry.element, entry.phone))
+        return kept
 
 
 def import_history(
@@ -164,9 +192,13 @@ def import_history(
     batch_size: int = BATCH_SIZE,
     on_rejection: Callable[[Rejection], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_skip: Callable[[Rejection], None] | None = None,
 ) -> HistorySummary:
     """Import ``path``; raises UnreadableFile when it is not a JSON object at all, and
-    UnsupportedEncoding for an encoding that is not text (the contact import's check)."""
+    UnsupportedEncoding for an encoding that is not text (the contact import's check).
+
+    Numbers that are not contacts become contacts, unless ``on_skip`` is given: then their
+    pairs are skipped and each is handed to it (``--no-new-contacts``)."""
     encoding = file_encoding(path, encoding)
     now = (clock or SystemClock()).now()
     try:
@@ -180,6 +212,7 @@ def import_history(
             PhoneNormalizer(region),
             now,
             on_rejection or (lambda rejection: None),
+            on_skip,
         )
         progress = on_progress or (lambda done: None)
         try:

@@ -51,12 +51,15 @@ _NEXT_ELEMENT = re.compile(r"[}\]]\s*,\s*(?=\{)|\}\s*(?=\])")
 
 
 class JsonSyntaxError(ValueError):
-    """Broken JSON at ``line``; ``message`` says what the reader expected."""
+    """Broken JSON at ``line`` and ``column`` (1-based, in characters); ``message`` says what
+    the reader expected. ``where`` is the place in words, for messages that name the file."""
 
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(f"line {line}: {message}")
+    def __init__(self, message: str, line: int, column: int) -> None:
         self.message = message
         self.line = line
+        self.column = column
+        self.where = f"line {line}, column {column}"
+        super().__init__(f"{self.where}: {message}")
 
 
 def has_undecodable(value: Any) -> bool:
@@ -100,6 +103,8 @@ class JsonStream:
         self._eof = False
         self.line = 1
         """Line of the cursor (1-based)."""
+        self.column = 1
+        """Column of the cursor on its line (1-based, in characters)."""
 
     def _fill(self, want: int) -> bool:
         """Read until ``want`` characters are buffered after the cursor; False at end of file."""
@@ -116,11 +121,19 @@ class JsonStream:
         return len(self._buf) - self._pos >= want
 
     def _move(self, to: int) -> None:
-        self.line += self._buf.count("\n", self._pos, to)
+        self.line, self.column = self._place_of(to)
         self._pos = to
 
-    def _line_of(self, index: int) -> int:
-        return self.line + self._buf.count("\n", self._pos, index)
+    def _place_of(self, index: int) -> tuple[int, int]:
+        """Line and column of a buffer index at or after the cursor."""
+        newlines = self._buf.count("\n", self._pos, index)
+        if not newlines:
+            return self.line, self.column + index - self._pos
+        return self.line + newlines, index - self._buf.rfind("\n", self._pos, index)
+
+    def error(self, message: str) -> JsonSyntaxError:
+        """A syntax error at the cursor."""
+        return JsonSyntaxError(message, self.line, self.column)
 
     def peek(self) -> str:
         """The next non-whitespace character, or "" at the end of the file."""
@@ -135,7 +148,7 @@ class JsonStream:
         found = self.peek()
         if found != char:
             shown = repr(found) if found else "the end of the file"
-            raise JsonSyntaxError(f"expected {what}, found {shown}", self.line)
+            raise self.error(f"expected {what}, found {shown}")
         self._move(self._pos + 1)
 
     def take(self, char: str) -> bool:
@@ -154,14 +167,14 @@ class JsonStream:
                 value, end = self._json.raw_decode(self._buf, self._pos)
             except json.JSONDecodeError as exc:
                 if self._eof or len(self._buf) - self._pos >= MAX_VALUE:
-                    raise JsonSyntaxError(exc.msg, self._line_of(exc.pos)) from None
+                    raise JsonSyntaxError(exc.msg, *self._place_of(exc.pos)) from None
                 self._fill(len(self._buf) - self._pos + self._chunk)
                 continue
             except RecursionError:
-                raise JsonSyntaxError("value nested too deeply", self.line) from None
+                raise self.error("value nested too deeply") from None
             except ValueError:  # int(): more digits than sys.get_int_max_str_digits()
                 limit = sys.get_int_max_str_digits()
-                raise JsonSyntaxError(f"a number longer than {limit} digits", self.line) from None
+                raise self.error(f"a number longer than {limit} digits") from None
             if end >= len(self._buf) and not self._eof:  # a number may continue
                 self._fill(len(self._buf) - self._pos + self._chunk)
                 continue

@@ -131,7 +131,7 @@ class JsonContacts(_FileSource):
         stream = self._stream
         if has_undecodable(stream.peek()):
             hint = ENCODING_HINT.format(encoding=self._encoding)
-            raise UnreadableFile(f"{self.path}: line {stream.line}: {hint}")
+            raise UnreadableFile(f"{self.path}: {stream.error(hint)}")
         try:
             stream.expect("[", "a JSON list of contacts `[{...}, ...]`")
         except JsonSyntaxError as exc:
@@ -146,7 +146,8 @@ class JsonContacts(_FileSource):
             try:
                 value = stream.value()
             except JsonSyntaxError as exc:
-                yield Rejection(str(self.path), exc.line, f"broken JSON: {exc.message}", element)
+                reason = f"broken JSON at {exc.where}: {exc.message}"
+                yield Rejection(str(self.path), exc.line, reason, element)
                 if not stream.skip_to_next_element():
                     yield self._truncated()
                     return
@@ -160,15 +161,19 @@ class JsonContacts(_FileSource):
         if stream.take(",") or stream.peek() in ("]", ""):
             return
         if stream.peek() == "{":
-            reason = f"broken JSON: missing ',' after element {element} (the next one is read)"
-            yield Rejection(str(self.path), stream.line, reason, element + 1, lost=False)
+            reason = f"missing ',' after element {element} (the next one is read)"
+            yield self._broken(stream.error(reason), element + 1)
             return
-        yield Rejection(str(self.path), stream.line, "broken JSON: expected ',' or ']'", lost=False)
+        yield self._broken(stream.error("expected ',' or ']'"))
         stream.skip_to_next_element()
 
     def _truncated(self) -> Rejection:
-        reason = "broken JSON: the file ends inside the list (truncated?)"
-        return Rejection(str(self.path), self._stream.line, reason, lost=False)
+        return self._broken(self._stream.error("the file ends inside the list (truncated?)"))
+
+    def _broken(self, error: JsonSyntaxError, element: int | None = None) -> Rejection:
+        """A problem that costs no row, named by line and column."""
+        reason = f"broken JSON at {error.where}: {error.message}"
+        return Rejection(str(self.path), error.line, reason, element, lost=False)
 
     def _contact(self, value: Any, line: int, element: int) -> RawContact | Rejection:
         if not isinstance(value, dict):

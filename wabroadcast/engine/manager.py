@@ -70,9 +70,18 @@ LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"
 """Language codes as Meta writes them: `tr`, `en_US`, `zh_HK`, `fil`."""
 MAX_TEMPLATE_NAME = 512
 MAX_CAMPAIGN_LIMIT = 10_000_000
+"""The most contacts one campaign may ask for: the panel, the API and the CLI all refuse more
+(through :func:`limit_problem`), so a number typed into any of them means the same."""
 INTERRUPTED = "interrupted"
 """The reason stored on a campaign paused because its sending process was stopped."""
 _SHOWN = 60
+
+
+def limit_problem(limit: int) -> str | None:
+    """Why ``limit`` cannot be a campaign's limit, or None when it can."""
+    if 1 <= limit <= MAX_CAMPAIGN_LIMIT:
+        return None
+    return f"the limit must be from 1 to {MAX_CAMPAIGN_LIMIT:,}, got {limit}"
 
 
 def is_template_name(name: str) -> bool:
@@ -256,11 +265,9 @@ class CampaignManager:
                 "exactly as approved, e.g. tr or en_US",
                 field="language",
             )
-        if not 1 <= request.limit <= MAX_CAMPAIGN_LIMIT:
-            raise CampaignRefused(
-                f"the limit must be from 1 to {MAX_CAMPAIGN_LIMIT:,}, got {request.limit}",
-                field="limit",
-            )
+        problem = limit_problem(request.limit)
+        if problem is not None:
+            raise CampaignRefused(problem, field="limit")
         number = request.phone_number_id or self.settings.phone_number_id
         try:
             settings_for_number(self.settings, number)

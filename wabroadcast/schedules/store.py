@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.render import RenderError, parse_spec
+from wabroadcast.engine.manager import MAX_CAMPAIGN_LIMIT
 from wabroadcast.schedules.models import RunState, ScheduleState
 from wabroadcast.schedules.timing import (
     ScheduleError,
@@ -35,8 +36,9 @@ from wabroadcast.storage.tables import Schedule, ScheduleRun
 MAX_NOTE_LINES = 100
 
 
-MAX_DAILY_COUNT = 10_000_000
-"""The most contacts a schedule may pick per day (the same cap in the CLI, panel and API)."""
+MAX_DAILY_COUNT = MAX_CAMPAIGN_LIMIT
+"""The most contacts a schedule may pick per day (the same cap in the CLI, panel and API);
+each day's campaign asks for the daily count, so it is the campaigns' bound."""
 
 
 @dataclass(frozen=True)

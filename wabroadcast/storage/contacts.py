@@ -266,6 +266,21 @@ class ContactCounts:
     unreachable: int
 
 
+NAMES_CHUNK = 500
+"""Ids per `IN (...)` in :func:`names_of`: well under SQLite's 32,766 bound variables."""
+
+
+def names_of(session: Session, contact_ids: Sequence[int]) -> dict[int, str | None]:
+    """Contacts' names by id, for lists that show a name next to each number (dry runs, the
+    send page's preview); an id that no longer exists is left out."""
+    names: dict[int, str | None] = {}
+    for start in range(0, len(contact_ids), NAMES_CHUNK):
+        chunk = contact_ids[start : start + NAMES_CHUNK]
+        query = select(Contact.id, Contact.name).where(Contact.id.in_(chunk))
+        names.update((contact_id, name) for contact_id, name in session.execute(query))
+    return names
+
+
 def count_contacts(session: Session) -> ContactCounts:
     """How many contacts, and how many of them may not be messaged."""
     row = session.execute(

@@ -46,13 +46,17 @@ class HistoryWriter:
         )
         self.next_index = self._contacts.max_index() + 1
 
+    def known_ids(self, phones: Sequence[str]) -> dict[str, int]:
+        """Ids of those of ``phones`` that are contacts already; no contact is created."""
+        return {phone: stored.id for phone, stored in self._contacts.existing(phones).items()}
+
     def contact_ids(self, phones: Sequence[str], now: datetime) -> tuple[dict[str, int], int]:
         """Ids of ``phones``, creating the unknown ones (no name, next send order).
 
         Returns the ids by phone and how many contacts were created. ON CONFLICT DO NOTHING
         leaves a contact another process created meanwhile exactly as it is.
         """
-        ids = {phone: stored.id for phone, stored in self._contacts.existing(phones).items()}
+        ids = self.known_ids(phones)
         missing = [phone for phone in phones if phone not in ids]
         if not missing:
             return ids, 0

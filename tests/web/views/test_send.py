@@ -120,7 +120,7 @@ async def test_bad_input_is_explained_and_creates_nothing(settings: Settings) ->
         cases = [
             ({"template": "", "language": "tr", "limit": "5"}, "Choose a template."),
             ({"template": "daily_offer", "language": "", "limit": "5"}, "Choose the template"),
-            ({"template": "daily_offer", "language": "tr", "limit": "0"}, "from 1 to 1,000,000"),
+            ({"template": "daily_offer", "language": "tr", "limit": "0"}, "from 1 to 10,000,000"),
             ({"template": "daily_offer", "language": "tr", "limit": "lots"}, "whole number"),
             ({"template": "daily_offer", "language": "de", "limit": "5"}, "in language 'de'"),
             ({"template": "old_promo", "language": "en_US", "limit": "5"}, "PAUSED"),

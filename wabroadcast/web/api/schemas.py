@@ -8,10 +8,11 @@ their exact field names (``template_name``, ``language_code``, ``total_selected`
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
+from wabroadcast.engine.manager import MAX_CAMPAIGN_LIMIT, limit_problem
 from wabroadcast.schedules.store import MAX_DAILY_COUNT
 
 TEMPLATE_NAME_PATTERN = r"^[a-z0-9_]+$"
@@ -43,8 +44,23 @@ def language_field() -> Any:
     )
 
 
+def _campaign_limit(value: int) -> int:
+    problem = limit_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+CampaignLimit = Annotated[int, AfterValidator(_campaign_limit)]
+"""A campaign's limit, refused with the campaign manager's sentence (as the panel and the CLI
+refuse it); the bounds are still in the OpenAPI schema."""
+
+
 def limit_field() -> Any:
-    return Field(ge=1, le=10_000_000, description="At most this many eligible contacts.")
+    return Field(
+        description="At most this many eligible contacts.",
+        json_schema_extra={"minimum": 1, "maximum": MAX_CAMPAIGN_LIMIT},
+    )
 
 
 class Strict(BaseModel):
@@ -60,7 +76,7 @@ class SendRequest(Strict):
     model_config = ConfigDict(extra="ignore")  # the original ignored unknown fields
 
     template_name: str = template_name_field()
-    limit: int = limit_field()
+    limit: CampaignLimit = limit_field()
     language_code: str = language_field()
 
 
@@ -134,7 +150,7 @@ class CheckDuplicatesResponse(BaseModel):
 class CampaignCreate(Strict):
     template_name: str = template_name_field()
     language: str = language_field()
-    limit: int = limit_field()
+    limit: CampaignLimit = limit_field()
     phone_number_id: str | None = Field(
         None, max_length=64, description="A configured number; default PHONE_NUMBER_ID."
     )

@@ -20,18 +20,20 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.manager import (
+    MAX_CAMPAIGN_LIMIT,
     CampaignManager,
     CampaignRefused,
     CampaignRequest,
     is_language_code,
     is_template_name,
+    limit_problem,
 )
+from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
-from wabroadcast.storage.tables import Contact, Template
+from wabroadcast.storage.tables import Template
 from wabroadcast.web.views.render import Panel
 
-MAX_LIMIT = 1_000_000
 ELIGIBLE_CAP = 1_000_000
 """Counting stops here: walking millions of contacts on every keystroke would stall the page."""
 PREVIEW_SIZE = 10
@@ -54,12 +56,13 @@ class SendForm:
 
 
 def parse_limit(raw: str) -> int | None:
-    """A whole number from 1 to MAX_LIMIT, else None (the page says which field is wrong)."""
+    """A whole number the campaign manager takes as a limit, else None (the page says which
+    field is wrong)."""
     try:
         value = int(raw.strip())
     except ValueError:
         return None
-    return value if 1 <= value <= MAX_LIMIT else None
+    return value if limit_problem(value) is None else None
 
 
 @dataclass(frozen=True)
@@ -124,11 +127,7 @@ def eligibility(
     first: list[dict[str, str | None]] = []
     if preview:
         chosen = send_store.select_eligible(session, template, PREVIEW_SIZE)
-        names = dict(
-            session.execute(
-                select(Contact.id, Contact.name).where(Contact.id.in_([c for c, _ in chosen]))
-            ).all()
-        )
+        names = contact_store.names_of(session, [c for c, _ in chosen])
         first = [{"name": names.get(cid), "phone": phone} for cid, phone in chosen]
     message = first_message(session, template, language) if preview and first else None
     capped = eligible >= ELIGIBLE_CAP
@@ -174,7 +173,7 @@ def routes(panel: Panel) -> APIRouter:
             form=form,
             error=error,
             templates=templates,
-            max_limit=MAX_LIMIT,
+            max_limit=MAX_CAMPAIGN_LIMIT,
             eligible=found.eligible if found else None,
             will_send=found.will_send if found else None,
             preview=found.preview if found else [],
@@ -204,7 +203,7 @@ def routes(panel: Panel) -> APIRouter:
         elif not form.language:
             problem = t("send.error.language")
         elif count is None:
-            problem = t("send.error.limit", max=t.number(MAX_LIMIT))
+            problem = t("send.error.limit", max=t.number(MAX_CAMPAIGN_LIMIT))
         if problem is not None or count is None:
             return render(request, form, error=problem, status=400)
         disabled = sending_disabled(request)
