@@ -57,6 +57,15 @@ _PHONE_PROBLEMS = {
     "not a valid phone number": "invalid_phone",
     "not a valid number for its country": "invalid_for_country",
 }
+_JSON_AT = re.compile(
+    r"broken JSON at line (?P<line>\d+), column (?P<column>\d+): (?P<detail>.*)", re.DOTALL
+)
+_JSON_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"missing ',' after element (?P<element>\d+) \(the next one is read\)"),
+     "missing_comma"),
+    (re.compile(r"the file ends inside the list \(truncated\?\)"), "ends_inside"),
+    (re.compile(r"(?P<detail>.*); nothing after it was read", re.DOTALL), "nothing_after"),
+)  # fmt: skip
 _IMPORT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.DOTALL), key)
     for pattern, key in (
@@ -91,6 +100,17 @@ _IMPORT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 def import_reason_text(reason: str, t: Translator) -> str:
     """`not a valid number for its country: '0555'` → `ülkesi için geçerli bir numara
     değil: '0555'` in Turkish; values from the file are kept as they are."""
+    placed = _JSON_AT.fullmatch(reason)
+    if placed is not None:
+        detail = placed["detail"]
+        for pattern, key in _JSON_DETAILS:
+            found = pattern.fullmatch(detail)
+            if found is not None:
+                detail = t(f"import_reason.{key}", **found.groupdict())
+                break
+        return t(
+            "import_reason.json_at", line=placed["line"], column=placed["column"], detail=detail
+        )
     for pattern, key in _IMPORT_PATTERNS:
         found = pattern.fullmatch(reason)
         if found is None:

@@ -385,4 +385,8 @@ MESSAGES: dict[str, str] = {
     "validation.string_type": "must be text",
     "validation.bool_parsing": "must be true or false",
     "validation.extra_forbidden": "this field is not accepted",
+    "import_reason.json_at": "broken JSON at line {line}, column {column}: {detail}",
+    "import_reason.missing_comma": "missing ',' after element {element} (the next one is read)",
+    "import_reason.ends_inside": "the file ends inside the list (truncated?)",
+    "import_reason.nothing_after": "{detail}; nothing after it was read",
 }

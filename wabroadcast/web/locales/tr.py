@@ -430,4 +430,8 @@ MESSAGES: dict[str, str] = {
     "validation.string_type": "metin olmalı",
     "validation.bool_parsing": "true ya da false olmalı",
     "validation.extra_forbidden": "bu alan kabul edilmiyor",
+    "import_reason.json_at": "bozuk JSON, satır {line}, sütun {column}: {detail}",
+    "import_reason.missing_comma": "{element}. öğeden sonra ',' eksik (sonraki öğe okunuyor)",
+    "import_reason.ends_inside": "dosya listenin ortasında bitiyor (yarım mı kaldı?)",
+    "import_reason.nothing_after": "{detail}; sonrası okunmadı",
 }
