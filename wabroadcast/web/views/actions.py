@@ -2,9 +2,9 @@
 "Release unknown sends".
 
 Each uses exactly what the CLI and the API use — ``sync_templates`` with the app's Cloud API
-client (app.state.cloud_client), ``retry_failed``, and ``release_unknown`` with the same 24-hour
-rule as ``wabroadcast sends release`` — so a button never means something different from the
-command of the same name.
+client (app.state.cloud_client), ``retry_failed``, and ``release_unknown`` (the panel releases
+what ``wabroadcast sends release --older-than 24h`` would, for one campaign) — so a button never
+means something different from the command of the same name.
 """
 
 from __future__ import annotations
