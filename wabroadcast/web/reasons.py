@@ -18,11 +18,29 @@ are translated the same way (``schedule_note.*``), keeping their times and numbe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from wabroadcast.cloudapi.errors import reason as english_reason
 from wabroadcast.engine.outcomes import NO_ANSWER
 from wabroadcast.storage.stats import failure_reason as webhook_failure_reason
 from wabroadcast.web.i18n import Translator
+
+Sentences = tuple[tuple[re.Pattern[str], str], ...]
+"""English sentences the code writes, as full-match patterns, each with its locale key."""
+
+
+def _sentences(pairs: Iterable[tuple[str, str]]) -> Sentences:
+    return tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in pairs)
+
+
+def _first_match(table: Sentences, text: str) -> tuple[str, dict[str, object]] | None:
+    """The key and the named values of the first pattern matching all of `text`."""
+    for pattern, key in table:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            return key, {name: value or "" for name, value in found.groupdict().items()}
+    return None
+
 
 _PERMISSION_CODES = range(200, 300)
 _WITHOUT_CODE = {
@@ -60,15 +78,16 @@ _PHONE_PROBLEMS = {
 _JSON_AT = re.compile(
     r"broken JSON at line (?P<line>\d+), column (?P<column>\d+): (?P<detail>.*)", re.DOTALL
 )
-_JSON_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"missing ',' after element (?P<element>\d+) \(the next one is read\)"),
-     "missing_comma"),
-    (re.compile(r"the file ends inside the list \(truncated\?\)"), "ends_inside"),
-    (re.compile(r"(?P<detail>.*); nothing after it was read", re.DOTALL), "nothing_after"),
+_JSON_DETAILS = _sentences(
+    (
+        (r"missing ',' after element (?P<element>\d+) \(the next one is read\)",
+         "missing_comma"),
+        (r"the file ends inside the list \(truncated\?\)", "ends_inside"),
+        (r"(?P<detail>.*); nothing after it was read", "nothing_after"),
+    )
 )  # fmt: skip
-_IMPORT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), key)
-    for pattern, key in (
+_IMPORT_PATTERNS = _sentences(
+    (
         (r"no phone number", "no_phone"),
         (r"phone number must be text, got (?P<type>\w+)", "phone_type"),
         (r"name longer than (?P<limit>\d+) characters", "name_too_long"),
@@ -103,23 +122,19 @@ def import_reason_text(reason: str, t: Translator) -> str:
     placed = _JSON_AT.fullmatch(reason)
     if placed is not None:
         detail = placed["detail"]
-        for pattern, key in _JSON_DETAILS:
-            found = pattern.fullmatch(detail)
-            if found is not None:
-                detail = t(f"import_reason.{key}", **found.groupdict())
-                break
+        known = _first_match(_JSON_DETAILS, detail)
+        if known is not None:
+            detail = t(f"import_reason.{known[0]}", **known[1])
         return t(
             "import_reason.json_at", line=placed["line"], column=placed["column"], detail=detail
         )
-    for pattern, key in _IMPORT_PATTERNS:
-        found = pattern.fullmatch(reason)
-        if found is None:
-            continue
-        values = found.groupdict()
-        if key == "phone":
-            key = _PHONE_PROBLEMS[values.pop("problem")]
-        return t(f"import_reason.{key}", **values) if values else t(f"import_reason.{key}")
-    return reason
+    known = _first_match(_IMPORT_PATTERNS, reason)
+    if known is None:
+        return reason
+    key, values = known
+    if key == "phone":
+        key = _PHONE_PROBLEMS[str(values.pop("problem"))]
+    return t(f"import_reason.{key}", **values)
 
 
 def rejection_place(file: str, line: int | None, element: int | None, t: Translator) -> str:
@@ -131,9 +146,8 @@ def rejection_place(file: str, line: int | None, element: int | None, t: Transla
 _NOTE_LINE = re.compile(
     r"(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\dZ) (?:(?P<day>\d{4}-\d\d-\d\d) )?(?P<text>.*)"
 )
-_NOTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), key)
-    for pattern, key in (
+_NOTE_PATTERNS = _sentences(
+    (
         (r"created", "created"),
         (r"paused", "paused"),
         (r"resumed", "resumed"),
@@ -170,25 +184,21 @@ def schedule_note_text(line: str, t: Translator) -> str:
     if found is None:
         return line
     text = found["text"]
-    for pattern, key in _NOTE_PATTERNS:
-        matched = pattern.fullmatch(text)
-        if matched is None:
-            continue
-        values: dict[str, object] = dict(matched.groupdict())
+    known = _first_match(_NOTE_PATTERNS, text)
+    if known is not None:
+        key, values = known
         if "state" in values:
             values["state"] = _lower(t(f"state.{values['state']}"), t.language)
         for name in ("accepted", "failed", "daily", "days"):
             if name in values:
                 values[name] = t.number(int(str(values[name])))
-        text = t(f"schedule_note.{key}", **values) if values else t(f"schedule_note.{key}")
-        break
+        text = t(f"schedule_note.{key}", **values)
     day = f"{found['day']} " if found["day"] else ""
     return f"{found['stamp']} {day}{text}"
 
 
-_CAMPAIGN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), key)
-    for pattern, key in (
+_CAMPAIGN_ERRORS = _sentences(
+    (
         (r"interrupted", "interrupted"),
         (r"outside the schedule's sending window", "outside_window"),
         (r"sending lease lost", "lease_lost"),
@@ -214,31 +224,22 @@ _CAMPAIGN_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def campaign_error_text(error: str, t: Translator) -> str:
     """Why a campaign stopped, in the reader's language; Meta's own words stay as sent."""
-    for pattern, key in _CAMPAIGN_ERRORS:
-        found = pattern.fullmatch(error)
-        if found is None:
-            continue
-        values: dict[str, object] = dict(found.groupdict())
-        if "code" in values:
-            values["reason"] = failure_text(f"{values['code']} {values['reason']}", t)
-            values["trace"] = values.get("trace") or ""
-        if key == "error_streak":
-            last = str(values["last"])
-            values["last"] = (
-                t("failure.no_answer") if last == "no answer" else failure_text(last, t)
-            )
-        if key == "template_event":
-            meta = values.pop("meta")
-            key = "template_event_reason" if meta else key
-            if meta:
-                values["meta"] = meta
-        return t(f"campaign_error.{key}", **values) if values else t(f"campaign_error.{key}")
-    return error
+    known = _first_match(_CAMPAIGN_ERRORS, error)
+    if known is None:
+        return error
+    key, values = known
+    if "code" in values:
+        values["reason"] = failure_text(f"{values['code']} {values['reason']}", t)
+    if key == "error_streak":
+        last = str(values["last"])
+        values["last"] = t("failure.no_answer") if last == "no answer" else failure_text(last, t)
+    if key == "template_event" and values["meta"]:
+        key = "template_event_reason"
+    return t(f"campaign_error.{key}", **values)
 
 
-_API_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), key)
-    for pattern, key in (
+_API_ERRORS = _sentences(
+    (
         (r"(?P<what>campaign|contact|schedule) (?P<id>.*) does not exist", "not_found"),
         (r"authentication required: send 'Authorization: Bearer <WABROADCAST_API_TOKEN>'",
          "auth_required"),
@@ -273,15 +274,13 @@ _VALIDATION_TYPES = frozenset(
 
 def api_error_text(message: str, t: Translator) -> str:
     """An API error message in the reader's language; one no pattern knows stays English."""
-    for pattern, key in _API_ERRORS:
-        found = pattern.fullmatch(message)
-        if found is None:
-            continue
-        values: dict[str, object] = {k: v or "" for k, v in found.groupdict().items()}
-        if "what" in values:
-            values["what"] = t(f"api_error.what.{values['what']}")
-        return t(f"api_error.{key}", **values) if values else t(f"api_error.{key}")
-    return message
+    known = _first_match(_API_ERRORS, message)
+    if known is None:
+        return message
+    key, values = known
+    if "what" in values:
+        values["what"] = t(f"api_error.what.{values['what']}")
+    return t(f"api_error.{key}", **values)
 
 
 def validation_text(message: str, kind: str, t: Translator) -> str:
