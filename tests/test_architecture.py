@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "schedules": {"cloudapi", "engine", "storage"},
     "web": {"cloudapi", "contact_phones", "contacts", "engine", "schedules", "storage", "webhooks"},
     "app": {"cloudapi", "engine", "schedules", "storage", "web", "webhooks"},
-    "sandbox": {"app", "cloudapi", "engine", "simulator", "storage"},
+    "sandbox": {"app", "cloudapi", "engine", "simulator", "storage", "webhooks"},
     "cli": {
         "app",
         "business_numbers",

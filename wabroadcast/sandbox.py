@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -38,12 +39,15 @@ from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings
 from wabroadcast.engine.templates import sync_templates
 from wabroadcast.simulator.app import create_simulator
-from wabroadcast.simulator.callbacks import WebhookEmitter
+from wabroadcast.simulator.callbacks import EmitterStats, WebhookEmitter
 from wabroadcast.simulator.config import SimulatorConfig
 from wabroadcast.simulator.state import Simulator
 from wabroadcast.simulator.webhook_config import WebhookConfig
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Send, Template
+from wabroadcast.webhooks.apply import WebhookRules
+from wabroadcast.webhooks.processing import process_pending
+from wabroadcast.webhooks.routes import build_webhook_router
 
 SANDBOX_BANNER = "SANDBOX MODE: messages go to the built-in simulator, nobody receives them"
 SANDBOX_GRAPH_URL = "http://simulator.sandbox"
@@ -143,6 +147,60 @@ def sandbox_webhook_config(config: SimulatorConfig, **overrides: Any) -> Webhook
     values: dict[str, Any] = {"reply_rate": 0.08, "duplicate_rate": 0.01, "reorder_rate": 0.01}
     values.update(overrides)
     return WebhookConfig.for_simulator(config, **values)
+
+
+COMMAND_WEBHOOK_DELAYS: dict[str, Any] = {
+    "sent_delay": (0.1, 0.5),
+    "delivered_delay": (0.2, 1.5),
+    "read_delay": (0.5, 4.0),
+    "reply_delay": (1.0, 6.0),
+    "duplicate_delay": (0.3, 2.0),
+}
+"""Seconds between stages for a CLI command's own simulator: a command waits for its statuses
+before it ends, so they come within seconds rather than the server's tens of seconds."""
+
+
+@dataclass
+class CommandSandbox:
+    """A CLI command's own simulator, wired both ways like `serve`'s: ``transport`` carries the
+    Cloud API calls, and its status webhooks go through the real receiver into the database."""
+
+    settings: Settings
+    transport: httpx.ASGITransport
+    emitter: WebhookEmitter
+    database: Database
+
+    async def wait_for_statuses(self, grace: float) -> EmitterStats:
+        """Let every planned status webhook arrive (at most ``grace`` seconds), stop, and apply
+        what the receiver's worker has not processed yet, so the command ends with all of it."""
+        await self.emitter.close(drain=True, grace=grace)
+        rules = WebhookRules.from_settings(self.settings)
+        await asyncio.to_thread(process_pending, self.database, SystemClock(), rules)
+        return self.emitter.stats
+
+
+@asynccontextmanager
+async def command_sandbox(settings: Settings, database: Database) -> AsyncIterator[CommandSandbox]:
+    """The simulator a CLI send runs against with no token. Its webhooks are posted in process
+    to the same receiver `serve` mounts at /webhook (signature check, raw log, processing), so
+    statuses, replies and opt-outs land in ``database`` whether or not a server is running.
+    Leaving without `wait_for_statuses` drops what is still planned."""
+    settings = sandbox_settings(settings)
+    config = sandbox_simulator_config(settings)
+    simulator_app = create_simulator(config)
+    receiver = FastAPI()
+    receiver.include_router(build_webhook_router(settings, database))
+    emitter = WebhookEmitter.to_app(
+        sandbox_webhook_config(config, **COMMAND_WEBHOOK_DELAYS), receiver, path="/webhook"
+    )
+    emitter.attach(simulator_app.state.simulator)
+    async with receiver.router.lifespan_context(receiver):  # the webhook worker and intake
+        try:
+            yield CommandSandbox(
+                settings, httpx.ASGITransport(app=simulator_app), emitter, database
+            )
+        finally:
+            await emitter.close()
 
 
 @dataclass

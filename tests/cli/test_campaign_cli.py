@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from wabroadcast.clock import SystemClock
 from wabroadcast.domain.models import SendState
 from wabroadcast.simulator import SANDBOX_ACCESS_TOKEN, Simulator, create_simulator
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Campaign, Contact, Send
+from wabroadcast.storage.tables import Campaign, Contact, Send, WebhookEvent
 
 runner = CliRunner()
 
@@ -276,6 +277,32 @@ def test_sandbox_without_token_runs_the_simulator_in_process_and_says_so(
     with database.session() as session:
         states = list(session.scalars(select(Send.state)))
     assert states == [SendState.ACCEPTED.value] * 3
+
+
+def test_sandbox_send_waits_for_the_simulators_statuses_and_records_them(
+    database: Database,
+) -> None:
+    """No server runs: the command's own simulator posts its signed status webhooks to the
+    real receiver in process, and the command ends only once they are stored."""
+    add_contacts(database, 20)
+    env = {"DATABASE_URL": database.url, "DAILY_RECIPIENT_LIMIT": "100"}
+    code, output = cli(env, "campaign", "send", "-t", "daily_offer", "-l", "tr", "-n", "20")
+    assert code == 0, output
+    assert "recorded by this command" in output
+    assert "waiting up to 60 s for the status webhooks of 20 messages" in output
+    with database.session() as session:
+        statuses = list(session.scalars(select(Send.status)))
+        events = session.scalar(select(func.count()).select_from(WebhookEvent))
+        unprocessed = session.scalar(
+            select(func.count())
+            .select_from(WebhookEvent)
+            .where(WebhookEvent.processed_at.is_(None))
+        )
+    assert len(statuses) == 20 and None not in statuses, statuses
+    assert set(statuses) <= {"sent", "delivered", "read", "failed"}  # some phones stay off
+    assert events and unprocessed == 0
+    delivered = sum(status in ("delivered", "read") for status in statuses)
+    assert re.search(rf"^  delivered +{delivered}$", output, re.MULTILINE), output
 
 
 @pytest.mark.slow

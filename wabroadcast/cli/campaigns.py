@@ -52,7 +52,13 @@ from wabroadcast.engine.manager import (
     limit_problem,
 )
 from wabroadcast.engine.pool import SenderPool, sender_pool
-from wabroadcast.sandbox import sandbox_settings, sandbox_simulator_config, uses_builtin_simulator
+from wabroadcast.sandbox import (
+    CommandSandbox,
+    command_sandbox,
+    sandbox_settings,
+    sandbox_simulator_config,
+    uses_builtin_simulator,
+)
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
@@ -65,29 +71,71 @@ app = typer.Typer(
 )
 
 SIMULATOR_NOTICE = "sandbox: sending to the built-in Cloud API simulator — nobody receives anything"
+STATUS_NOTICE = (
+    "sandbox: the simulator's status webhooks (delivered, read, replies, opt-outs) are recorded "
+    "by this command, which waits for them before it ends"
+)
+STATUS_GRACE = 60.0
+"""Seconds a sandbox send waits for its simulator's last status webhooks."""
 
 
 @asynccontextmanager
-async def cloud_client(settings: Settings) -> AsyncIterator[SenderPool]:
+async def cloud_client(
+    settings: Settings, database: Database | None = None
+) -> AsyncIterator[SenderPool]:
     """The client for one command. With no token and the default Graph URL, the built-in
-    simulator runs in this process (said clearly); with GRAPH_API_URL pointing at a running
-    simulator, that one is used over HTTP. Over HTTP, requests in flight are spread over
-    several connection pools (engine.pool) so 1,000 msg/s stays within reach."""
+    simulator runs in this process (said clearly); given the ``database``, its status webhooks
+    are recorded there through the real receiver, and leaving waits for them. With
+    GRAPH_API_URL pointing at a running simulator, that one is used over HTTP (its webhooks
+    go where it was told). Over HTTP, requests in flight are spread over several connection
+    pools (engine.pool) so 1,000 msg/s stays within reach."""
     if uses_builtin_simulator(settings):
-        from wabroadcast.simulator import create_simulator
-
-        settings = sandbox_settings(settings)
-        simulator = create_simulator(sandbox_simulator_config(settings))
         err_console.print(f"[bold yellow]{SIMULATOR_NOTICE}[/]", highlight=False)
-        transport = httpx.ASGITransport(app=simulator)
-        async with httpx.AsyncClient(transport=transport, timeout=30.0) as http:
-            yield SenderPool([CloudAPIClient.from_settings(http, settings)])
+        if database is None:
+            async with _simulator_only(settings) as pool:
+                yield pool
+            return
+        err_console.print(STATUS_NOTICE, style="yellow", highlight=False)
+        async with command_sandbox(settings, database) as sandbox:
+            async with httpx.AsyncClient(transport=sandbox.transport, timeout=30.0) as http:
+                yield SenderPool([CloudAPIClient.from_settings(http, sandbox.settings)])
+            await _wait_for_statuses(sandbox)
         return
     in_flight = EngineOptions().in_flight_for(settings.send_rate, 0.25)
     async with sender_pool(
         lambda http: CloudAPIClient.from_settings(http, settings), in_flight
     ) as pool:
         yield pool
+
+
+@asynccontextmanager
+async def _simulator_only(settings: Settings) -> AsyncIterator[SenderPool]:
+    """The in-process simulator with no webhook side: for commands that send nothing."""
+    from wabroadcast.simulator import create_simulator
+
+    settings = sandbox_settings(settings)
+    transport = httpx.ASGITransport(app=create_simulator(sandbox_simulator_config(settings)))
+    async with httpx.AsyncClient(transport=transport, timeout=30.0) as http:
+        yield SenderPool([CloudAPIClient.from_settings(http, settings)])
+
+
+async def _wait_for_statuses(sandbox: CommandSandbox) -> None:
+    planned = sandbox.emitter.stats.messages
+    if planned:
+        err_console.print(
+            f"sandbox: waiting up to {STATUS_GRACE:.0f} s for the status webhooks of "
+            f"{planned} messages…",
+            style="yellow",
+            highlight=False,
+        )
+    stats = await sandbox.wait_for_statuses(STATUS_GRACE)
+    if stats.updates_discarded or stats.updates_dropped:
+        err_console.print(
+            f"sandbox: {stats.updates_discarded + stats.updates_dropped} status updates did not "
+            f"arrive in time and were dropped",
+            style="yellow",
+            highlight=False,
+        )
 
 
 class _Bar:
@@ -114,9 +162,7 @@ class _Bar:
         )
 
 
-async def _run(
-    settings: Settings, database: Database, campaign_id: int, *, total: int
-) -> CampaignSummary:
+async def _run(settings: Settings, database: Database, campaign_id: int, *, total: int) -> None:
     # SIGTERM stops the run the way Ctrl-C does: cancelled, claims settled, then paused.
     main = asyncio.current_task()
     if main is not None:
@@ -124,13 +170,13 @@ async def _run(
     number, _ = await asyncio.to_thread(campaign_number, database, campaign_id)
     with contextlib.suppress(UnknownPhoneNumber):  # the manager's run aborts it with the reason
         settings = settings_for_number(settings, number)
-    async with cloud_client(settings) as client:
+    async with cloud_client(settings, database) as client:
         manager = CampaignManager(
             database, settings, SystemClock(), lambda: None, client_for=lambda _number: client
         )
         bar = _Bar(total)
         with bar.progress:
-            return await manager.run(  # waits while another process sends from the number
+            await manager.run(  # waits while another process sends from the number
                 campaign_id,
                 on_progress=bar.update,
                 on_wait=lambda message: err_console.print(message, style="yellow"),
@@ -150,7 +196,8 @@ def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> N
     previous_level = cloudapi_log.level
     cloudapi_log.setLevel(logging.ERROR)
     try:
-        summary = asyncio.run(_run(settings, database, campaign_id, total=total))
+        asyncio.run(_run(settings, database, campaign_id, total=total))
+        summary = summary_of(database, campaign_id)  # with the statuses a sandbox waited for
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, or SIGTERM (see _run)
         manager = CampaignManager(database, settings, SystemClock(), lambda: None)
         paused = manager.mark_interrupted(campaign_id)
@@ -181,6 +228,8 @@ def _print_summary(database: Database, summary: CampaignSummary, *, as_json: boo
         return
     out = console
     now = shown_activity(database, summary.campaign_id)
+    with database.session() as session:
+        funnel = funnels(session, [summary.campaign_id])[summary.campaign_id]
     out.print(
         f"campaign {summary.campaign_id}: {summary.template_name} ({summary.language}) "
         f"— {now.state}",
@@ -196,6 +245,9 @@ def _print_summary(database: Database, summary: CampaignSummary, *, as_json: boo
         ("failed", summary.failed),
         ("unknown (not re-sent)", summary.unknown),
         ("held back by daily limit", summary.held_back),
+        ("delivered", funnel.delivered),
+        ("read", funnel.read),
+        ("replied", funnel.replied),
     ]
     for label, value in lines:
         out.print(f"  {label:<26}{value:>8}", highlight=False)

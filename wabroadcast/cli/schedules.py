@@ -9,8 +9,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from wabroadcast.cli.campaigns import cloud_client
 from wabroadcast.cli.common import console, fail, get_settings, open_database
-from wabroadcast.cli.templates import cloud_client
 from wabroadcast.clock import SystemClock
 from wabroadcast.cloudapi.errors import CloudAPIError
 from wabroadcast.config import Settings
@@ -187,7 +187,7 @@ def delete(ctx: typer.Context, schedule_id: int = typer.Argument(..., help="Sche
 async def _run_due(
     database: Database, settings: Settings, loop: bool, interval: float
 ) -> list[RunReport]:
-    async with cloud_client(settings) as client:
+    async with cloud_client(settings, database) as client:
         manager = CampaignManager(
             database, settings, SystemClock(), lambda: client, client_for=lambda _number: client
         )

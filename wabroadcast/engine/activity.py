@@ -73,7 +73,22 @@ def activities(
             )
         }
     here = running_here or (lambda _campaign_id: False)
-    return {c.id: _activity(c, leases.get(c.phone_number_id), now, here(c.id)) for c in rows}
+    shown = {c.id: _activity(c, leases.get(c.phone_number_id), now, here(c.id)) for c in rows}
+    return _recheck_no_sender(session, shown)
+
+
+def _recheck_no_sender(session: Session, shown: dict[int, Activity]) -> dict[int, Activity]:
+    """A row read just before its run ended says `running` while the lease is already gone:
+    read the state again for the campaigns about to be shown with no sender, so a campaign
+    that has just finished is shown finished, not waiting for a sender for a moment."""
+    unsent = [cid for cid, now in shown.items() if now.reason == "no_sender"]
+    if not unsent:
+        return shown
+    states = session.execute(select(Campaign.id, Campaign.state).where(Campaign.id.in_(unsent)))
+    for campaign_id, state in states:
+        if state != CampaignState.RUNNING.value:
+            shown[campaign_id] = Activity(state)
+    return shown
 
 
 def activity(
