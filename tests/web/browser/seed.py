@@ -53,14 +53,15 @@ def seed_panel(database: Database) -> dict[str, int]:
     done = add_campaign(
         database,
         state="completed",
-        requested_limit=225,
-        eligible_count=225,
+        requested_limit=30,  # a campaign's numbers as the engine leaves them: all 30 sent
+        eligible_count=480,
         selected_count=30,
         accepted_count=17,
         failed_count=13,
         failures=FAILURES,
+        created_at=now - timedelta(hours=3, minutes=1),
         started_at=now - timedelta(hours=3),
-        finished_at=now - timedelta(hours=2),
+        finished_at=now - timedelta(hours=3) + timedelta(seconds=42),
     )
     paused = add_campaign(
         database,
