@@ -137,6 +137,48 @@ def import_reason_text(reason: str, t: Translator) -> str:
     return t(f"import_reason.{key}", **values)
 
 
+_ENCODING_HINT = (
+    r"not valid (?P<encoding>\S+) text; if the file was saved as cp1254 or latin-1, use --encoding"
+)
+_IMPORT_ERRORS = _sentences(
+    (
+        (r"cannot open (?P<file>.*?): (?P<detail>.*)", "cannot_open"),
+        (r"(?P<file>.*?): line (?P<line>\d+), column (?P<column>\d+): expected a JSON list "
+         r"of contacts `\[\{\.\.\.\}, \.\.\.\]`, found the end of the file", "json_empty"),
+        (r"(?P<file>.*?): line (?P<line>\d+), column (?P<column>\d+): expected a JSON list "
+         r"of contacts `\[\{\.\.\.\}, \.\.\.\]`, found (?P<found>.*)", "json_not_list"),
+        (r"(?P<file>.*?): line (?P<line>\d+), column (?P<column>\d+): " + _ENCODING_HINT,
+         "json_encoding"),
+        (r"(?P<file>.*?): line (?P<line>\d+), column (?P<column>\d+): (?P<detail>.*)",
+         "json_broken"),
+        (r"(?P<file>.*?): the file is empty \(a header row is needed\)", "csv_empty"),
+        (r"(?P<file>.*?): line 1: header is not readable CSV: (?P<detail>.*)",
+         "csv_header_broken"),
+        (r"(?P<file>.*?): line 1: header is " + _ENCODING_HINT, "csv_header_encoding"),
+        (r"(?P<file>.*?): cannot tell which column holds the phone number \(header: "
+         r"(?P<header>.*)\); name it with --phone-column", "csv_no_phone_column"),
+        (r"no column named (?P<column>.*); the header has: (?P<header>.*)", "csv_no_column"),
+        (r"(?P<file>.*?): the file is (?P<found>\S+) text \((?:starts with a byte order mark|"
+         r"has a 0 byte in each character)\), not (?P<encoding>\S+); use --encoding \S+",
+         "wrong_encoding"),
+        (r"unknown encoding (?P<encoding>.*)", "unknown_encoding"),
+        (r"(?P<encoding>.*) is not a text encoding for files; use e\.g\. utf-8, utf-16, "
+         r"cp1254 or latin-1", "not_text_encoding"),
+        (r"unknown format (?P<format>.*); use json or csv", "unknown_format"),
+    )
+)  # fmt: skip
+
+
+def import_error_text(message: str, t: Translator) -> str:
+    """Why a whole file could not be imported (`UnreadableFile`), in the reader's language,
+    in the panel's terms (no CLI options); file names, lines and columns are kept."""
+    known = _first_match(_IMPORT_ERRORS, message)
+    if known is None:
+        return message
+    key, values = known
+    return t(f"import_error.{key}", **values)
+
+
 def rejection_place(file: str, line: int | None, element: int | None, t: Translator) -> str:
     """`contacts.json:12 (element 3)` with the words in the reader's language."""
     place = f"{file}:{line}" if line is not None else file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 
@@ -63,6 +64,91 @@ async def test_unreadable_or_missing_file_is_a_clear_400(settings: Settings) -> 
         assert "Choose a file to import." in empty.text
         forged = await p.browser.post("/contacts/import", data={"csrf_token": "nope"}, files=broken)
         assert forged.status_code == 403
+
+
+UNREADABLE = (
+    (
+        "list.json",
+        b'{"not": "a list"}',
+        "list.json: satır 1, sütun 1: kişilerin JSON listesi `[{...}, ...]` bekleniyordu, "
+        "bulunan: '{'",
+        "list.json: line 1, column 1: expected a JSON list of contacts `[{...}, ...]`, found '{'",
+    ),
+    (
+        "blank.json",
+        b"  \n",
+        "blank.json: satır 2, sütun 1: dosya boş; kişilerin JSON listesi",
+        "blank.json: line 2, column 1: the file is empty; a JSON list of contacts",
+    ),
+    (
+        "latin.json",
+        b"\xe7[]",
+        "latin.json: satır 1, sütun 1: geçerli utf-8 metni değil; dosya cp1254 ya da latin-1 ile "
+        "kaydedildiyse UTF-8 olarak kaydedip yeniden yükleyin",
+        "latin.json: line 1, column 1: not valid utf-8 text; if the file was saved as cp1254 or "
+        "latin-1, save it as UTF-8 and upload it again",
+    ),
+    (
+        "empty.csv",
+        b"\n",
+        "empty.csv: dosya boş (bir başlık satırı gerekiyor)",
+        "empty.csv: the file is empty (a header row is needed)",
+    ),
+    (
+        "latin.csv",
+        "telefon,adı soyadı\n905551234567,Ayşe\n".encode("cp1254"),
+        "latin.csv: satır 1: başlık geçerli utf-8 metni değil",
+        "latin.csv: line 1: the header is not valid utf-8 text",
+    ),
+    (
+        "people.csv",
+        b"who,city\nAyse,Izmir\n",
+        "people.csv: telefon numarasının hangi sütunda olduğu anlaşılamıyor (başlık: who, city); "
+        "o sütunun adını phone, telefon ya da gsm yapıp dosyayı yeniden yükleyin",
+        "people.csv: cannot tell which column holds the phone number (header: who, city); name "
+        "that column phone, telefon or gsm and upload the file again",
+    ),
+)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("name", "content", "turkish", "english"), UNREADABLE)
+async def test_a_file_that_cannot_be_imported_says_why_in_the_readers_language(
+    settings: Settings, name: str, content: bytes, turkish: str, english: str
+) -> None:
+    async with panel(settings) as p:
+        files = {"file": (name, content, "application/octet-stream")}
+        answers = {}
+        for language in ("tr", "en"):
+            await p.browser.get(f"/contacts?lang={language}")
+            answer = await p.browser.post(
+                "/contacts/import", data={"csrf_token": p.csrf}, files=files
+            )
+            assert answer.status_code == 400, answer.text[-1500:]
+            answers[language] = html.unescape(answer.text)
+        assert turkish in answers["tr"], answers["tr"][-2000:]
+        assert english in answers["en"], answers["en"][-2000:]
+        assert "--encoding" not in answers["en"] and "--phone-column" not in answers["en"]
+        assert "wabroadcast-upload" not in answers["tr"]
+
+
+@pytest.mark.anyio
+async def test_a_file_over_the_upload_limit_says_the_limit_and_to_split_it(
+    settings: Settings,
+) -> None:
+    async with panel(settings.model_copy(update={"max_upload_bytes": 4096})) as p:
+        rows = "".join(f"+9055{n:08d},Kişi {n}\n" for n in range(1000)).encode()
+        files = {"file": ("big.csv", b"phone,name\n" + rows, "text/csv")}
+        await p.browser.get("/contacts?lang=tr")
+        turkish = await p.browser.post("/contacts/import", data={"csrf_token": p.csrf}, files=files)
+        await p.browser.get("/contacts?lang=en")
+        english = await p.browser.post("/contacts/import", data={"csrf_token": p.csrf}, files=files)
+        assert turkish.status_code == english.status_code == 413
+        assert "4.096 bayttan büyük; dosyayı daha küçük dosyalara bölüp" in turkish.text
+        assert "larger than 4,096 bytes" in english.text
+        assert "split it into smaller files" in english.text
+        for answer in (turkish, english):
+            assert "wabroadcast contacts import" not in answer.text
 
 
 @pytest.mark.anyio

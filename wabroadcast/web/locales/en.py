@@ -159,8 +159,29 @@ MESSAGES: dict[str, str] = {
     "contacts.reason": "Problem",
     "contacts.more_problems": "…and {count} more problems.",
     "contacts.error.no_file": "Choose a file to import.",
-    "contacts.error.too_large": "The file is too large for the browser upload; "
-    "use `wabroadcast contacts import` instead.",
+    "contacts.error.too_large": "The file is larger than {limit} bytes, the most the panel "
+    "accepts; split it into smaller files and import them one by one.",
+    "import_error.cannot_open": "cannot open {file}: {detail}",
+    "import_error.json_empty": "{file}: line {line}, column {column}: the file is empty; a JSON "
+    "list of contacts `[{{...}}, ...]` is needed",
+    "import_error.json_not_list": "{file}: line {line}, column {column}: expected a JSON list of "
+    "contacts `[{{...}}, ...]`, found {found}",
+    "import_error.json_encoding": "{file}: line {line}, column {column}: not valid {encoding} "
+    "text; if the file was saved as cp1254 or latin-1, save it as UTF-8 and upload it again",
+    "import_error.json_broken": "{file}: broken JSON at line {line}, column {column}: {detail}",
+    "import_error.csv_empty": "{file}: the file is empty (a header row is needed)",
+    "import_error.csv_header_broken": "{file}: line 1: the header is not readable CSV: {detail}",
+    "import_error.csv_header_encoding": "{file}: line 1: the header is not valid {encoding} text; "
+    "if the file was saved as cp1254 or latin-1, save it as UTF-8 and upload it again",
+    "import_error.csv_no_phone_column": "{file}: cannot tell which column holds the phone number "
+    "(header: {header}); name that column phone, telefon or gsm and upload the file again",
+    "import_error.csv_no_column": "no column named {column}; the header has: {header}",
+    "import_error.wrong_encoding": "{file}: the file is {found} text, not {encoding}; save it as "
+    "UTF-8 and upload it again",
+    "import_error.unknown_encoding": "unknown encoding {encoding}",
+    "import_error.not_text_encoding": "{encoding} is not a text encoding for files; use e.g. "
+    "utf-8, utf-16, cp1254 or latin-1",
+    "import_error.unknown_format": "unknown format {format}; the file must be JSON or CSV",
     "contacts.search": "Search",
     "contacts.search_placeholder": "Name or number",
     "contacts.filter": "Show",

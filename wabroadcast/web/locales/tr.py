@@ -160,8 +160,31 @@ MESSAGES: dict[str, str] = {
     "contacts.reason": "Sorun",
     "contacts.more_problems": "…ve {count} sorun daha.",
     "contacts.error.no_file": "İçe aktarılacak bir dosya seçin.",
-    "contacts.error.too_large": "Dosya tarayıcıdan yüklemek için çok büyük; "
-    "`wabroadcast contacts import` komutunu kullanın.",
+    "contacts.error.too_large": "Dosya, panelin kabul ettiği en büyük boyut olan {limit} "
+    "bayttan büyük; dosyayı daha küçük dosyalara bölüp tek tek içe aktarın.",
+    "import_error.cannot_open": "{file} açılamıyor: {detail}",
+    "import_error.json_empty": "{file}: satır {line}, sütun {column}: dosya boş; kişilerin JSON "
+    "listesi `[{{...}}, ...]` gerekiyor",
+    "import_error.json_not_list": "{file}: satır {line}, sütun {column}: kişilerin JSON listesi "
+    "`[{{...}}, ...]` bekleniyordu, bulunan: {found}",
+    "import_error.json_encoding": "{file}: satır {line}, sütun {column}: geçerli {encoding} metni "
+    "değil; dosya cp1254 ya da latin-1 ile kaydedildiyse UTF-8 olarak kaydedip yeniden yükleyin",
+    "import_error.json_broken": "{file}: bozuk JSON, satır {line}, sütun {column}: {detail}",
+    "import_error.csv_empty": "{file}: dosya boş (bir başlık satırı gerekiyor)",
+    "import_error.csv_header_broken": "{file}: satır 1: başlık okunabilir bir CSV satırı değil: "
+    "{detail}",
+    "import_error.csv_header_encoding": "{file}: satır 1: başlık geçerli {encoding} metni değil; "
+    "dosya cp1254 ya da latin-1 ile kaydedildiyse UTF-8 olarak kaydedip yeniden yükleyin",
+    "import_error.csv_no_phone_column": "{file}: telefon numarasının hangi sütunda olduğu "
+    "anlaşılamıyor (başlık: {header}); o sütunun adını phone, telefon ya da gsm yapıp dosyayı "
+    "yeniden yükleyin",
+    "import_error.csv_no_column": "{column} adında bir sütun yok; başlıktaki sütunlar: {header}",
+    "import_error.wrong_encoding": "{file}: dosya {encoding} değil, {found} metni; UTF-8 olarak "
+    "kaydedip yeniden yükleyin",
+    "import_error.unknown_encoding": "bilinmeyen kodlama: {encoding}",
+    "import_error.not_text_encoding": "{encoding} dosyalar için bir metin kodlaması değil; "
+    "örneğin utf-8, utf-16, cp1254 ya da latin-1 kullanın",
+    "import_error.unknown_format": "bilinmeyen biçim: {format}; dosya JSON ya da CSV olmalı",
     "contacts.search": "Ara",
     "contacts.search_placeholder": "İsim ya da numara",
     "contacts.filter": "Göster",

@@ -22,7 +22,7 @@ from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.i18n import Translator
-from wabroadcast.web.reasons import import_reason_text, rejection_place
+from wabroadcast.web.reasons import import_error_text, import_reason_text, rejection_place
 from wabroadcast.web.uploads import copy_bounded
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.paging import PER_PAGE, Pager, page_number
@@ -148,7 +148,9 @@ def routes(panel: Panel) -> APIRouter:
             with path.open("wb") as target:
                 complete = copy_bounded(file.file, target, panel.settings.max_upload_bytes)
             if not complete:
-                return render(request, _failed(t("contacts.error.too_large"), name), status=413)
+                limit = t.number(panel.settings.max_upload_bytes)
+                too_large = t("contacts.error.too_large", limit=limit)
+                return render(request, _failed(too_large, name), status=413)
             report = ImportReport(file=name)
             try:
                 summary = import_contacts(
@@ -159,7 +161,7 @@ def routes(panel: Panel) -> APIRouter:
                     on_rejection=lambda rejection: report.add(rejection, folder, t),
                 )
             except (UnreadableFile, UnicodeError, ValueError) as exc:
-                message = str(exc).replace(folder + "/", "")
+                message = import_error_text(str(exc).replace(folder + "/", ""), t)
                 return render(request, _failed(message, name), status=400)
         report.counts = {
             "imported": summary.imported,
