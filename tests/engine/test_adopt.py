@@ -44,7 +44,7 @@ async def test_a_campaign_whose_sender_died_is_finished_by_another_server(
         claims = claim_next(h.database, campaign_id, want=10, daily_limit=None, now=long_ago)
         mark_requested(h.database, [c.send_id for c in claims.claims[:4]])
         assert orphaned_campaigns(h.database, datetime.now(UTC)) == [campaign_id]
-        done = await h.campaign_done(campaign_id, within=30)
+        done = await h.campaign_done(campaign_id, within=90)  # bounds a broken run only
         with h.database.session() as session:
             states = Counter(session.scalars(select(Send.state)))
     assert done["state"] == "completed"
