@@ -55,8 +55,10 @@ ODD_NUMBERS = (
 )
 POISON = st.sampled_from(
     ["²", "1" * 4301, "\ud83d", "x\ud800y", 10**30, -(10**30), 2**31, 1.5, "", None, [], {}]
-)
-"""Values that broke processing before: often enough to matter in a couple hundred draws."""
+).map(copy.deepcopy)
+"""Values that broke processing before: often enough to matter in a couple hundred draws.
+Each draw is a fresh copy: a later mutation may write into the ``[]`` or ``{}`` it got, and
+a shared one would change what the next run of the same example draws."""
 ODD_SCALARS = st.one_of(st.none(), st.booleans(), ODD_NUMBERS, ODD_STRINGS)
 ODD_VALUES = st.one_of(
     ODD_STRINGS,
