@@ -13,6 +13,9 @@ Why a campaign stopped (``campaigns.error``: "template 'x' (tr) is paused by Met
 quality", "paused after 5 sends in a row failed (last: …)") goes through ``campaign_error.*``.
 Schedule notes ("2026-12-07 10:00Z 2026-12-07 campaign completed: 225 accepted, 0 failed")
 are translated the same way (``schedule_note.*``), keeping their times and numbers.
+Why a campaign is refused before it is created (``CampaignRefused``, ``TemplateNotSendable``,
+``RenderError``: "template 'x' is PAUSED") is an ``api_error.*`` like any API error; where
+the English names a CLI command or option, the locale's text names the panel's action instead.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 from collections.abc import Iterable
 
 from wabroadcast.cloudapi.errors import reason as english_reason
+from wabroadcast.domain.render import MEDIA_TYPES
 from wabroadcast.engine.outcomes import NO_ANSWER
 from wabroadcast.storage.stats import failure_reason as webhook_failure_reason
 from wabroadcast.web.i18n import Translator
@@ -280,6 +284,30 @@ def campaign_error_text(error: str, t: Translator) -> str:
     return t(f"campaign_error.{key}", **values)
 
 
+_MEDIA = "|".join(MEDIA_TYPES)
+_PARAMETER_PROBLEMS = _sentences(
+    (
+        (r"(?P<where>body|header) needs (?P<variable>\{\{\w+\}\}) but no value is given",
+         "missing"),
+        (r"(?P<where>body|header) has no (?P<variable>\{\{\w+\}\})", "extra"),
+        (r"header is not a media header; remove the (?P<kind>" + _MEDIA + ")", "not_media"),
+        (r"header needs an? (?P<kind>" + _MEDIA + "): give a link or an uploaded media id",
+         "media_missing"),
+        (r"header is an? (?P<wanted>" + _MEDIA + "), not an? (?P<kind>" + _MEDIA + ")",
+         "media_other"),
+        (r"button (?P<index>\d+) \((?P<kind>url|copy_code)\) needs a value", "button_missing"),
+        (r"button (?P<index>\d+) takes no value", "button_extra"),
+    )
+)  # fmt: skip
+"""What `check_parameters` finds wrong, joined by "; " after "parameters do not fit …"."""
+_NEXT_PROBLEM = re.compile(r"; (?=(?:body|header|button) )")
+"""Where the next problem starts (a problem may hold "; " itself: "…; remove the image")."""
+_NEXT_CONTACT = re.compile(r"; (?=contact )")
+_EMPTY_VALUE = re.compile(
+    r"contact (?P<phone>\S+): (?P<where>.+?) (?P<variable>\{\{\w+\}\}) \((?P<source>.*)\) "
+    r"is empty and has no fallback",
+    re.DOTALL,
+)
 _API_ERRORS = _sentences(
     (
         (r"(?P<what>campaign|contact|schedule) (?P<id>.*) does not exist", "not_found"),
@@ -301,6 +329,45 @@ _API_ERRORS = _sentences(
         (r"template '(?P<name>.*)' does not exist; the account has none", "template_none"),
         (r"the template name is empty", "template_empty"),
         (r"the limit must be from 1 to (?P<max>[\d,]+), got (?P<got>.*)", "limit_range"),
+        (r"(?P<name>.*) is not a template name: Meta's names are at most (?P<max>\d+) "
+         r"lowercase letters, digits and underscores \(e\.g\. daily_offer\)",
+         "not_template_name"),
+        (r"(?P<language>.*) is not a language code; use the template's code exactly as "
+         r"approved, e\.g\. tr or en_US", "not_language_code"),
+        (r"phone number id (?P<id>.*) is not configured \(PHONE_NUMBER_ID / PHONE_NUMBERS "
+         r"list: (?P<known>.*)\)", "unknown_phone_number"),
+        (r"template '(?P<name>.*)' is not known here and the Cloud API cannot be asked now "
+         r"\(sending is unavailable\); sync templates when it is", "template_unknown_offline"),
+        (r"template '(?P<name>.*)' is not known here and the template list could not be read "
+         r"from the Cloud API \((?P<error>.*)\); try again, or run `wabroadcast templates "
+         r"sync`", "template_list_unreadable"),
+        (r"template '(?P<name>.*)' does not exist in language '(?P<language>.*)'; it exists "
+         r"in: (?P<available>.*)", "template_language"),
+        (r"template '(?P<name>.*)' is (?P<status>[A-Z_]+)", "template_status"),
+        (r"parameters do not fit template '(?P<name>.*)' \((?P<language>[^)]*)\): "
+         r"(?P<problems>.*)", "parameters_misfit"),
+        (r"(?P<count>\d+) contacts lack a value and the parameter has no fallback: "
+         r"(?P<shown>.*?)(?: \(and (?P<more>\d+) more\))?\. Add a fallback, e\.g\. "
+         r"--param 1=name:Müşterimiz", "contacts_lack_value"),
+        (r"parameters: unknown sections (?P<sections>\[.*\]); use body, header, buttons",
+         "parameter_sections"),
+        (r"buttons: key (?P<key>.*) must be the zero-based button index", "button_key"),
+        (r"header: expected an object like (?P<example>\{.*\})", "header_object"),
+        (r"header: type (?P<kind>.*) is not one of (?P<kinds>text, .*)", "header_kind"),
+        (r"header (?P<kind>" + _MEDIA + r"): give exactly one of 'link' or 'id' \(uploaded "
+         r"media id\)", "header_link_or_id"),
+        (r"header (?P<kind>" + _MEDIA + r"): link must be an http\(s\) URL, got (?P<link>.*)",
+         "header_link"),
+        (r"header (?P<kind>" + _MEDIA + r"): media id must be digits, got (?P<id>.*)",
+         "header_media_id"),
+        (r"(?P<where>.*?): empty field name in (?P<raw>.*)", "value_empty_field"),
+        (r"(?P<where>.*?): unknown keys (?P<keys>\[.*\]); use field, fallback, text",
+         "value_keys"),
+        (r"(?P<where>.*?): give a field, a fallback or a text", "value_missing"),
+        (r"(?P<where>.*?): expected a field name or an object, got (?P<type>\w+)",
+         "value_type"),
+        (r"(?P<where>.*?): expected an object of variable → value", "values_type"),
+        (r"--param: expected KEY=FIELD\[:FALLBACK\], got (?P<option>.*)", "param_line"),
         (r"sending is unavailable: (?P<reason>.*)", "sending_unavailable"),
         (r"internal error; the server log has the details", "internal"),
         (r"broken JSON at line (?P<line>\d+), column (?P<column>\d+): (?P<why>.*)",
@@ -322,7 +389,42 @@ def api_error_text(message: str, t: Translator) -> str:
     key, values = known
     if "what" in values:
         values["what"] = t(f"api_error.what.{values['what']}")
+    if key == "parameters_misfit":
+        values["problems"] = _parameter_problems(str(values["problems"]), t)
+    if key == "contacts_lack_value":
+        values["shown"] = _empty_values(str(values["shown"]), t)
+        more = str(values["more"])
+        values["more"] = t("api_error.and_more", more=t.number(int(more))) if more else ""
+        values["count"] = t.number(int(str(values["count"])))
     return t(f"api_error.{key}", **values)
+
+
+def _parameter_problems(problems: str, t: Translator) -> str:
+    """Each of `check_parameters`' problems in the reader's language; one no pattern knows
+    stays English. Media types become words (`an image` / `görsel`)."""
+    shown = []
+    for problem in _NEXT_PROBLEM.split(problems):
+        known = _first_match(_PARAMETER_PROBLEMS, problem)
+        if known is None:
+            shown.append(problem)
+            continue
+        key, values = known
+        family = "media" if key == "not_media" else "media_a"
+        for name in ("kind", "wanted"):
+            if name in values and key != "button_missing":
+                values[name] = t(f"api_error.{family}.{values[name]}")
+        shown.append(t(f"api_error.parameter.{key}", **values))
+    return "; ".join(shown)
+
+
+def _empty_values(shown: str, t: Translator) -> str:
+    """`contact +90…: body {{1}} (name) is empty and has no fallback; …` translated one by
+    one; the phone numbers, variables and field names are kept."""
+    parts = []
+    for part in _NEXT_CONTACT.split(shown):
+        found = _EMPTY_VALUE.fullmatch(part)
+        parts.append(t("api_error.empty_value", **found.groupdict()) if found else part)
+    return "; ".join(parts)
 
 
 def validation_text(message: str, kind: str, t: Translator) -> str:

@@ -395,6 +395,58 @@ MESSAGES: dict[str, str] = {
     "api_error.template_none": "template '{name}' does not exist; the account has none",
     "api_error.template_empty": "the template name is empty",
     "api_error.limit_range": "the limit must be from 1 to {max}, got {got}",
+    # why a campaign is refused before it is created (web/reasons.py)
+    "api_error.not_template_name": "{name} is not a template name: Meta's names are at most "
+    "{max} lowercase letters, digits and underscores (e.g. daily_offer)",
+    "api_error.not_language_code": "{language} is not a language code; use the template's code "
+    "exactly as approved, e.g. tr or en_US",
+    "api_error.unknown_phone_number": "phone number id {id} is not configured (PHONE_NUMBER_ID / "
+    "PHONE_NUMBERS list: {known})",
+    "api_error.template_unknown_offline": "template '{name}' is not known here and the Cloud API "
+    "cannot be asked now (sending is unavailable); sync the templates on the Templates page "
+    "when it is",
+    "api_error.template_list_unreadable": "template '{name}' is not known here and the template "
+    "list could not be read from the Cloud API ({error}); try again, or sync the templates on "
+    "the Templates page",
+    "api_error.template_language": "template '{name}' does not exist in language '{language}'; "
+    "it exists in: {available}",
+    "api_error.template_status": "template '{name}' is {status}",
+    "api_error.parameters_misfit": "parameters do not fit template '{name}' ({language}): "
+    "{problems}",
+    "api_error.parameter.missing": "{where} needs {variable} but no value is given",
+    "api_error.parameter.extra": "{where} has no {variable}",
+    "api_error.parameter.not_media": "header is not a media header; remove the {kind}",
+    "api_error.parameter.media_missing": "header needs {kind}: give a link or an uploaded media id",
+    "api_error.parameter.media_other": "header is {wanted}, not {kind}",
+    "api_error.parameter.button_missing": "button {index} ({kind}) needs a value",
+    "api_error.parameter.button_extra": "button {index} takes no value",
+    "api_error.media.image": "image",
+    "api_error.media.video": "video",
+    "api_error.media.document": "document",
+    "api_error.media_a.image": "an image",
+    "api_error.media_a.video": "a video",
+    "api_error.media_a.document": "a document",
+    "api_error.contacts_lack_value": "{count} contacts lack a value and the parameter has no "
+    "fallback: {shown}{more}. Add a fallback to the parameter, e.g. 1=name:Müşterimiz",
+    "api_error.empty_value": "contact {phone}: {where} {variable} ({source}) is empty and has "
+    "no fallback",
+    "api_error.and_more": " (and {more} more)",
+    "api_error.parameter_sections": "parameters: unknown sections {sections}; use body, header, "
+    "buttons",
+    "api_error.button_key": "buttons: key {key} must be the zero-based button index",
+    "api_error.header_object": "header: expected an object like {example}",
+    "api_error.header_kind": "header: type {kind} is not one of {kinds}",
+    "api_error.header_link_or_id": "header {kind}: give exactly one of 'link' or 'id' (uploaded "
+    "media id)",
+    "api_error.header_link": "header {kind}: link must be an http(s) URL, got {link}",
+    "api_error.header_media_id": "header {kind}: media id must be digits, got {id}",
+    "api_error.value_empty_field": "{where}: empty field name in {raw}",
+    "api_error.value_keys": "{where}: unknown keys {keys}; use field, fallback, text",
+    "api_error.value_missing": "{where}: give a field, a fallback or a text",
+    "api_error.value_type": "{where}: expected a field name or an object, got {type}",
+    "api_error.values_type": "{where}: expected an object of variable → value",
+    "api_error.param_line": "a parameter line must look like KEY=FIELD[:FALLBACK] (e.g. "
+    "1=name:Fallback), got {option}",
     "api_error.sending_unavailable": "sending is unavailable: {reason}",
     "api_error.internal": "internal error; the server log has the details",
     "api_error.broken_json": "broken JSON at line {line}, column {column}: {why}",

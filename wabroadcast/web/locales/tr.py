@@ -442,6 +442,60 @@ MESSAGES: dict[str, str] = {
     "api_error.template_none": "'{name}' şablonu yok; hesapta hiç şablon yok",
     "api_error.template_empty": "şablon adı boş",
     "api_error.limit_range": "sınır 1 ile {max} arasında olmalı, {got} geldi",
+    # bir kampanyanın oluşturulmadan reddedilme nedenleri (web/reasons.py)
+    "api_error.not_template_name": "{name} bir şablon adı değil: Meta'nın şablon adları en fazla "
+    "{max} küçük harf, rakam ve alt çizgiden oluşur (ör. daily_offer)",
+    "api_error.not_language_code": "{language} bir dil kodu değil; şablonun onaylandığı kodu "
+    "aynen kullanın, ör. tr ya da en_US",
+    "api_error.unknown_phone_number": "{id} telefon numarası kimliği yapılandırılmamış "
+    "(PHONE_NUMBER_ID / PHONE_NUMBERS listesi: {known})",
+    "api_error.template_unknown_offline": "'{name}' şablonu burada bilinmiyor ve Cloud API'ye şu "
+    "an sorulamıyor (gönderim kullanılamıyor); gönderim yeniden kullanılabilir olduğunda "
+    "Şablonlar sayfasından şablonları eşitleyin",
+    "api_error.template_list_unreadable": "'{name}' şablonu burada bilinmiyor ve şablon listesi "
+    "Cloud API'den okunamadı ({error}); yeniden deneyin ya da Şablonlar sayfasından şablonları "
+    "eşitleyin",
+    "api_error.template_language": "'{name}' şablonu '{language}' dilinde yok; şu dillerde var: "
+    "{available}",
+    "api_error.template_status": "'{name}' şablonu gönderilemez: durumu {status}",
+    "api_error.parameters_misfit": "parametreler '{name}' ({language}) şablonuna uymuyor: "
+    "{problems}",
+    "api_error.parameter.missing": "{where} içindeki {variable} için değer verilmedi",
+    "api_error.parameter.extra": "{where} içinde {variable} yok",
+    "api_error.parameter.not_media": "header bir medya başlığı değil; verilen {kind} kaldırılmalı",
+    "api_error.parameter.media_missing": "header için {kind} gerekiyor: bir link ya da "
+    "yüklenmiş medya kimliği verin",
+    "api_error.parameter.media_other": "header {wanted} olmalı, {kind} değil",
+    "api_error.parameter.button_missing": "{index} numaralı düğme ({kind}) için değer gerekiyor",
+    "api_error.parameter.button_extra": "{index} numaralı düğme değer almaz",
+    "api_error.media.image": "görsel",
+    "api_error.media.video": "video",
+    "api_error.media.document": "belge",
+    "api_error.media_a.image": "görsel",
+    "api_error.media_a.video": "video",
+    "api_error.media_a.document": "belge",
+    "api_error.contacts_lack_value": "{count} kişide değer eksik ve parametrenin yedeği yok: "
+    "{shown}{more}. Parametreye bir yedek ekleyin, ör. 1=name:Müşterimiz",
+    "api_error.empty_value": "{phone} kişisi: {where} {variable} ({source}) boş ve yedeği yok",
+    "api_error.and_more": " (ve {more} kişi daha)",
+    "api_error.parameter_sections": "parameters: bilinmeyen bölümler {sections}; body, header "
+    "ya da buttons kullanın",
+    "api_error.button_key": "buttons: {key} anahtarı sıfırdan başlayan düğme sırası olmalı",
+    "api_error.header_object": "header: {example} gibi bir nesne bekleniyordu",
+    "api_error.header_kind": "header: {kind} türü şunlardan biri değil: {kinds}",
+    "api_error.header_link_or_id": "header {kind}: 'link' ya da 'id' (yüklenmiş medya kimliği) "
+    "alanlarından yalnızca birini verin",
+    "api_error.header_link": "header {kind}: link bir http(s) adresi olmalı, {link} geldi",
+    "api_error.header_media_id": "header {kind}: medya kimliği yalnızca rakamlardan oluşmalı, "
+    "{id} geldi",
+    "api_error.value_empty_field": "{where}: {raw} içinde alan adı boş",
+    "api_error.value_keys": "{where}: bilinmeyen anahtarlar {keys}; field, fallback ya da text "
+    "kullanın",
+    "api_error.value_missing": "{where}: bir field, fallback ya da text verin",
+    "api_error.value_type": "{where}: bir alan adı ya da nesne bekleniyordu, {type} geldi",
+    "api_error.values_type": "{where}: değişken → değer eşlemesi olan bir nesne bekleniyordu",
+    "api_error.param_line": "parametre satırı ANAHTAR=ALAN[:YEDEK] biçiminde olmalı (ör. "
+    "1=name:Yedek), {option} geldi",
     "api_error.sending_unavailable": "gönderim kullanılamıyor: {reason}",
     "api_error.internal": "iç hata; ayrıntılar sunucu günlüğünde",
     "api_error.broken_json": "bozuk JSON, satır {line}, sütun {column}: {why}",
