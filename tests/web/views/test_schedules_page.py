@@ -130,7 +130,7 @@ async def test_a_wrong_form_says_what_and_keeps_what_was_typed(settings: Setting
             ({"daily_count": "many"}, "Contacts per day must be a whole number"),
             ({"daily_count": "99999999999999999999"}, "daily count must be between 1 and"),
             ({"window_end": ""}, "a sending window needs both a start and an end"),
-            ({"parameters": "1"}, "--param: expected KEY=FIELD"),
+            ({"parameters": "1"}, "a parameter line must look like KEY=FIELD"),
             ({"language": "en_US", "template": "old_promo"}, "template &#39;old_promo&#39; is"),
         ]
         for change, message in cases:

@@ -20,6 +20,7 @@ from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.api.templates import sync_now
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.errors import ApiError
+from wabroadcast.web.reasons import api_error_text
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.campaigns import UNKNOWN_RELEASE_AGE, parse_id
 from wabroadcast.web.views.render import Panel
@@ -81,7 +82,8 @@ def routes(panel: Panel) -> APIRouter:
                 follow_up = manager.retry_failed_in(session, campaign_id)
             except ValueError as exc:  # nothing to retry, refused like any campaign
                 session.rollback()
-                return panel.error_page(request, 409, "campaign.retry_refused", str(exc))
+                message = api_error_text(str(exc), t)
+                return panel.error_page(request, 409, "campaign.retry_refused", message)
             new_id = follow_up.id
         start_in_loop(request, new_id)
         return RedirectResponse(f"/campaigns/{new_id}", status_code=303)

@@ -21,6 +21,7 @@ from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Schedule
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.i18n import Translator
+from wabroadcast.web.reasons import api_error_text
 from wabroadcast.web.views.campaigns import parse_id
 from wabroadcast.web.views.render import Panel
 from wabroadcast.web.views.send import stored_templates
@@ -150,7 +151,7 @@ def routes(panel: Panel) -> APIRouter:
                 template_store.check_sendable(session, data.template_name, data.language)
                 store.create_schedule(session, data, now=panel.clock.now())
         except ValueError as exc:  # ScheduleError, TemplateNotSendable: say what is wrong
-            return render(request, form=values, error=str(exc), status=400)
+            return render(request, form=values, error=api_error_text(str(exc), t), status=400)
         return RedirectResponse("/schedules?done=create", status_code=303)
 
     @router.post("/schedules/{raw_id}/{action}", dependencies=[Depends(require_csrf)])

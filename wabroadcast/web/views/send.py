@@ -32,6 +32,7 @@ from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Template
+from wabroadcast.web.reasons import api_error_text
 from wabroadcast.web.views.render import Panel
 
 ELIGIBLE_CAP = 1_000_000
@@ -215,7 +216,7 @@ def routes(panel: Panel) -> APIRouter:
                 CampaignRequest(template_name=template, language=language, limit=count)
             )
         except CampaignRefused as exc:  # unknown template/language, not APPROVED: say so
-            return render(request, form, error=str(exc), status=400)
+            return render(request, form, error=api_error_text(str(exc), t), status=400)
         _ = manager.start(campaign_id)  # the manager holds the task
         return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
