@@ -238,6 +238,8 @@ def schedule_note_text(line: str, t: Translator) -> str:
         for name in ("accepted", "failed", "daily", "days"):
             if name in values:
                 values[name] = t.number(int(str(values[name])))
+        if key == "not_started":  # the day's campaign was refused: say why in words too
+            values["detail"] = api_error_text(str(values["detail"]), t)
         text = t(f"schedule_note.{key}", **values)
     day = f"{found['day']} " if found["day"] else ""
     return f"{found['stamp']} {day}{text}"
@@ -269,10 +271,12 @@ _CAMPAIGN_ERRORS = _sentences(
 
 
 def campaign_error_text(error: str, t: Translator) -> str:
-    """Why a campaign stopped, in the reader's language; Meta's own words stay as sent."""
+    """Why a campaign stopped, in the reader's language; Meta's own words stay as sent. A
+    campaign refused when its run began (template no longer APPROVED, parameters that do not
+    fit) keeps the refusal's sentence, translated like the API's."""
     known = _first_match(_CAMPAIGN_ERRORS, error)
     if known is None:
-        return error
+        return api_error_text(error, t)
     key, values = known
     if "code" in values:
         values["reason"] = failure_text(f"{values['code']} {values['reason']}", t)

@@ -14,7 +14,7 @@ import pytest
 from markupsafe import escape
 
 from tests.web.api.harness import Harness, add_contacts, app_settings, running_app
-from tests.web.views.helpers import panel
+from tests.web.views.helpers import add_campaign, panel
 from wabroadcast.config import Settings
 from wabroadcast.engine.manager import (
     MAX_CAMPAIGN_LIMIT,
@@ -247,3 +247,23 @@ async def test_the_send_form_shows_the_refusal_in_turkish(settings: Settings) ->
             assert answer.status_code == 400, data
             assert 'data-testid="send-error"' in answer.text
             assert str(escape(message)) in answer.text, (data, answer.text[-2000:])
+
+
+@pytest.mark.anyio
+async def test_a_campaign_refused_when_its_run_begins_says_why_in_turkish(
+    settings: Settings,
+) -> None:
+    """The template was paused after the campaign was stored (a schedule's or a retry's):
+    the run refuses it before any claim, and the campaign page says why in Turkish."""
+    async with panel(settings) as p:
+        await refusal(p.h.client, {"template_name": "nope"})  # syncs the templates
+        campaign_id = add_campaign(p.database, template_name="winter_sale", language="en_US")
+        manager: CampaignManager = p.h.app.state.campaigns
+        summary = await manager.run(campaign_id)
+        assert summary.error == "template 'winter_sale' is PAUSED"
+        await p.browser.get("/?lang=tr")
+        page = await p.browser.get(f"/campaigns/{campaign_id}")
+        assert page.status_code == 200
+        expected = turkish("template_status", name="winter_sale", status="PAUSED")
+        assert str(escape(expected)) in page.text
+        assert "template 'winter_sale' is PAUSED" not in page.text

@@ -94,6 +94,9 @@ def test_schedule_notes_are_shown_in_the_readers_language() -> None:
             f"{stamp} 2026-12-07 kampanya duraklatıldı (template paused): 5 kabul, 0 başarısız"
         ),
         f"{stamp} 2026-12-07 no eligible contact left": f"{stamp} 2026-12-07 uygun kişi kalmadı",
+        f"{stamp} 2026-12-07 not started: template 'old_promo' is DISABLED": (
+            f"{stamp} 2026-12-07 başlatılmadı: 'old_promo' şablonu gönderilemez: durumu DISABLED"
+        ),
         f"{stamp} 3 days skipped (2026-12-01 to 2026-12-03): nothing was running at their "
         "time; not made up": f"{stamp} 3 gün atlandı (2026-12-01 – 2026-12-03): o saatlerde "
         "çalışan bir süreç yoktu; telafi edilmedi",
