@@ -19,6 +19,7 @@ from wabroadcast.config import Settings
 from wabroadcast.engine.manager import (
     MAX_CAMPAIGN_LIMIT,
     MAX_TEMPLATE_NAME,
+    TEMPLATE_NAME_PATTERN,
     CampaignManager,
     CampaignRefused,
     CampaignRequest,
@@ -91,6 +92,16 @@ async def test_every_api_refusal_is_turkish_for_accept_language_tr(settings: Set
         assert message == turkish(
             "parameters_misfit", name="order_update", language="en_US", problems=problems
         )
+
+        # the schema refuses what is not a name or a language code before the manager sees it
+        error = await refusal(h.client, {"template_name": "Daily Offer"}, TURKISH)
+        assert error["message"] == "template_name: " + turkish(
+            "pattern_mismatch", pattern=TEMPLATE_NAME_PATTERN
+        )
+        error = await refusal(h.client, {"template_name": "x" * 600}, TURKISH)
+        assert error["message"] == "template_name: " + turkish("too_long", max="512")
+        error = await refusal(h.client, {"template_name": "daily_offer", "language": "t"}, TURKISH)
+        assert error["message"] == "language: " + turkish("too_short", min="2")
 
         error = await refusal(h.client, {"template_name": "daily_offer", "limit": 0}, TURKISH)
         assert error["message"] == "limit: " + turkish(

@@ -447,6 +447,9 @@ MESSAGES: dict[str, str] = {
     "api_error.values_type": "{where}: expected an object of variable → value",
     "api_error.param_line": "a parameter line must look like KEY=FIELD[:FALLBACK] (e.g. "
     "1=name:Fallback), got {option}",
+    "api_error.pattern_mismatch": "String should match pattern '{pattern}'",
+    "api_error.too_long": "String should have at most {max} characters",
+    "api_error.too_short": "String should have at least {min} characters",
     "api_error.sending_unavailable": "sending is unavailable: {reason}",
     "api_error.internal": "internal error; the server log has the details",
     "api_error.broken_json": "broken JSON at line {line}, column {column}: {why}",

@@ -496,6 +496,9 @@ MESSAGES: dict[str, str] = {
     "api_error.values_type": "{where}: değişken → değer eşlemesi olan bir nesne bekleniyordu",
     "api_error.param_line": "parametre satırı ANAHTAR=ALAN[:YEDEK] biçiminde olmalı (ör. "
     "1=name:Yedek), {option} geldi",
+    "api_error.pattern_mismatch": "'{pattern}' kalıbına uymalı",
+    "api_error.too_long": "en fazla {max} karakter olmalı",
+    "api_error.too_short": "en az {min} karakter olmalı",
     "api_error.sending_unavailable": "gönderim kullanılamıyor: {reason}",
     "api_error.internal": "iç hata; ayrıntılar sunucu günlüğünde",
     "api_error.broken_json": "bozuk JSON, satır {line}, sütun {column}: {why}",
