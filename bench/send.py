@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import socket
 import subprocess
@@ -35,6 +36,7 @@ from sqlalchemy import insert, text
 
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.cloudapi.transport import default_http_client
+from wabroadcast.engine.ratelimit import TokenBucket
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Contact
 
@@ -103,8 +105,12 @@ def fresh_database(path: Path, contacts: int) -> str:
     return database.url
 
 
-def run_send(url: str, database_url: str, rate: float, limit: int) -> dict[str, float]:
-    """One `wabroadcast send` child; its exit code, wall and CPU seconds."""
+def run_send(
+    url: str, database_url: str, rate: float, limit: int, profile: Path | None = None
+) -> dict[str, float]:
+    """One `wabroadcast send` child; its exit code, wall and CPU seconds. With `profile`, the
+    child runs under `py-spy record` (raw stacks into that file) and its CPU figure includes
+    the sampler's: a profiling run shows where the time goes, not how much there is."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "GRAPH_"))}
     env |= {
         "DATABASE_URL": database_url,
@@ -116,6 +122,21 @@ def run_send(url: str, database_url: str, rate: float, limit: int) -> dict[str, 
     }
     command = [sys.executable, "-m", "wabroadcast", "--env-file", "/nonexistent/.env", "send"]
     command += ["--template", "daily_offer", "--language", "tr", "--limit", str(limit), "--json"]
+    if profile is not None:
+        spy = Path(sys.executable).with_name("py-spy")
+        command = [
+            str(spy),
+            "record",
+            "-f",
+            "raw",
+            "-r",
+            "250",
+            "--gil",
+            "-o",
+            str(profile),
+            "--",
+            *command,
+        ]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
     _, status, usage = os.wait4(process.pid, 0)
@@ -159,6 +180,42 @@ async def ceiling_run(url: str, requests: int, in_flight: int) -> float:
         return requests / (time.perf_counter() - started)
 
 
+async def paced_floor(url: str, rate: float, seconds: float) -> dict[str, float]:
+    """The floor under the engine at `rate`: the same Cloud API client, token bucket and number
+    of requests in flight, no claims, no database, no progress bar. Its CPU (this process's,
+    measured with nothing else running in it) is what sending at that rate costs before the
+    engine adds anything."""
+    messages = int(rate * seconds)
+    in_flight = max(4, math.ceil(rate * 0.15 * 1.5))
+    async with default_http_client(timeout=30, max_connections=in_flight) as http:
+        client = client_for(http, url)
+        loop = asyncio.get_running_loop()
+        bucket = TokenBucket(rate, now=loop.time, sleep=asyncio.sleep)
+        left = messages
+
+        async def worker() -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                await bucket.acquire()
+                await client.send_template("+905550000000", "daily_offer", "tr")
+
+        await client.send_template("+905550000000", "daily_offer", "tr")  # connect first
+        cpu, started = time.process_time(), time.perf_counter()
+        workers = []
+        for _ in range(in_flight):  # staggered, as the engine grows its pool
+            workers.append(asyncio.create_task(worker()))
+            await asyncio.sleep(0.002)
+        await asyncio.gather(*workers)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - started
+    return {
+        "messages": messages,
+        "rate": round(messages / wall, 1),
+        "cores": round(cpu / wall, 4),
+        "cpu_ms_per_message": round(1000 * cpu / messages, 3),
+    }
+
+
 async def baseline_run(url: str, messages: int) -> dict[str, float]:
     """The original tool's loop: one request, wait for the answer, next."""
     async with default_http_client(timeout=30) as http:
@@ -170,7 +227,9 @@ async def baseline_run(url: str, messages: int) -> dict[str, float]:
     return {"messages": messages, "wall_seconds": round(wall, 2), "rate": round(messages / wall, 1)}
 
 
-def measure(rate: float, seconds: float, latency_ms: float) -> dict[str, Any]:
+def measure(
+    rate: float, seconds: float, latency_ms: float, profile: bool = False
+) -> dict[str, Any]:
     messages = int(rate * seconds)
     db = RESULTS / f"send-{int(rate)}.db"
     startup_db = RESULTS / f"send-{int(rate)}-startup.db"
@@ -178,10 +237,14 @@ def measure(rate: float, seconds: float, latency_ms: float) -> dict[str, Any]:
     startup_url = fresh_database(startup_db, 1)
     standin = StandIn(latency_ms)
     try:
+        floor = asyncio.run(paced_floor(standin.url, rate, min(seconds, 10.0)))
+        standin.stop()
+        standin = StandIn(latency_ms)
         startup = run_send(standin.url, startup_url, rate, 1)
         standin_times = standin.stop()
         standin = StandIn(latency_ms)
-        child = run_send(standin.url, database_url, rate, messages)
+        stacks = RESULTS / f"send-{int(rate)}.stacks.txt" if profile else None
+        child = run_send(standin.url, database_url, rate, messages, stacks)
     finally:
         times = standin.stop()
     for path in (db, startup_db):
@@ -202,6 +265,7 @@ def measure(rate: float, seconds: float, latency_ms: float) -> dict[str, Any]:
         "sending_cpu_seconds": round(sending_cpu, 3),
         "cores_while_sending": round(cores, 4),
         "cpu_ms_per_message": round(1000 * sending_cpu / max(1, len(times)), 3),
+        "paced_floor": floor,
     }
     print(
         f"SEND_RATE={rate:g}: {len(times)}/{messages} sends received, {achieved:.1f} msg/s = "
@@ -209,6 +273,12 @@ def measure(rate: float, seconds: float, latency_ms: float) -> dict[str, Any]:
         f"(start-up {startup['cpu_seconds']:.2f} s) → {cores:.3f} core while sending, "
         f"{result['cpu_ms_per_message']} ms/message; exit {child['exit_code']:.0f}, "
         f"peak RSS {child['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"  floor at {rate:g}/s (client + token bucket, no engine, no database): "
+        f"{floor['rate']} msg/s, {floor['cores']:.3f} core, "
+        f"{floor['cpu_ms_per_message']} ms/message → the engine adds "
+        f"{cores - floor['cores']:.3f} core"
     )
     return result
 
@@ -219,6 +289,11 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[80.0, 1000.0])
     parser.add_argument("--baseline", type=int, default=40, help="messages for the baseline")
     parser.add_argument("--latency-ms", type=float, default=150.0)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run each sender under py-spy (bench/results/send-RATE.stacks.txt; CPU inflated)",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
 
@@ -234,7 +309,7 @@ def main() -> None:
     )
     print(f"one-at-a-time loop: {baseline['rate']} msg/s ({baseline['messages']} messages)")
 
-    runs = [measure(rate, args.seconds, args.latency_ms) for rate in args.rates]
+    runs = [measure(rate, args.seconds, args.latency_ms, args.profile) for rate in args.rates]
     for run in runs:
         print(
             f"  SEND_RATE={run['send_rate']:g}: {run['achieved_rate'] / baseline['rate']:.1f}× "

@@ -79,6 +79,7 @@ def lock_campaign(session: Session, campaign_id: int, now: datetime) -> Campaign
         .where(Campaign.id == campaign_id)
         .values(updated_at=now)
         .returning(Campaign.state)
+        .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if state is None:
         raise CampaignNotFound(campaign_id)
@@ -141,6 +142,7 @@ def add_counts(
             unknown_count=Campaign.unknown_count + unknown,
             updated_at=now,
         )
+        .execution_options(synchronize_session=False)
     )
     if failures:
         current = session.execute(
@@ -149,7 +151,12 @@ def add_counts(
         merged = dict(current or {})
         for reason_text, count in failures.items():
             merged[reason_text] = int(merged.get(reason_text, 0)) + count
-        session.execute(update(Campaign).where(Campaign.id == campaign_id).values(failures=merged))
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(failures=merged)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def set_held_back(session: Session, campaign_id: int, held_back: int) -> None:

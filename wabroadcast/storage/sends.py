@@ -11,11 +11,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -61,6 +64,36 @@ class Failed:
     code: int | None
     reason: str
     attempts: int
+
+
+_SENDS = cast(Table, Send.__table__)
+"""The answer batches write through Core statements built once: the ORM's bulk UPDATE by
+primary key re-synchronised every row with the session (a tenth of the sender's CPU at
+80 msg/s), and this session holds no Send objects to keep in step."""
+_MARK_ACCEPTED = (
+    update(_SENDS)
+    .where(_SENDS.c.id == bindparam("b_id"))
+    .values(
+        state=SendState.ACCEPTED.value,
+        message_id=bindparam("b_message_id"),
+        wa_id=bindparam("b_wa_id"),
+        attempts=bindparam("b_attempts"),
+        accepted_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+)
+_MARK_FAILED = (
+    update(_SENDS)
+    .where(_SENDS.c.id == bindparam("b_id"))
+    .values(
+        state=SendState.FAILED.value,
+        error_code=bindparam("b_code"),
+        error_title=bindparam("b_title"),
+        attempts=bindparam("b_attempts"),
+        failed_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+)
 
 
 def eligible_contacts(template_name: str) -> Select[int, str]:
@@ -227,21 +260,17 @@ def lock_sends(session: Session, send_ids: Sequence[int]) -> None:
 def mark_accepted(session: Session, sends: Sequence[Accepted], now: datetime) -> None:
     if not sends:
         return
-    session.execute(
-        update(Send),
-        [
-            {
-                "id": send.send_id,
-                "state": SendState.ACCEPTED.value,
-                "message_id": send.message_id,
-                "wa_id": send.wa_id,
-                "attempts": send.attempts,
-                "accepted_at": now,
-                "updated_at": now,
-            }
-            for send in sends
-        ],
-    )
+    rows = [
+        {
+            "b_id": send.send_id,
+            "b_message_id": send.message_id,
+            "b_wa_id": send.wa_id,
+            "b_attempts": send.attempts,
+            "b_now": now,
+        }
+        for send in sends
+    ]
+    session.execute(_MARK_ACCEPTED, rows)
 
 
 def mark_failed(session: Session, sends: Sequence[Failed], now: datetime) -> None:
@@ -249,21 +278,17 @@ def mark_failed(session: Session, sends: Sequence[Failed], now: datetime) -> Non
     so no later campaign of any template selects it again (Cloud API 131026 and friends)."""
     if not sends:
         return
-    session.execute(
-        update(Send),
-        [
-            {
-                "id": send.send_id,
-                "state": SendState.FAILED.value,
-                "error_code": send.code,
-                "error_title": send.reason,
-                "attempts": send.attempts,
-                "failed_at": now,
-                "updated_at": now,
-            }
-            for send in sends
-        ],
-    )
+    rows = [
+        {
+            "b_id": send.send_id,
+            "b_code": send.code,
+            "b_title": send.reason,
+            "b_attempts": send.attempts,
+            "b_now": now,
+        }
+        for send in sends
+    ]
+    session.execute(_MARK_FAILED, rows)
     for send in sends:
         session.execute(
             update(Contact)
@@ -286,6 +311,7 @@ def mark_unknown(
         update(Send)
         .where(Send.id.in_(send_ids), Send.state == SendState.CLAIMED.value)
         .values(state=SendState.UNKNOWN.value, attempts=attempts, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -295,7 +321,9 @@ def release_claims(session: Session, send_ids: Sequence[int]) -> int:
     if not send_ids:
         return 0
     result = session.execute(
-        delete(Send).where(Send.id.in_(send_ids), Send.state == SendState.CLAIMED.value)
+        delete(Send)
+        .where(Send.id.in_(send_ids), Send.state == SendState.CLAIMED.value)
+        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -307,6 +335,7 @@ def mark_requested(session: Session, send_ids: Sequence[int]) -> None:
             update(Send)
             .where(Send.id.in_(send_ids), Send.state == SendState.CLAIMED.value)
             .values(attempts=1)
+            .execution_options(synchronize_session=False)
         )
 
 
