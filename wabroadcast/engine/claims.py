@@ -6,12 +6,16 @@ lock, taken by touching the campaign row), then the daily recipient count, the s
 the INSERT run. So the daily limit holds across
 processes, and the requested limit across two senders of one campaign. Even without the locks
 the unique (template_name, contact_id) index would make a concurrent claimer lose the pair.
+
+The daily count scans the last 24 h of sends (27 ms of CPU at 100,000 sends on SQLite, inside
+the write lock, four times a second at 1,000 msg/s), so a run keeps a :class:`DailyWindow`:
+an exact count now and then, and between counts an upper bound that costs a primary-key range.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +24,41 @@ from wabroadcast.engine.limits import DAILY_WINDOW
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.db import Database
+
+RECOUNT_EVERY = timedelta(seconds=30)
+
+
+@dataclass
+class DailyWindow:
+    """Unique contacts messaged in the last 24 h, as the claim transaction needs it.
+
+    An exact count is kept with the highest send id it saw. Later, the exact count plus every
+    send inserted since (ids above that one: only claimers insert sends, one at a time) is an
+    upper bound: sends leaving the window or released only lower the truth, and a new send to
+    a contact already counted counts twice. Whenever that bound could hold a claim back, and
+    at least every :data:`RECOUNT_EVERY`, the count is taken exactly again; so a batch is
+    limited exactly as if it had counted every time, and the limit is never passed.
+    """
+
+    limit: int
+    exact: int | None = None
+    newest_id: int = 0
+    counted_at: datetime | None = None
+    exact_counts: int = 0
+    """How many exact counts this window took (for tests and benchmarks)."""
+
+    def capacity(self, session: Session, now: datetime, want: int) -> int:
+        """How many more contacts may be claimed now (exact whenever it is below `want`)."""
+        fresh = self.counted_at is not None and now - self.counted_at < RECOUNT_EVERY
+        if self.exact is not None and fresh:
+            bound = self.exact + send_store.sends_after(session, self.newest_id)
+            if self.limit - bound >= want:
+                return self.limit - bound
+        self.newest_id = send_store.newest_send_id(session)
+        self.exact = send_store.recipients_since(session, now - DAILY_WINDOW)
+        self.counted_at = now
+        self.exact_counts += 1
+        return max(0, self.limit - self.exact)
 
 
 @dataclass
@@ -39,25 +78,34 @@ def claim_next(
     want: int,
     daily_limit: int | None,
     now: datetime,
+    window: DailyWindow | None = None,
 ) -> ClaimBatch:
-    """Claim up to `want` contacts for the campaign and commit before returning."""
+    """Claim up to `want` contacts for the campaign and commit before returning. A run passes
+    the same `window` (for `daily_limit`) to every call; without one the count is exact."""
     with database.session() as session:
         send_store.lock_marks(session)  # PostgreSQL; first, so the lock order is always the same
         state = campaign_store.lock_campaign(session, campaign_id, now)
         if state != CampaignState.RUNNING:
             return ClaimBatch(state=state, exhausted=True)
-        return _claim_locked(session, campaign_id, want=want, daily_limit=daily_limit, now=now)
+        if daily_limit is not None and (window is None or window.limit != daily_limit):
+            window = DailyWindow(daily_limit)
+        return _claim_locked(session, campaign_id, want=want, window=window, now=now)
 
 
 def _claim_locked(
-    session: Session, campaign_id: int, *, want: int, daily_limit: int | None, now: datetime
+    session: Session,
+    campaign_id: int,
+    *,
+    want: int,
+    window: DailyWindow | None,
+    now: datetime,
 ) -> ClaimBatch:
     campaign = campaign_store.get_campaign(session, campaign_id)
     remaining = campaign.requested_limit - campaign.selected_count
     take = min(want, remaining)
     capacity: int | None = None
-    if daily_limit is not None:
-        capacity = max(0, daily_limit - send_store.recipients_since(session, now - DAILY_WINDOW))
+    if window is not None and take > 0:
+        capacity = window.capacity(session, now, take)
         take = min(take, capacity)
     batch = ClaimBatch(state=CampaignState.RUNNING)
     if take > 0:

@@ -31,7 +31,7 @@ from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.errors import CloudAPIError, GraphError, Outcome, UncertainError
 from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState
-from wabroadcast.engine.claims import ClaimBatch, claim_next
+from wabroadcast.engine.claims import ClaimBatch, DailyWindow, claim_next
 from wabroadcast.engine.lifecycle import finish_run, mark_requested, start_run
 from wabroadcast.engine.limits import EngineOptions, resolve_daily_limit
 from wabroadcast.engine.outcomes import failure_reason, fatal_message, pause_message
@@ -153,6 +153,8 @@ class _Run:
         self.ready: asyncio.Queue[Claim | None] = asyncio.Queue(maxsize=self.chunk)
         self.recorder = Recorder(database, campaign.campaign_id, clock)
         self.daily_limit: int | None = None
+        self.window: DailyWindow | None = None
+        """The daily recipient count this run's claims share (see claims.DailyWindow)."""
         self.renderer: CampaignRenderer | None = None
         self.held_back = 0
         self.stop_state: CampaignState | None = None
@@ -248,6 +250,13 @@ class _Run:
                 self.stop(CampaignState.PAUSED, reason)
         return self.stop_state is not None
 
+    def _window(self) -> DailyWindow | None:
+        if self.daily_limit is None:
+            return None
+        if self.window is None or self.window.limit != self.daily_limit:
+            self.window = DailyWindow(self.daily_limit)
+        return self.window
+
     async def _claim_loop(self) -> None:
         while not self._stopping() and self.recorder.failure is None:
             # Shielded: if this run is cut off meanwhile, _drain still learns what it took.
@@ -260,6 +269,7 @@ class _Run:
                     want=self.batch,
                     daily_limit=self.daily_limit,
                     now=self.clock.now(),
+                    window=self._window(),
                 ),
             )
             batch = await asyncio.shield(self.claiming)

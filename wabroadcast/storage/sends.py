@@ -240,6 +240,17 @@ def claim_contacts(
     return claims
 
 
+def newest_send_id(session: Session) -> int:
+    """The highest send id (0 when there is none): sends are only inserted by claimers, which
+    serialize, so every send inserted after this call has a higher id."""
+    return session.scalar(select(func.max(Send.id))) or 0
+
+
+def sends_after(session: Session, send_id: int) -> int:
+    """How many sends have an id above `send_id` (a primary-key range: cheap)."""
+    return session.scalar(select(func.count()).select_from(Send).where(Send.id > send_id)) or 0
+
+
 def recipients_since(session: Session, since: datetime) -> int:
     """Unique contacts messaged (or about to be) since `since`, across all campaigns."""
     query = select(func.count(func.distinct(Send.contact_id))).where(
