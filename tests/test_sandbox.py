@@ -346,3 +346,21 @@ def test_serve_in_sandbox_leaves_a_database_with_contacts_alone(
         assert _count(database, Contact) == 1
     finally:
         database.dispose()
+
+
+def test_serve_says_a_graph_api_url_without_a_token_is_not_used(database: Database) -> None:
+    """CLI commands send to a GRAPH_API_URL set without a token (a running simulator); serve
+    keeps its own simulator, and says so rather than ignore the setting silently."""
+    environ = {"WABROADCAST_API_TOKEN": API_TOKEN, "GRAPH_API_URL": "http://127.0.0.1:5999"}
+    sandbox = start_sandbox(load_settings(environ, env_file=None), database)
+    try:
+        assert any(
+            note.startswith("GRAPH_API_URL=http://127.0.0.1:5999 is not used by serve")
+            for note in sandbox.notes
+        ), sandbox.notes
+        plain_settings = load_settings({"WABROADCAST_API_TOKEN": API_TOKEN}, env_file=None)
+        plain = start_sandbox(plain_settings, database)
+        assert not any(note.startswith("GRAPH_API_URL") for note in plain.notes)
+        asyncio.run(plain.cloud_http.aclose())
+    finally:
+        asyncio.run(sandbox.cloud_http.aclose())

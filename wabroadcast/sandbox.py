@@ -246,6 +246,11 @@ def build_sandbox(
 def start_sandbox(settings: Settings, database: Database, *, clock: Clock | None = None) -> Sandbox:
     """What ``wabroadcast serve`` does in sandbox mode: demo contacts, then the wired app."""
     sandbox = build_sandbox(settings, database, clock=clock)
+    if not uses_builtin_simulator(settings):  # CLI commands would use it: say serve does not
+        sandbox.notes.append(
+            f"GRAPH_API_URL={settings.graph_api_url} is not used by serve without "
+            "WHATSAPP_ACCESS_TOKEN: its own simulator answers (CLI commands do send there)"
+        )
     loaded = load_demo_contacts(database, clock or SystemClock())
     if loaded:
         sandbox.notes.append(f"loaded {loaded} demo contacts (names marked {DEMO_MARKER})")

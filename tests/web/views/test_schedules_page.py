@@ -216,7 +216,7 @@ async def test_missed_days_are_counted_on_the_page_and_listed_by_the_api(
         due = claim_due_days(p.database, datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
         assert [d.run_date.isoformat() for d in due] == ["2026-11-28"]
         page = (await p.browser.get("/schedules")).text
-        assert cell(page, "missed") == "2 missed day(s) skipped"
+        assert cell(page, "missed") == "2 missed days skipped"
         assert "2026-11-27 skipped: nothing was running at 10:00 Europe/Istanbul" in page
         turkish = (await p.browser.get("/schedules?lang=tr")).text
         assert "2026-11-27 atlandı: 10:00 Europe/Istanbul saatinde çalışan bir süreç" in turkish

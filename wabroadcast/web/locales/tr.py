@@ -274,6 +274,7 @@ MESSAGES: dict[str, str] = {
     "schedules.notes": "Notlar",
     "schedules.actions": "İşlemler",
     "schedules.missed": "{count} kaçırılan gün atlandı",
+    "schedules.missed_one": "1 kaçırılan gün atlandı",
     "schedules.action.pause": "Duraklat",
     "schedules.action.resume": "Devam et",
     "schedules.action.delete": "Sil",
