@@ -25,6 +25,7 @@ from rich.table import Table
 
 from wabroadcast.business_numbers import UnknownPhoneNumber, settings_for_number
 from wabroadcast.cli.common import console, err_console, fail, get_settings, open_database
+from wabroadcast.cli.templates import cloud_client as template_client
 from wabroadcast.clock import SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.cloudapi.payloads import TemplateInfo
@@ -55,8 +56,6 @@ from wabroadcast.engine.pool import SenderPool, sender_pool
 from wabroadcast.sandbox import (
     CommandSandbox,
     command_sandbox,
-    sandbox_settings,
-    sandbox_simulator_config,
     uses_builtin_simulator,
 )
 from wabroadcast.storage import campaigns as campaign_store
@@ -111,12 +110,8 @@ async def cloud_client(
 @asynccontextmanager
 async def _simulator_only(settings: Settings) -> AsyncIterator[SenderPool]:
     """The in-process simulator with no webhook side: for commands that send nothing."""
-    from wabroadcast.simulator import create_simulator
-
-    settings = sandbox_settings(settings)
-    transport = httpx.ASGITransport(app=create_simulator(sandbox_simulator_config(settings)))
-    async with httpx.AsyncClient(transport=transport, timeout=30.0) as http:
-        yield SenderPool([CloudAPIClient.from_settings(http, settings)])
+    async with template_client(settings) as client:
+        yield SenderPool([client])
 
 
 async def _wait_for_statuses(sandbox: CommandSandbox) -> None:
