@@ -63,3 +63,16 @@ def test_live_config_shows_meta_url() -> None:
     assert code == 0, output
     assert settings_lines(output)["GRAPH_API_URL"] == "https://graph.facebook.com"
     assert "# mode: live (https://graph.facebook.com)" in output
+
+
+def test_config_lists_each_number_with_its_rate_and_daily_cap() -> None:
+    """A coexistence number (also on the WhatsApp Business app) is held at 20 msg/s by Meta:
+    it gets `:20` in PHONE_NUMBERS, and `config` shows the rate each number sends at."""
+    env = {**UNSET, "PHONE_NUMBER_ID": "106540352242922", "SEND_RATE": "80"}
+    env["PHONE_NUMBERS"] = "106540352242922,107000000000001:20:500"
+    code, output = cli(env, "config")
+    assert code == 0, output
+    assert "# number 106540352242922: 80 msg/s, daily limit from the number's messaging tier" in (
+        output
+    )
+    assert "# number 107000000000001: 20 msg/s, cap 500 recipients a day" in output

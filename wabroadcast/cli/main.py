@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from wabroadcast import __version__
+from wabroadcast.business_numbers import configured_numbers
 from wabroadcast.cli import campaigns, contacts, history, schedules, sends, simulator, templates
 from wabroadcast.cli.common import console, get_settings, open_database
 from wabroadcast.cli.serve import serve
@@ -70,6 +71,17 @@ def show_config(ctx: typer.Context) -> None:
     else:
         mode = f"live ({settings.graph_api_url})"
     console.print(f"# mode: {mode}", style="dim", highlight=False)
+    for number in configured_numbers(settings).values():
+        limit = (
+            f"cap {number.daily_limit:,} recipients a day"
+            if number.daily_limit is not None
+            else "daily limit from the number's messaging tier"
+        )
+        console.print(
+            f"# number {number.phone_number_id}: {number.send_rate:g} msg/s, {limit}",
+            style="dim",
+            highlight=False,
+        )
 
 
 @db_app.command("upgrade")
