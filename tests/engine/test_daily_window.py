@@ -17,6 +17,7 @@ from wabroadcast.engine.claims import RECOUNT_EVERY, DailyWindow, claim_next
 from wabroadcast.engine.limits import DAILY_WINDOW
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.sends import Claim
 
 NUMBER = "106540352242922"
 LIMIT = 50
@@ -84,3 +85,34 @@ def test_the_window_counts_again_after_a_while_so_old_sends_leave_it(
     assert len(second.claims) == 10
     assert window.exact_counts == counts + 1
     assert _recipients(database, later) == 10
+
+
+def _release(database: Database, claims: list[Claim]) -> None:
+    """What a stopped run does with claims it never requested: delete them."""
+    with database.session() as session:
+        send_store.release_claims(session, [claim.send_id for claim in claims])
+
+
+def test_ids_that_come_back_after_a_release_are_still_counted(database: Database) -> None:
+    """SQLite gives a new row max(id) + 1: once the newest claims are released, new sends
+    take ids the window already saw. They are new people all the same."""
+    add_contacts(database, 30)
+    theirs = _campaign(database, "weekly_news", 30)
+    third = _campaign(database, "third_offer", 30)
+    ours = _campaign(database, "daily_offer", 30)
+    window = DailyWindow(14)
+    now = T0
+    claim_next(database, theirs, want=10, daily_limit=None, now=now)  # people 1-10
+    others = claim_next(database, third, want=5, daily_limit=None, now=now).claims  # 1-5 again
+    mine = claim_next(database, ours, want=1, daily_limit=14, now=now, window=window).claims
+    assert window.exact == 10 and len(mine) == 1
+    # Both runs stop: their unsent claims go, and so do the newest ids (no person leaves:
+    # everyone still has a weekly_news send).
+    _release(database, others + mine)
+    now += timedelta(seconds=1)
+    claim_next(database, theirs, want=6, daily_limit=None, now=now)  # people 11-16: new
+    assert _recipients(database, now) == 16
+    now += timedelta(seconds=1)
+    batch = claim_next(database, ours, want=3, daily_limit=14, now=now, window=window)
+    assert batch.claims == [] and batch.exhausted  # the limit was passed already
+    assert _recipients(database, now) == 16

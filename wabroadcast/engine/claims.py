@@ -33,11 +33,12 @@ class DailyWindow:
     """Unique contacts messaged in the last 24 h, as the claim transaction needs it.
 
     An exact count is kept with the highest send id it saw. Later, the exact count plus every
-    send inserted since (ids above that one: only claimers insert sends, one at a time) is an
-    upper bound: sends leaving the window or released only lower the truth, and a new send to
-    a contact already counted counts twice. Whenever that bound could hold a claim back, and
-    at least every :data:`RECOUNT_EVERY`, the count is taken exactly again; so a batch is
-    limited exactly as if it had counted every time, and the limit is never passed.
+    send inserted since (ids above that one, since only claimers insert sends, one at a time;
+    on SQLite also ids that came back, see :func:`send_store.sends_after`) is an upper bound:
+    sends leaving the window or released only lower the truth, and a new send to a contact
+    already counted counts twice. Whenever that bound could hold a claim back, and at least
+    every :data:`RECOUNT_EVERY`, the count is taken exactly again; so a batch is limited
+    exactly as if it had counted every time, and the limit is never passed.
     """
 
     limit: int
@@ -49,9 +50,9 @@ class DailyWindow:
 
     def capacity(self, session: Session, now: datetime, want: int) -> int:
         """How many more contacts may be claimed now (exact whenever it is below `want`)."""
-        fresh = self.counted_at is not None and now - self.counted_at < RECOUNT_EVERY
-        if self.exact is not None and fresh:
-            bound = self.exact + send_store.sends_after(session, self.newest_id)
+        counted_at = self.counted_at
+        if self.exact is not None and counted_at is not None and now - counted_at < RECOUNT_EVERY:
+            bound = self.exact + send_store.sends_after(session, self.newest_id, counted_at)
             if self.limit - bound >= want:
                 return self.limit - bound
         self.newest_id = send_store.newest_send_id(session)

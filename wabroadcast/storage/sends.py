@@ -246,9 +246,21 @@ def newest_send_id(session: Session) -> int:
     return session.scalar(select(func.max(Send.id))) or 0
 
 
-def sends_after(session: Session, send_id: int) -> int:
-    """How many sends have an id above `send_id` (a primary-key range: cheap)."""
-    return session.scalar(select(func.count()).select_from(Send).where(Send.id > send_id)) or 0
+def sends_after(session: Session, send_id: int, claimed_since: datetime) -> int:
+    """At least how many sends were inserted since the highest id was `send_id` at the time
+    `claimed_since`: those with a higher id (a primary-key range), and on SQLite also those
+    with an id up to it claimed since then. SQLite hands out max(id) + 1, so once the newest
+    claims are released (deleted) their ids come back; PostgreSQL never reuses one."""
+    newer = select(func.count()).select_from(Send).where(Send.id > send_id)
+    count = session.scalar(newer) or 0
+    if session.get_bind().dialect.name == "sqlite":
+        reused = (
+            select(func.count())
+            .select_from(Send)
+            .where(Send.claimed_at >= claimed_since, Send.id <= send_id)
+        )
+        count += session.scalar(reused) or 0
+    return count
 
 
 def recipients_since(session: Session, since: datetime) -> int:
