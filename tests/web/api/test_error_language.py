@@ -328,3 +328,29 @@ async def test_english_callers_get_the_sentences_unchanged(settings: Settings) -
                 answer = await h.client.post(path, json=body, headers=headers)
                 assert answer.status_code >= 400, answer.text
                 assert answer.json()["error"]["message"] == sentence
+
+
+@pytest.mark.anyio
+async def test_an_unreadable_contact_file_is_explained_in_turkish(settings: Settings) -> None:
+    """POST /api/contacts: the import's own sentence, with the panel's words for the advice
+    (no CLI option); the file name the caller gave is kept."""
+    cases: list[tuple[tuple[str, bytes], dict[str, str], str]] = [
+        (("c.csv", b""), {}, TR("import_error.csv_empty", file="c.csv")),
+        (
+            ("c.csv", b"phone\n+905551112233\n"),
+            {"encoding": "nope"},
+            TR("import_error.unknown_encoding", encoding="'nope'"),
+        ),
+        (
+            ("c.csv", b"foo,bar\n1,2\n"),
+            {},
+            TR("import_error.csv_no_phone_column", file="c.csv", header="foo, bar"),
+        ),
+    ]
+    async with running_app(app_settings(settings)) as h:
+        for file, data, expected in cases:
+            message, english = await messages(
+                h.client, "POST", "/api/contacts", 400, files={"file": file}, data=data
+            )
+            assert message == expected, english
+            assert "--" not in message
