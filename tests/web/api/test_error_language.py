@@ -354,3 +354,33 @@ async def test_an_unreadable_contact_file_is_explained_in_turkish(settings: Sett
             )
             assert message == expected, english
             assert "--" not in message
+
+
+@pytest.mark.anyio
+async def test_a_template_sync_failing_otherwise_is_turkish(settings: Settings) -> None:
+    """The Graph API answers the listing with an error that is neither the token nor the
+    WABA id (a fake Graph API: the simulator does not fail listings)."""
+
+    def graph(request: httpx.Request) -> httpx.Response:
+        error = {"message": "An unexpected error has occurred.", "type": "OAuthException"}
+        return httpx.Response(500, json={"error": {**error, "code": 2, "fbtrace_id": "Ab1"}})
+
+    database = Database(settings.database_url)
+    cloud_http = httpx.AsyncClient(transport=httpx.MockTransport(graph))
+    app = create_app(app_settings(settings), database=database, cloud_http=cloud_http)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=transport, base_url="http://panel.test", headers=headers
+            ) as client,
+        ):
+            message, english = await messages(client, "POST", "/api/templates/sync", 502)
+            assert english.startswith("template sync failed: ")
+            error = english.removeprefix("template sync failed: ")
+            assert message == turkish("sync_failed", error=error)
+    finally:
+        await cloud_http.aclose()
+        database.dispose()
