@@ -4,7 +4,9 @@ Every JSON error answer (``{"error": {"code", "message", "details"}}``, web/erro
 through here, whoever wrote it — a route's ApiError, validation, the auth and body-limit
 middlewares. The ``code`` never changes (scripts branch on it); ``message`` and each detail's
 ``message`` are translated when the locale files know the sentence (web/reasons.py), and
-stay English otherwise. English callers, successes and non-JSON answers pass untouched.
+stay English otherwise. A contact file the import could not read (``unreadable_file``,
+``unsupported_encoding``) is said with the panel's import sentences (``import_error.*``).
+English callers, successes and non-JSON answers pass untouched.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wabroadcast.web import i18n
-from wabroadcast.web.reasons import api_error_text, validation_text
+from wabroadcast.web.reasons import api_error_text, import_error_text, validation_text
 
 MAX_ERROR_BODY = 256 * 1024
 """An error body larger than this is passed on as it is (none of ours comes near)."""
+IMPORT_CODES = frozenset({"unreadable_file", "unsupported_encoding"})
+"""Codes of POST /api/contacts whose message is the import's own `UnreadableFile` sentence."""
 
 
 class ErrorLanguageMiddleware:
@@ -102,6 +106,8 @@ def _translated(body: bytes, t: i18n.Translator) -> bytes:
             )
         first = details[0]
         error["message"] = f"{first.get('field', 'body')}: {first['message']}"
+    elif error.get("code") in IMPORT_CODES:
+        error["message"] = import_error_text(error["message"], t)
     else:
         error["message"] = api_error_text(error["message"], t)
     return json.dumps(answer, ensure_ascii=False).encode()

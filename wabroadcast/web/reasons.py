@@ -376,6 +376,39 @@ _API_ERRORS = _sentences(
         (r"String should have at most (?P<max>[\d,]+) characters?", "too_long"),
         (r"String should have at least (?P<min>[\d,]+) characters?", "too_short"),
         (r"sending is unavailable: (?P<reason>.*)", "sending_unavailable"),
+        (r"template sync is unavailable: (?P<reason>.*)", "sync_unavailable"),
+        (r"the Cloud API refused the access token \(error (?P<code>\d+)\): check "
+         r"WHATSAPP_ACCESS_TOKEN; it may be expired, revoked or for another app",
+         "sync_token_refused"),
+        (r"the WhatsApp Business Account id '(?P<waba>.*)' does not exist or the token may "
+         r"not read its templates \(error 100\): check WABA_ID \((?P<message>.*)\)",
+         "sync_waba_unknown"),
+        (r"template sync failed: (?P<error>.*)", "sync_failed"),
+        (r"no schedule with id (?P<id>\d+)", "no_schedule"),
+        (r"template name is empty", "template_name_empty"),
+        (r"language is empty \(for example tr or en_US\)", "language_empty"),
+        (r"daily count must be between 1 and (?P<max>[\d,]+), got (?P<got>.*)",
+         "daily_count_range"),
+        (r"(?P<time>time|time of day|window start|window end) must be HH:MM \(24-hour\), "
+         r"got (?P<value>.*)", "time_format"),
+        (r"unknown time zone (?P<zone>.*); use an IANA name such as Europe/Istanbul",
+         "unknown_time_zone"),
+        (r"a sending window needs both a start and an end", "window_half"),
+        (r"sending window start and end are equal; leave both out instead", "window_equal"),
+        (r"schedule (?P<id>\d+) is (?P<schedule_state>[a-z]+), not active",
+         "schedule_not_active"),
+        (r"schedule (?P<id>\d+) is (?P<schedule_state>[a-z]+), not paused",
+         "schedule_not_paused"),
+        (r"campaign (?P<id>\d+) is (?P<state>[a-z]+); it cannot change", "campaign_final"),
+        (r"campaign (?P<id>\d+) is (?P<state>[a-z]+); it cannot be (?P<cannot>[a-z]+)",
+         "campaign_move"),
+        (r"campaign (?P<id>\d+) is still running; retry once it has ended", "retry_running"),
+        (r"campaign (?P<id>\d+) has nothing left to retry: every contact it released got the "
+         r"template since, opted out or became unreachable", "retry_nothing_left"),
+        (r"campaign (?P<id>\d+) has no send that failed for a retryable reason \(failures: "
+         r"none\)", "retry_no_failures"),
+        (r"campaign (?P<id>\d+) has no send that failed for a retryable reason \(failures: "
+         r"(?P<failures>.*)\)", "retry_not_retryable"),
         (r"internal error; the server log has the details", "internal"),
         (r"broken JSON at line (?P<line>\d+), column (?P<column>\d+): (?P<why>.*)",
          "broken_json"),
@@ -396,6 +429,7 @@ def api_error_text(message: str, t: Translator) -> str:
     key, values = known
     if "what" in values:
         values["what"] = t(f"api_error.what.{values['what']}")
+    _word_values(values, t)
     if key == "parameters_misfit":
         values["problems"] = _parameter_problems(str(values["problems"]), t)
     if key == "contacts_lack_value":
@@ -404,6 +438,38 @@ def api_error_text(message: str, t: Translator) -> str:
         values["more"] = t("api_error.and_more", more=t.number(int(more))) if more else ""
         values["count"] = t.number(int(str(values["count"])))
     return t(f"api_error.{key}", **values)
+
+
+_UNAVAILABLE_REASONS = {
+    "WHATSAPP_ACCESS_TOKEN is not set, so the Graph API cannot be used": "no_token",
+    "the server has not finished starting": "starting",
+    "an access token is required": "token_required",
+    "no Cloud API client": "no_client",
+}
+"""Why the app has no Cloud API client (app.py's lifespan, CloudAPIClient.from_settings)."""
+
+
+def unavailable_reason_text(reason: str, t: Translator) -> str:
+    """Why sending (or a template sync) is unavailable, in the reader's language; a reason
+    the table does not list stays English."""
+    key = _UNAVAILABLE_REASONS.get(reason)
+    return t(f"api_error.unavailable.{key}") if key is not None else reason
+
+
+def _word_values(values: dict[str, object], t: Translator) -> None:
+    """States, the refused change, the time field and the unavailable reason as words."""
+    if "state" in values:
+        values["state"] = _lower(t(f"state.{values['state']}"), t.language)
+    if "schedule_state" in values:
+        values["schedule_state"] = _lower(
+            t(f"schedule_state.{values['schedule_state']}"), t.language
+        )
+    if "cannot" in values:
+        values["cannot"] = t(f"api_error.cannot.{values['cannot']}")
+    if "time" in values:
+        values["time"] = t(f"api_error.time.{str(values['time']).replace(' ', '_')}")
+    if "reason" in values:
+        values["reason"] = unavailable_reason_text(str(values["reason"]), t)
 
 
 def _parameter_problems(problems: str, t: Translator) -> str:

@@ -504,6 +504,49 @@ MESSAGES: dict[str, str] = {
     "api_error.internal": "iç hata; ayrıntılar sunucu günlüğünde",
     "api_error.broken_json": "bozuk JSON, satır {line}, sütun {column}: {why}",
     "api_error.method_not_allowed": "bu yöntem kullanılamaz",
+    "api_error.sync_unavailable": "şablon eşitleme kullanılamıyor: {reason}",
+    "api_error.unavailable.no_token": "WHATSAPP_ACCESS_TOKEN ayarlanmamış, bu yüzden Graph API "
+    "kullanılamıyor",
+    "api_error.unavailable.starting": "sunucu açılışını henüz tamamlamadı",
+    "api_error.unavailable.token_required": "bir erişim anahtarı gerekli",
+    "api_error.unavailable.no_client": "Cloud API istemcisi yok",
+    "api_error.sync_token_refused": "Cloud API erişim anahtarını reddetti (hata {code}): "
+    "WHATSAPP_ACCESS_TOKEN ayarını denetleyin; süresi dolmuş, iptal edilmiş ya da başka bir "
+    "uygulamanın olabilir",
+    "api_error.sync_waba_unknown": "'{waba}' WhatsApp Business hesap kimliği yok ya da anahtar "
+    "bu hesabın şablonlarını okuyamıyor (hata 100): WABA_ID ayarını denetleyin ({message})",
+    "api_error.sync_failed": "şablon eşitleme başarısız: {error}",
+    "api_error.no_schedule": "{id} numaralı zamanlama yok",
+    "api_error.template_name_empty": "şablon adı boş",
+    "api_error.language_empty": "dil boş (örneğin tr ya da en_US)",
+    "api_error.daily_count_range": "günlük sayı 1 ile {max} arasında olmalı, {got} geldi",
+    "api_error.time_format": "{time} SS:DD biçiminde (24 saat) olmalı, {value} geldi",
+    "api_error.time.time": "saat",
+    "api_error.time.time_of_day": "gönderim saati",
+    "api_error.time.window_start": "pencere başlangıcı",
+    "api_error.time.window_end": "pencere bitişi",
+    "api_error.unknown_time_zone": "bilinmeyen saat dilimi {zone}; Europe/Istanbul gibi bir "
+    "IANA adı kullanın",
+    "api_error.window_half": "gönderim penceresi için hem başlangıç hem bitiş gerekir",
+    "api_error.window_equal": "gönderim penceresinin başlangıcı ile bitişi aynı; pencere "
+    "istemiyorsanız ikisini de boş bırakın",
+    "api_error.schedule_not_active": "zamanlama {id} etkin değil (durumu: {schedule_state})",
+    "api_error.schedule_not_paused": "zamanlama {id} duraklatılmış değil (durumu: "
+    "{schedule_state})",
+    "api_error.campaign_final": "kampanya {id} durumu: {state}; artık değiştirilemez",
+    "api_error.campaign_move": "kampanya {id} durumu: {state}; {cannot}",
+    "api_error.cannot.running": "sürdürülemez",
+    "api_error.cannot.paused": "duraklatılamaz",
+    "api_error.cannot.cancelled": "iptal edilemez",
+    "api_error.cannot.completed": "tamamlanamaz",
+    "api_error.cannot.aborted": "durdurulamaz",
+    "api_error.retry_running": "kampanya {id} hâlâ gönderiliyor; bittiğinde yeniden deneyin",
+    "api_error.retry_nothing_left": "kampanya {id} için yeniden denenecek kimse kalmadı: "
+    "bıraktığı her kişi o zamandan beri şablonu aldı, abonelikten çıktı ya da ulaşılamaz oldu",
+    "api_error.retry_no_failures": "kampanya {id} içinde yeniden denenebilir bir nedenle "
+    "başarısız olan gönderim yok (hiç hata yok)",
+    "api_error.retry_not_retryable": "kampanya {id} içinde yeniden denenebilir bir nedenle "
+    "başarısız olan gönderim yok (hatalar: {failures})",
     "api_error.route_not_found": "bulunamadı",
     "validation.missing": "bu alan zorunlu",
     "validation.int_parsing": "bir tam sayı olmalı",

@@ -52,7 +52,7 @@ def routes(panel: Panel) -> APIRouter:
         try:
             summary = await sync_now(request)
         except ApiError as exc:
-            problem = t("templates.sync_failed", error=exc.message)
+            problem = t("templates.sync_failed", error=api_error_text(exc.message, t))
             return templates_page(request, ("error", problem), exc.status)
         text = t(
             "templates.synced_summary",
@@ -74,7 +74,7 @@ def routes(panel: Panel) -> APIRouter:
             if campaign is None or campaign_id is None:
                 message = t("campaign.not_found", id=raw_id)
                 return panel.error_page(request, 404, "error.not_found", message)
-            disabled = sending_disabled(request)
+            disabled = sending_disabled(request, t)
             try:
                 if disabled is not None:
                     raise NothingToRetry(t("send.disabled", reason=disabled))

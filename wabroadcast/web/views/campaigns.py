@@ -28,7 +28,7 @@ from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
-from wabroadcast.web.reasons import campaign_error_text, failure_text
+from wabroadcast.web.reasons import api_error_text, campaign_error_text, failure_text
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.render import Panel, format_when
 
@@ -198,7 +198,8 @@ def routes(panel: Panel) -> APIRouter:
                 change(session, campaign_id, panel.clock)
             except TransitionError as exc:
                 session.rollback()
-                return render(request, campaign_id, notice=str(exc), status=409)
+                notice = api_error_text(str(exc), panel.translator(request))
+                return render(request, campaign_id, notice=notice, status=409)
         if action == "resume":
             start_in_loop(request, campaign_id)
         return RedirectResponse(f"/campaigns/{campaign_id}?done={action}", status_code=303)

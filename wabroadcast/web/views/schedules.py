@@ -175,7 +175,7 @@ def routes(panel: Panel) -> APIRouter:
                     store.delete_schedule(session, schedule_id)
             except ScheduleError as exc:  # already paused / not paused
                 session.rollback()
-                return render(request, error=str(exc), status=409)
+                return render(request, error=api_error_text(str(exc), t), status=409)
         return RedirectResponse(f"/schedules?done={action}", status_code=303)
 
     return router

@@ -32,7 +32,8 @@ from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Template
-from wabroadcast.web.reasons import api_error_text
+from wabroadcast.web.i18n import Translator
+from wabroadcast.web.reasons import api_error_text, unavailable_reason_text
 from wabroadcast.web.views.render import Panel
 
 ELIGIBLE_CAP = 1_000_000
@@ -143,11 +144,13 @@ def stored_templates(session: Session) -> list[tuple[str, list[Template]]]:
     return list(grouped.items())
 
 
-def sending_disabled(request: Request) -> str | None:
-    """Why the app cannot send (no access token and no simulator), or None when it can."""
+def sending_disabled(request: Request, t: Translator) -> str | None:
+    """Why the app cannot send (no access token and no simulator) in the page's language, or
+    None when it can."""
     state = request.app.state
     if getattr(state, "cloud_client", True) is None:
-        return str(getattr(state, "cloud_error", None) or "no Cloud API client")
+        reason = str(getattr(state, "cloud_error", None) or "no Cloud API client")
+        return unavailable_reason_text(reason, t)
     return None
 
 
@@ -179,7 +182,7 @@ def routes(panel: Panel) -> APIRouter:
             will_send=found.will_send if found else None,
             preview=found.preview if found else [],
             message=found.message if found else None,
-            disabled=sending_disabled(request),
+            disabled=sending_disabled(request, panel.translator(request)),
         )
 
     @router.get("/send", response_class=HTMLResponse)
@@ -207,7 +210,7 @@ def routes(panel: Panel) -> APIRouter:
             problem = t("send.error.limit", max=t.number(MAX_CAMPAIGN_LIMIT))
         if problem is not None or count is None:
             return render(request, form, error=problem, status=400)
-        disabled = sending_disabled(request)
+        disabled = sending_disabled(request, t)
         if disabled is not None:
             return render(request, form, error=t("send.disabled", reason=disabled), status=503)
         manager: CampaignManager = request.app.state.campaigns
