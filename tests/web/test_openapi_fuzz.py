@@ -6,6 +6,7 @@ to the real simulator; every error it gives must use the one JSON error shape.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -31,7 +32,8 @@ from wabroadcast.storage.db import Database
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-EXAMPLES = 25
+EXAMPLES = int(os.environ.get("WABROADCAST_FUZZ_EXAMPLES", "25"))
+"""Per operation; for a deeper run: WABROADCAST_FUZZ_EXAMPLES=200 pytest -k openapi_fuzz"""
 
 
 def _free_port() -> int:
