@@ -241,7 +241,9 @@ def schedule_note_text(line: str, t: Translator) -> str:
         if key == "not_started":  # the day's campaign was refused: say why in words too
             values["detail"] = api_error_text(str(values["detail"]), t)
         text = t(f"schedule_note.{key}", **values)
-    day = f"{found['day']} " if found["day"] else ""
+    # The run's day only when it is not the stamp's own date ("… 10:00Z 2026-12-07 …" twice).
+    shown = found["day"] and not found["stamp"].startswith(found["day"])
+    day = f"{found['day']} " if shown else ""
     return f"{found['stamp']} {day}{text}"
 
 

@@ -85,17 +85,18 @@ def test_schedule_notes_are_shown_in_the_readers_language() -> None:
 
     turkish, english = i18n.translator("tr"), i18n.translator("en")
     stamp = "2026-12-07 10:00Z"
+    day = "2026-12-07 "  # the run's day: not repeated when it is the stamp's date
     lines = {
         f"{stamp} created": f"{stamp} oluşturuldu",
-        f"{stamp} 2026-12-07 campaign completed: 1225 accepted, 3 failed": (
-            f"{stamp} 2026-12-07 kampanya tamamlandı: 1.225 kabul, 3 başarısız"
+        f"{stamp} {day}campaign completed: 1225 accepted, 3 failed": (
+            f"{stamp} kampanya tamamlandı: 1.225 kabul, 3 başarısız"
         ),
-        f"{stamp} 2026-12-07 campaign paused (template paused): 5 accepted, 0 failed": (
-            f"{stamp} 2026-12-07 kampanya duraklatıldı (template paused): 5 kabul, 0 başarısız"
+        f"{stamp} {day}campaign paused (template paused): 5 accepted, 0 failed": (
+            f"{stamp} kampanya duraklatıldı (template paused): 5 kabul, 0 başarısız"
         ),
-        f"{stamp} 2026-12-07 no eligible contact left": f"{stamp} 2026-12-07 uygun kişi kalmadı",
-        f"{stamp} 2026-12-07 not started: template 'old_promo' is DISABLED": (
-            f"{stamp} 2026-12-07 başlatılmadı: 'old_promo' şablonu gönderilemez: durumu DISABLED"
+        f"{stamp} {day}no eligible contact left": f"{stamp} uygun kişi kalmadı",
+        f"{stamp} {day}not started: template 'old_promo' is DISABLED": (
+            f"{stamp} başlatılmadı: 'old_promo' şablonu gönderilemez: durumu DISABLED"
         ),
         f"{stamp} 3 days skipped (2026-12-01 to 2026-12-03): nothing was running at their "
         "time; not made up": f"{stamp} 3 gün atlandı (2026-12-01 – 2026-12-03): o saatlerde "
@@ -103,7 +104,11 @@ def test_schedule_notes_are_shown_in_the_readers_language() -> None:
     }
     for line, expected in lines.items():
         assert schedule_note_text(line, turkish) == expected
-        assert schedule_note_text(line, english) == line.replace("1225", "1,225")
+        shown = line.replace("1225", "1,225").replace(f"{stamp} {day}", f"{stamp} ")
+        assert schedule_note_text(line, english) == shown
+    # Written after midnight about the day before: the day stays.
+    late = "2026-12-08 00:05Z 2026-12-07 no eligible contact left"
+    assert schedule_note_text(late, turkish) == "2026-12-08 00:05Z 2026-12-07 uygun kişi kalmadı"
     assert schedule_note_text("something else", turkish) == "something else"
 
 
