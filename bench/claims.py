@@ -1,8 +1,8 @@
 """CPU of one claim transaction with the daily recipient limit on, late in a busy day.
 
 A fresh SQLite database holds `--contacts` contacts and `--window` sends already in the last
-24 h (another template's campaign). A campaign of 20-contact batches then claims `--batches`
-times, in two ways in the same run:
+24 h (another template's campaign, spread over the past 23 hours). A campaign of 20-contact
+batches then claims `--batches` times, in two ways in the same run:
 
 - counting the day's recipients exactly in every batch (what every claim did before), and
 - keeping a ``DailyWindow`` across batches, as a run does now (an exact count now and then,
@@ -37,9 +37,11 @@ BATCH = 20
 
 def prepare(path: Path, contacts: int, window: int, now: datetime) -> Database:
     database = Database(fresh_database(path, contacts))
+    spread = timedelta(hours=23) / max(1, window)  # sent over the day so far, oldest first
     rows = [
         {"template_name": "weekly_news", "contact_id": i, "language": "tr", "phone": "+1"}
-        | {"state": "accepted", "attempts": 1, "claimed_at": now, "updated_at": now}
+        | {"state": "accepted", "attempts": 1, "updated_at": now}
+        | {"claimed_at": now - (window - i + 1) * spread}
         for i in range(1, window + 1)
     ]
     with database.session() as session:
