@@ -87,6 +87,16 @@ async def test_the_access_log_never_shows_the_verify_token(settings: Settings) -
     assert secret not in logged and TOKEN not in logged
 
 
+def test_access_log_off_leaves_uvicorn_nothing_to_write_to(settings: Settings) -> None:
+    """uvicorn writes an access line only while its access logger has a handler (it checks
+    once per connection); ACCESS_LOG=false must leave it none, and the default keeps it."""
+    access = logging.getLogger(ACCESS_LOGGER)
+    server_config(object(), app_settings(settings, access_log=False), host="127.0.0.1", port=1)
+    assert not access.hasHandlers()
+    server_config(object(), app_settings(settings), host="127.0.0.1", port=1)
+    assert access.hasHandlers()
+
+
 async def _wrong_guesses(client: httpx.AsyncClient, forwarded_for: str, count: int) -> list[int]:
     codes = []
     for _ in range(count):

@@ -63,6 +63,7 @@ def server_config(app: Any, settings: Settings, *, host: str, port: int) -> uvic
         host=host,
         port=port,
         log_level="info",
+        access_log=settings.access_log,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         # Open live pages hold server-sent event streams; don't let them keep Ctrl-C waiting.
