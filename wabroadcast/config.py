@@ -176,6 +176,14 @@ class Settings(BaseSettings):
             "always included. Unset: only PHONE_NUMBER_ID."
         ),
     )
+    marketing_to_us: bool = Field(
+        False,
+        alias="MARKETING_TO_US",
+        description=(
+            "Send MARKETING templates to US (+1) numbers too. Off: they are skipped, since Meta "
+            "has not delivered them since 2025-04-01 (131049)."
+        ),
+    )
     sender_lease_seconds: float = Field(
         10.0,
         alias="SENDER_LEASE_SECONDS",

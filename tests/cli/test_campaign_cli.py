@@ -432,3 +432,34 @@ def test_an_interrupted_send_is_paused_and_resumed_never_resent(
     assert len(pairs) == 300 and max(pairs.values()) == 1
     with database.session() as session:
         assert session.get_one(Campaign, campaign.id).state == "completed"
+
+
+US_SKIPPED = (
+    "2 US (+1) numbers skipped: Meta does not deliver marketing templates to US numbers "
+    "(since 2025-04-01); MARKETING_TO_US=true sends to them"
+)
+
+
+def test_a_marketing_campaign_says_how_many_us_numbers_it_skipped_and_why(
+    database: Database, simulator: tuple[str, Simulator]
+) -> None:
+    """daily_offer is MARKETING in the simulator's account (synced by the first command)."""
+    url, sim = simulator
+    us = ["+12025550101", "+14155550102"]
+    add_contacts(database, 4, phones=[phone(1), us[0], phone(3), us[1]])
+    env = env_for(database.url, url)
+    code, output = cli(env, "templates", "sync")
+    assert code == 0, output
+    code, output = cli(env, "send", "-t", "daily_offer", "-l", "tr", "-n", "10", "--dry-run")
+    assert code == 0, output
+    assert "would go to 2 of 2 eligible contacts" in output
+    assert US_SKIPPED in " ".join(output.split())
+    code, output = cli(
+        env, "send", "-t", "daily_offer", "-l", "tr", "-n", "10", "--dry-run", "--json"
+    )
+    assert code == 0, output
+    assert json.loads(output)["skipped_us"] == 2
+    code, output = cli(env, "send", "-t", "daily_offer", "-l", "tr", "-n", "10")
+    assert code == 0, output
+    assert US_SKIPPED in " ".join(output.split())
+    assert sorted(m.wa_id for m in sim.accepted) == [wa_id(phone(1)), wa_id(phone(3))]

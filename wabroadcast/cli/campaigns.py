@@ -185,7 +185,10 @@ def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> N
     summary = summary_of(database, campaign_id)
     with database.session() as session:
         total = send_store.count_eligible(
-            session, summary.template_name, at_most=max(summary.requested - summary.selected, 0)
+            session,
+            summary.template_name,
+            at_most=max(summary.requested - summary.selected, 0),
+            marketing_to_us=settings.marketing_to_us,
         )
     cloudapi_log = logging.getLogger("wabroadcast.cloudapi")
     previous_level = cloudapi_log.level
@@ -205,14 +208,36 @@ def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> N
         )
     finally:
         cloudapi_log.setLevel(previous_level)
-    _print_summary(database, summary, as_json=as_json)
+    _print_summary(database, summary, as_json=as_json, marketing_to_us=settings.marketing_to_us)
     if summary.state == CampaignState.ABORTED or (
         summary.state == CampaignState.PAUSED and summary.error
     ):
         raise typer.Exit(1)
 
 
-def _print_summary(database: Database, summary: CampaignSummary, *, as_json: bool) -> None:
+def skipped_us_line(count: int) -> str:
+    """Why a MARKETING campaign left contacts out, said wherever its counts are shown."""
+    numbers = "number" if count == 1 else "numbers"
+    return (
+        f"{count} US (+1) {numbers} skipped: Meta does not deliver marketing templates to US "
+        "numbers (since 2025-04-01); MARKETING_TO_US=true sends to them"
+    )
+
+
+def _skipped_us(database: Database, summary: CampaignSummary, marketing_to_us: bool) -> int:
+    with database.session() as session:
+        campaign = campaign_store.get_campaign(session, summary.campaign_id)
+        return send_store.count_skipped_us(
+            session,
+            summary.template_name,
+            retry_of=campaign.retry_of_campaign_id,
+            marketing_to_us=marketing_to_us,
+        )
+
+
+def _print_summary(
+    database: Database, summary: CampaignSummary, *, as_json: bool, marketing_to_us: bool
+) -> None:
     if as_json:
         from wabroadcast.web.api.original import write_send_response
 
@@ -248,6 +273,9 @@ def _print_summary(database: Database, summary: CampaignSummary, *, as_json: boo
         out.print(f"  {label:<26}{value:>8}", highlight=False)
     for reason_text, count in sorted(summary.failures.items()):
         out.print(f"    {reason_text}: {count}", highlight=False)
+    skipped = _skipped_us(database, summary, marketing_to_us)
+    if skipped:
+        out.print(f"  {skipped_us_line(skipped)}", highlight=False)
     if summary.error:
         style = "red" if summary.state == CampaignState.ABORTED else "yellow"
         err_console.print(
@@ -274,15 +302,17 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
 
     limit_today = asyncio.run(daily_limit())
     now = SystemClock().now()
+    us = settings.marketing_to_us
     with database.session() as session:
-        eligible = send_store.count_eligible(session, template)
+        eligible = send_store.count_eligible(session, template, marketing_to_us=us)
+        skipped_us = send_store.count_skipped_us(session, template, marketing_to_us=us)
         take = min(limit, eligible)
         capacity = None
         if limit_today is not None:
             used = send_store.recipients_since(session, now - DAILY_WINDOW)
             capacity = max(limit_today - used, 0)
             take = min(take, capacity)
-        rows = send_store.select_eligible(session, template, take)
+        rows = send_store.select_eligible(session, template, take, marketing_to_us=us)
         shown = rows if as_json else rows[:20]
         names = contact_store.names_of(session, [contact_id for contact_id, _ in shown])
     held_back = min(limit, eligible) - take
@@ -294,6 +324,7 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
             "total_eligible": eligible,
             "total_selected": take,
             "held_back": held_back,
+            "skipped_us": skipped_us,
             "recipients": [phone for _, phone in rows],
             "contacts": [{"phone": phone, "name": names.get(cid)} for cid, phone in rows],
         }
@@ -305,6 +336,8 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
     )
     if held_back:
         console.print(f"  {held_back} held back by the daily recipient limit ({limit_today})")
+    if skipped_us:
+        console.print(f"  {skipped_us_line(skipped_us)}", highlight=False)
     table = Table("#", "phone", "name")
     for number, (contact_id, phone) in enumerate(shown, start=1):
         table.add_row(str(number), phone, escape(names.get(contact_id) or ""))
@@ -546,4 +579,5 @@ def show(
         shown = summary.as_dict() | {"state": now.state, "waiting_for": now.waiting_for}
         console.print_json(json.dumps(shown))
         return
-    _print_summary(open_database(ctx), summary, as_json=False)
+    us = get_settings(ctx).marketing_to_us
+    _print_summary(open_database(ctx), summary, as_json=False, marketing_to_us=us)

@@ -172,10 +172,13 @@ def preview(
     """The text the next recipients would read, with the parameters checked first."""
     template = _find(ctx, name, language)
     database = open_database(ctx)
+    us = get_settings(ctx).marketing_to_us
     try:
         params = parse_options(param, header, button)
         with database.session() as session:
-            texts = engine_templates.preview(session, params, template, limit=limit)
+            texts = engine_templates.preview(
+                session, params, template, limit=limit, marketing_to_us=us
+            )
     except RenderError as exc:
         fail(str(exc))
     if not texts:

@@ -80,9 +80,11 @@ def claim_next(
     daily_limit: int | None,
     now: datetime,
     window: DailyWindow | None = None,
+    marketing_to_us: bool = False,
 ) -> ClaimBatch:
     """Claim up to `want` contacts for the campaign and commit before returning. A run passes
-    the same `window` (for `daily_limit`) to every call; without one the count is exact."""
+    the same `window` (for `daily_limit`) to every call; without one the count is exact.
+    US (+1) numbers are not claimed for a MARKETING template unless `marketing_to_us`."""
     with database.session() as session:
         send_store.lock_marks(session)  # PostgreSQL; first, so the lock order is always the same
         state = campaign_store.lock_campaign(session, campaign_id, now)
@@ -90,7 +92,9 @@ def claim_next(
             return ClaimBatch(state=state, exhausted=True)
         if daily_limit is not None and (window is None or window.limit != daily_limit):
             window = DailyWindow(daily_limit)
-        return _claim_locked(session, campaign_id, want=want, window=window, now=now)
+        return _claim_locked(
+            session, campaign_id, want=want, window=window, now=now, us=marketing_to_us
+        )
 
 
 def _claim_locked(
@@ -100,6 +104,7 @@ def _claim_locked(
     want: int,
     window: DailyWindow | None,
     now: datetime,
+    us: bool,
 ) -> ClaimBatch:
     campaign = campaign_store.get_campaign(session, campaign_id)
     remaining = campaign.requested_limit - campaign.selected_count
@@ -116,6 +121,7 @@ def _claim_locked(
             take,
             remember=True,
             retry_of=campaign.retry_of_campaign_id,
+            marketing_to_us=us,
         )
         batch.claims = send_store.claim_contacts(
             session,
@@ -136,6 +142,7 @@ def _claim_locked(
             campaign.template_name,
             at_most=remaining,
             retry_of=campaign.retry_of_campaign_id,
+            marketing_to_us=us,
         )
         batch.exhausted = True
     if remaining <= 0:

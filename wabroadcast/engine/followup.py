@@ -49,12 +49,16 @@ def retryable_failures(failures: Mapping[str, int]) -> dict[str, int]:
     return out
 
 
-def retryable_count(session: Session, campaign: Campaign) -> int:
+def retryable_count(session: Session, campaign: Campaign, *, marketing_to_us: bool = False) -> int:
     """Contacts released by the campaign that are still eligible for its template."""
-    return send_store.count_eligible(session, campaign.template_name, retry_of=campaign.id)
+    return send_store.count_eligible(
+        session, campaign.template_name, retry_of=campaign.id, marketing_to_us=marketing_to_us
+    )
 
 
-def follow_up_of(session: Session, campaign_id: int) -> tuple[Campaign, int]:
+def follow_up_of(
+    session: Session, campaign_id: int, *, marketing_to_us: bool = False
+) -> tuple[Campaign, int]:
     """The campaign to retry and how many contacts its follow-up will take; raises
     :class:`NothingToRetry` saying why there is none. The campaign manager creates the
     follow-up (CampaignManager.retry_failed) after the same checks as any campaign."""
@@ -63,7 +67,7 @@ def follow_up_of(session: Session, campaign_id: int) -> tuple[Campaign, int]:
         raise NothingToRetry(f"campaign {campaign_id} does not exist")
     if campaign.state == CampaignState.RUNNING:
         raise NothingToRetry(f"campaign {campaign_id} is still running; retry once it has ended")
-    total = retryable_count(session, campaign)
+    total = retryable_count(session, campaign, marketing_to_us=marketing_to_us)
     if total == 0:
         listed = ", ".join(f"{r}: {n}" for r, n in (campaign.failures or {}).items()) or "none"
         if retryable_failures(campaign.failures or {}):

@@ -71,7 +71,12 @@ def mark_requested(database: Database, send_ids: list[int]) -> None:
 
 
 def start_run(
-    database: Database, campaign_id: int, now: datetime, stale_after: timedelta
+    database: Database,
+    campaign_id: int,
+    now: datetime,
+    stale_after: timedelta,
+    *,
+    marketing_to_us: bool = False,
 ) -> CampaignSummary:
     """Turn a dead sender's stale claims into `unknown`, count the eligible, stamp the start."""
     with database.session() as session:
@@ -85,7 +90,10 @@ def start_run(
         campaign = campaign_store.get_campaign(session, campaign_id)
         if campaign.state == CampaignState.RUNNING and campaign.started_at is None:
             eligible = send_store.count_eligible(
-                session, campaign.template_name, retry_of=campaign.retry_of_campaign_id
+                session,
+                campaign.template_name,
+                retry_of=campaign.retry_of_campaign_id,
+                marketing_to_us=marketing_to_us,
             )
             campaign_store.mark_started(session, campaign_id, now, eligible=eligible)
             campaign = campaign_store.get_campaign(session, campaign_id)

@@ -327,6 +327,7 @@ class CampaignManager:
                 language=request.language,
                 parameters=request.parameters,
                 limit=request.limit,
+                marketing_to_us=self.settings.marketing_to_us,
             )
         except template_store.TemplateNotSendable as exc:
             raise CampaignRefused(
@@ -362,7 +363,9 @@ class CampaignManager:
 
     def retry_failed_in(self, session: Session, campaign_id: int) -> Campaign:
         """:meth:`retry_failed` in the caller's transaction."""
-        campaign, total = follow_up_of(session, campaign_id)
+        campaign, total = follow_up_of(
+            session, campaign_id, marketing_to_us=self.settings.marketing_to_us
+        )
         request = CampaignRequest(
             template_name=campaign.template_name,
             language=campaign.language,

@@ -80,13 +80,20 @@ async def run_campaign(
     """
     clock = clock or SystemClock()
     options = options or EngineOptions()
+    us = settings.marketing_to_us
     campaign = await asyncio.to_thread(
-        start_run, database, campaign_id, clock.now(), options.stale_claim_after
+        partial(start_run, marketing_to_us=us),
+        database,
+        campaign_id,
+        clock.now(),
+        options.stale_claim_after,
     )
     if campaign.state != CampaignState.RUNNING:
         return campaign
     try:  # template APPROVED in this language and parameters fit: refused before any claim
-        renderer = await asyncio.to_thread(prepare_campaign, database, campaign_id)
+        renderer = await asyncio.to_thread(
+            partial(prepare_campaign, marketing_to_us=us), database, campaign_id
+        )
     except CampaignRefused as refused:
         stop = CampaignState.ABORTED
         return await asyncio.to_thread(
@@ -107,6 +114,7 @@ async def run_campaign(
     if lease is not None:  # another process sends from this number now: stop, state unchanged
         lease.on_lost(lambda: run.stop(CampaignState.RUNNING, "sending lease lost"))
     run.daily_limit = await resolve_daily_limit(settings, client)
+    run.marketing_to_us = us
     run.renderer = renderer
     await run.run()
     return await asyncio.to_thread(
@@ -153,6 +161,8 @@ class _Run:
         self.ready: asyncio.Queue[Claim | None] = asyncio.Queue(maxsize=self.chunk)
         self.recorder = Recorder(database, campaign.campaign_id, clock)
         self.daily_limit: int | None = None
+        self.marketing_to_us = False
+        """MARKETING_TO_US: whether a MARKETING template's claims take US (+1) numbers."""
         self.window: DailyWindow | None = None
         """The daily recipient count this run's claims share (see claims.DailyWindow)."""
         self.renderer: CampaignRenderer | None = None
@@ -270,6 +280,7 @@ class _Run:
                     daily_limit=self.daily_limit,
                     now=self.clock.now(),
                     window=self._window(),
+                    marketing_to_us=self.marketing_to_us,
                 ),
             )
             batch = await asyncio.shield(self.claiming)

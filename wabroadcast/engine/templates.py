@@ -150,6 +150,7 @@ def prepare_rendering(
     language: str,
     parameters: Mapping[str, Any] | None,
     limit: int | None = None,
+    marketing_to_us: bool = False,
 ) -> CampaignRenderer:
     """Everything that can be refused before the first send, refused now.
 
@@ -164,15 +165,19 @@ def prepare_rendering(
         check_parameters(spec, shape, template=f"template '{template_name}' ({language})")
     renderer = CampaignRenderer(spec, shape)
     if renderer.needed:
-        _check_first_contacts(session, renderer, template_name, limit)
+        _check_first_contacts(session, renderer, template_name, limit, marketing_to_us)
     return renderer
 
 
 def _check_first_contacts(
-    session: Session, renderer: CampaignRenderer, template_name: str, limit: int | None
+    session: Session,
+    renderer: CampaignRenderer,
+    template_name: str,
+    limit: int | None,
+    marketing_to_us: bool,
 ) -> None:
     """Render for the contacts the campaign will take, and report every empty value."""
-    query = send_store.eligible_contacts(template_name)
+    query = send_store.eligible_contacts(session, template_name, marketing_to_us=marketing_to_us)
     if limit is not None:
         query = query.limit(limit)
     ids = [contact_id for contact_id, _phone in session.execute(query)]
@@ -193,7 +198,9 @@ def _check_first_contacts(
         )
 
 
-def prepare_campaign(database: Database, campaign_id: int) -> CampaignRenderer:
+def prepare_campaign(
+    database: Database, campaign_id: int, *, marketing_to_us: bool = False
+) -> CampaignRenderer:
     """The engine's pre-send hook: refuse the campaign before anyone is claimed, or return
     the renderer for its sends. Raises :class:`CampaignRefused` with a message for people."""
     with database.session() as session:
@@ -208,6 +215,7 @@ def prepare_campaign(database: Database, campaign_id: int) -> CampaignRenderer:
                 language=campaign.language,
                 parameters=campaign.parameters,
                 limit=remaining,
+                marketing_to_us=marketing_to_us,
             )
         except RenderError as exc:
             raise CampaignRefused(str(exc)) from None
@@ -220,6 +228,7 @@ def preview(
     contacts: Sequence[ContactLike] | None = None,
     *,
     limit: int = 3,
+    marketing_to_us: bool = False,
 ) -> list[str]:
     """The body text the first recipients would read (`--dry-run`, the panel's preview).
 
@@ -229,7 +238,9 @@ def preview(
     shape = template_shape(template.components, template.parameter_format)
     check_parameters(spec, shape, template=f"template '{template.name}' ({template.language})")
     if contacts is None:
-        query = send_store.eligible_contacts(template.name).limit(limit)
+        query = send_store.eligible_contacts(
+            session, template.name, marketing_to_us=marketing_to_us
+        ).limit(limit)
         ids = [contact_id for contact_id, _phone in session.execute(query)]
         by_id = {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(ids)))}
         contacts = [by_id[i] for i in ids if i in by_id]

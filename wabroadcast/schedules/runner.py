@@ -146,7 +146,7 @@ class Runner:
             assert schedule is not None and run is not None
             if refusal is not None:
                 return self._end(session, schedule, run, RunState.FAILED, refusal, now), None
-            if send_store.count_eligible(session, schedule.template_name, at_most=1) == 0:
+            if self._none_eligible(session, schedule):
                 self._finish_schedule(schedule, now)
                 note = "no eligible contact left"
                 return self._end(session, schedule, run, RunState.DONE, note, now), None
@@ -266,11 +266,18 @@ class Runner:
             error = f" ({summary.error})" if summary.error else ""
             note = f"campaign {summary.state.value}{error}: {counts}"
             report = self._end(session, schedule, run, RunState.DONE, note, now)
-            if send_store.count_eligible(session, schedule.template_name, at_most=1) == 0:
+            if self._none_eligible(session, schedule):
                 self._finish_schedule(schedule, now)
             return report
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _none_eligible(self, session: Session, schedule: Schedule) -> bool:
+        us = self.settings.marketing_to_us
+        count = send_store.count_eligible(
+            session, schedule.template_name, at_most=1, marketing_to_us=us
+        )
+        return count == 0
 
     def _finish_schedule(self, schedule: Schedule, now: datetime) -> None:
         if schedule.state != ScheduleState.FINISHED:

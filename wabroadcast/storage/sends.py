@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import SendState
+from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.releases import released_by
 from wabroadcast.storage.tables import Campaign, Contact, SelectionMark, Send
 
@@ -96,23 +97,49 @@ _MARK_FAILED = (
 )
 
 
-def eligible_contacts(template_name: str) -> Select[int, str]:
+US_PREFIX = "+1"
+"""Meta has not delivered MARKETING templates to US numbers since 2025-04-01: each send fails
+later with 131049 and still counts toward the daily recipient limit. Phones are stored in
+E.164, so a US (or other NANP) number is one that starts with +1."""
+
+
+def skips_us(session: Session, template_name: str, *, marketing_to_us: bool = False) -> bool:
+    """Whether US (+1) contacts are left out of this template's selection: it is a MARKETING
+    template (as last synced) and MARKETING_TO_US is not set. Callers without settings get
+    the safe answer: skip them."""
+    if marketing_to_us:
+        return False
+    return template_store.category_of(session, template_name) == template_store.MARKETING
+
+
+def eligible_contacts(
+    session: Session, template_name: str, *, marketing_to_us: bool = False
+) -> Select[int, str]:
     """Contacts that never had a send of this template (any language), not opted out, not
-    unreachable, in the original tool's order: imported `index`, then id; as (id, phone).
+    unreachable, not a US (+1) number when the template is MARKETING (see :data:`US_PREFIX`),
+    in the original tool's order: imported `index`, then id; as (id, phone).
 
     The NOT EXISTS probes the unique (template_name, contact_id) index once per contact while
     walking ix_contacts_index_id, so LIMIT stops the walk early.
     """
+    skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
     return (
         select(Contact.id, Contact.phone)
-        .where(*_eligible(template_name))
+        .where(*_eligible(template_name, skip_us=skip_us))
         .order_by(Contact.index, Contact.id)
     )
 
 
-def _eligible(template_name: str) -> tuple[ColumnElement[bool], ...]:
+def _eligible(template_name: str, *, skip_us: bool) -> tuple[ColumnElement[bool], ...]:
     already = exists().where(Send.template_name == template_name, Send.contact_id == Contact.id)
-    return (Contact.opted_out_at.is_(None), Contact.unreachable_at.is_(None), ~already)
+    conditions: tuple[ColumnElement[bool], ...] = (
+        Contact.opted_out_at.is_(None),
+        Contact.unreachable_at.is_(None),
+        ~already,
+    )
+    if skip_us:
+        conditions += (~Contact.phone.like(f"{US_PREFIX}%"),)
+    return conditions
 
 
 def lock_marks(session: Session) -> None:
@@ -131,17 +158,21 @@ def select_eligible(
     *,
     remember: bool = False,
     retry_of: int | None = None,
+    marketing_to_us: bool = False,
 ) -> list[tuple[int, str]]:
     """The first `limit` eligible contacts as (id, phone).
 
     With `remember` (the claim transaction, holding lock_marks or SQLite's write lock) the
     walk starts at the template's selection mark and the mark moves to the first contact
     found: a daily drip does not re-walk the part of the list it already covered.
+    A mark found while US numbers were skipped may have passed some of them, so a walk that
+    takes them (MARKETING_TO_US, or the template is no longer MARKETING) ignores it.
     With `retry_of` only contacts that campaign released are taken (and no mark is moved).
     """
+    skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
     query = (
         select(Contact.id, Contact.phone, Contact.index)
-        .where(*_eligible(template_name))
+        .where(*_eligible(template_name, skip_us=skip_us))
         .order_by(Contact.index, Contact.id)
     )
     if retry_of is not None:
@@ -149,11 +180,11 @@ def select_eligible(
     dialect = session.get_bind().dialect.name
     if remember:
         mark = session.execute(
-            select(SelectionMark.contact_index, SelectionMark.contact_id).where(
-                SelectionMark.template_name == template_name
-            )
+            select(
+                SelectionMark.contact_index, SelectionMark.contact_id, SelectionMark.skips_us
+            ).where(SelectionMark.template_name == template_name)
         ).first()
-        if mark is not None:
+        if mark is not None and (skip_us or not mark[2]):
             after = tuple_(Contact.index, Contact.id) >= tuple_(mark[0], mark[1])
             # PostgreSQL sorts NULL indexes last, SQLite first (already behind the mark).
             query = query.where(
@@ -161,21 +192,19 @@ def select_eligible(
             )
     rows = session.execute(query.limit(limit)).all()
     if remember and rows and rows[0][2] is not None:
-        _set_mark(session, template_name, rows[0][2], rows[0][0], dialect)
+        _set_mark(session, template_name, (rows[0][2], rows[0][0], skip_us), dialect)
     return [(contact_id, phone) for contact_id, phone, _ in rows]
 
 
 def _set_mark(
-    session: Session, template_name: str, index: int, contact_id: int, dialect: str
+    session: Session, template_name: str, mark: tuple[int, int, bool], dialect: str
 ) -> None:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {"template_name": template_name, "contact_index": index, "contact_id": contact_id}
-    statement = insert(SelectionMark).values(values)
+    index, contact_id, skip_us = mark
+    values = {"contact_index": index, "contact_id": contact_id, "skips_us": skip_us}
+    statement = insert(SelectionMark).values({"template_name": template_name, **values})
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[SelectionMark.template_name],
-            set_={"contact_index": index, "contact_id": contact_id},
-        )
+        statement.on_conflict_do_update(index_elements=[SelectionMark.template_name], set_=values)
     )
 
 
@@ -185,9 +214,41 @@ def count_eligible(
     *,
     at_most: int | None = None,
     retry_of: int | None = None,
+    marketing_to_us: bool = False,
 ) -> int:
     """How many contacts are eligible; `at_most` bounds the walk (cheap on big lists)."""
-    query = eligible_contacts(template_name).order_by(None)
+    query = eligible_contacts(session, template_name, marketing_to_us=marketing_to_us)
+    return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
+
+
+def count_skipped_us(
+    session: Session,
+    template_name: str,
+    *,
+    at_most: int | None = None,
+    retry_of: int | None = None,
+    marketing_to_us: bool = False,
+) -> int:
+    """US (+1) contacts left out only because the template is MARKETING (see
+    :data:`US_PREFIX`): eligible by every other rule. 0 when nothing is skipped. Computed,
+    not stored: once a campaign has ended, the ones it skipped are still exactly these."""
+    if not skips_us(session, template_name, marketing_to_us=marketing_to_us):
+        return 0
+    query = select(Contact.id, Contact.phone).where(
+        *_eligible(template_name, skip_us=False), Contact.phone.like(f"{US_PREFIX}%")
+    )
+    return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
+
+
+def _count(
+    session: Session,
+    query: Select[int, str],
+    template_name: str,
+    *,
+    at_most: int | None,
+    retry_of: int | None,
+) -> int:
+    query = query.order_by(None)
     if retry_of is not None:
         query = query.where(released_by(retry_of, template_name))
     if at_most is not None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -346,6 +348,9 @@ class SelectionMark(Base):
     template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
     contact_index: Mapped[int] = mapped_column(BigInteger)
     contact_id: Mapped[int] = mapped_column(BigInteger)
+    skips_us: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Found while US (+1) numbers were skipped (migration 0009): some of them may lie before
+    it, so a selection that takes them does not use it."""
 
 
 class SenderLease(Base):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from wabroadcast.storage.tables import Template
 
 SENDABLE_STATUS = "APPROVED"
+MARKETING = "MARKETING"
 GONE_STATUS = "DELETED"
 """Status given to a synced template the WABA no longer lists (deleted in WhatsApp Manager)."""
 
@@ -122,6 +123,20 @@ def get_template(session: Session, name: str, language: str) -> Template | None:
     return session.scalar(
         select(Template).where(Template.name == name, Template.language == language)
     )
+
+
+def category_of(session: Session, name: str) -> str | None:
+    """The template's category (MARKETING, UTILITY, AUTHENTICATION) as last synced, upper
+    case; None when no language of it was synced. Meta sets the category per template, and
+    may change it (a UTILITY template recategorised as MARKETING): the newest row wins."""
+    query = (
+        select(Template.category)
+        .where(Template.name == name)
+        .order_by(Template.synced_at.desc(), Template.id.desc())
+        .limit(1)
+    )
+    category = session.scalar(query)
+    return category.upper() if category else None
 
 
 def languages_of(session: Session, name: str) -> list[str]:

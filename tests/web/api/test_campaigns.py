@@ -198,3 +198,27 @@ async def test_campaign_create_validates_the_phone_number_id(settings: Settings)
         with h.database.session() as session:
             numbers = list(session.scalars(select(Campaign.phone_number_id)))
     assert numbers == ["106540352242999"]
+
+
+@pytest.mark.anyio
+async def test_a_marketing_campaign_reports_the_us_numbers_it_skipped(settings: Settings) -> None:
+    """daily_offer is MARKETING and hello_world UTILITY in the simulator's account."""
+    async with running_app(app_settings(settings)) as h:
+        add_contacts(h.database, 3)
+        now = datetime.now(UTC)
+        with h.database.session() as session:
+            for i, number in enumerate(["+12025550101", "+14155550102"]):
+                session.add(Contact(phone=number, index=10 + i, created_at=now, updated_at=now))
+        ids = []
+        for template, language in (("daily_offer", "tr"), ("hello_world", "en_US")):
+            body = {"template_name": template, "language": language, "limit": 10}
+            answer = await h.client.post("/api/campaigns", json=body)
+            assert answer.status_code == 202, answer.text
+            ids.append(answer.json()["id"])
+            await h.campaign_done(ids[-1])
+        marketing = (await h.client.get(f"/api/campaigns/{ids[0]}")).json()
+        assert (marketing["accepted"], marketing["skipped_us"]) == (3, 2)
+        utility = (await h.client.get(f"/api/campaigns/{ids[1]}")).json()
+        assert (utility["accepted"], utility["skipped_us"]) == (5, None)
+        listed = (await h.client.get("/api/campaigns")).json()["items"]
+        assert [item["skipped_us"] for item in listed] == [None, None]

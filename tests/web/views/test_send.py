@@ -207,3 +207,63 @@ async def test_names_the_api_refuses_are_refused_by_the_panel_too(settings: Sett
         with p.database.session() as session:
             assert session.scalar(select(func.count()).select_from(Campaign)) == 0
         assert p.h.simulator.accepted == []
+
+
+SKIPPED_TR = (
+    "2 ABD (+1) numarası atlandı: Meta, 1 Nisan 2025'ten beri pazarlama şablonlarını ABD "
+    "numaralarına iletmiyor; MARKETING_TO_US=true ayarıyla bu numaralara da gönderilir."
+)
+
+
+def add_us_contacts(database: Database, phones: list[str]) -> None:
+    now = datetime.now(UTC)
+    with database.session() as session:
+        for i, number in enumerate(phones):
+            session.add(
+                Contact(
+                    phone=number,
+                    name=f"US {i}",
+                    index=100 + i,
+                    attributes={},
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+
+@pytest.mark.anyio
+async def test_a_marketing_template_counts_and_explains_the_us_numbers_it_skips(
+    settings: Settings,
+) -> None:
+    async with panel(settings) as p:
+        add_templates(p.database)  # daily_offer is MARKETING
+        phones = add_contacts(p.database, 3)
+        add_us_contacts(p.database, ["+12025550101", "+14155550102"])
+        query = {"template": "daily_offer", "language": "tr", "limit": "10", "preview": "1"}
+        answer = await p.browser.get("/panel/api/eligible", params={**query, "lang": "tr"})
+        body = answer.json()
+        assert (body["eligible"], body["skipped_us"]) == (3, 2)
+        assert body["skipped_us_text"] == SKIPPED_TR
+        assert [row["phone"] for row in body["preview"]] == phones
+        english = await p.browser.get("/panel/api/eligible", params={**query, "lang": "en"})
+        assert english.json()["skipped_us_text"].startswith("2 US (+1) numbers skipped: ")
+        page = await p.browser.get("/send", params={**query, "lang": "tr"})
+        assert str(escape(SKIPPED_TR)) in page.text
+        assert "+12025550101" not in page.text
+
+
+@pytest.mark.anyio
+async def test_with_marketing_to_us_the_send_page_counts_us_numbers_as_eligible(
+    settings: Settings,
+) -> None:
+    async with panel(settings.model_copy(update={"marketing_to_us": True})) as p:
+        add_templates(p.database)
+        add_contacts(p.database, 3)
+        add_us_contacts(p.database, ["+12025550101", "+14155550102"])
+        answer = await p.browser.get(
+            "/panel/api/eligible", params={"template": "daily_offer", "limit": "10"}
+        )
+        body = answer.json()
+        assert (body["eligible"], body["skipped_us"], body["skipped_us_text"]) == (5, 0, None)
+        page = await p.browser.get("/send", params={"template": "daily_offer", "limit": "10"})
+        assert 'id="skipped-us"' in page.text and "US (+1)" not in page.text

@@ -26,6 +26,8 @@ from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import activities, activity
 from wabroadcast.engine.followup import NothingToRetry
 from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
+from wabroadcast.storage import sends as send_store
+from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.stats import funnels
 from wabroadcast.storage.tables import Campaign, Contact, Send
@@ -78,7 +80,20 @@ def load_public(session: Session, campaign_id: int, campaigns: CampaignManager) 
         raise not_found(campaign_id)
     funnel = funnels(session, [campaign_id])[campaign_id]
     shown = activity(session, campaign, running_here=campaigns.running)
-    return campaign_public(campaign, funnel, campaigns.running(campaign_id), shown)
+    skipped = skipped_us(session, campaign, marketing_to_us=campaigns.settings.marketing_to_us)
+    return campaign_public(campaign, funnel, campaigns.running(campaign_id), shown, skipped)
+
+
+def skipped_us(session: Session, campaign: Campaign, *, marketing_to_us: bool) -> int | None:
+    """For one campaign only: the count walks the contact list (lists leave it null)."""
+    if template_store.category_of(session, campaign.template_name) != template_store.MARKETING:
+        return None
+    return send_store.count_skipped_us(
+        session,
+        campaign.template_name,
+        retry_of=campaign.retry_of_campaign_id,
+        marketing_to_us=marketing_to_us,
+    )
 
 
 @router.post("", status_code=202, response_model=CampaignCreated)

@@ -9,7 +9,11 @@ from wabroadcast.web.api.schemas import CampaignPublic
 
 
 def campaign_public(
-    campaign: Campaign, funnel: Funnel, running: bool, now: Activity
+    campaign: Campaign,
+    funnel: Funnel,
+    running: bool,
+    now: Activity,
+    skipped_us: int | None = None,
 ) -> CampaignPublic:
     failures = {str(k): int(v) for k, v in (campaign.failures or {}).items()}
     for reason, count in funnel.failures_later:
@@ -29,6 +33,7 @@ def campaign_public(
         failures=failures,
         unknown=campaign.unknown_count,
         held_back=campaign.held_back_count,
+        skipped_us=skipped_us,
         delivered=funnel.delivered,
         read=funnel.read,
         replied=funnel.replied,

@@ -187,6 +187,12 @@ class CampaignPublic(BaseModel):
     )
     unknown: int = Field(description="Outcome unknown: never re-sent automatically.")
     held_back: int = Field(description="Left out by the daily recipient limit.")
+    skipped_us: int | None = Field(
+        None,
+        description="MARKETING templates only (null otherwise, and in lists): US (+1) contacts "
+        "left out because Meta does not deliver marketing templates to US numbers (since "
+        "2025-04-01); 0 when MARKETING_TO_US=true sends to them. Counted when asked.",
+    )
     delivered: int
     read: int
     replied: int

@@ -131,6 +131,10 @@ MESSAGES: dict[str, str] = {
     "send.eligible": "Eligible contacts",
     "send.will_send": "this campaign will send {count}",
     "send.submit": "Start campaign",
+    "send.skipped_us": "{count} US (+1) numbers skipped: Meta does not deliver marketing "
+    "templates to US numbers (since 2025-04-01); MARKETING_TO_US=true sends to them.",
+    "send.skipped_us_one": "1 US (+1) number skipped: Meta does not deliver marketing "
+    "templates to US numbers (since 2025-04-01); MARKETING_TO_US=true sends to them.",
     "send.never_twice": "Each contact gets a template at most once: contacts who already "
     "received it, opted out or cannot be reached are never selected.",
     "send.no_templates": "No templates stored yet. Fetch them from your WhatsApp Business Account:",

@@ -131,6 +131,12 @@ MESSAGES: dict[str, str] = {
     "send.eligible": "Uygun kişi",
     "send.will_send": "bu kampanya {count} gönderecek",
     "send.submit": "Kampanyayı başlat",
+    "send.skipped_us": "{count} ABD (+1) numarası atlandı: Meta, 1 Nisan 2025'ten beri "
+    "pazarlama şablonlarını ABD numaralarına iletmiyor; MARKETING_TO_US=true ayarıyla bu "
+    "numaralara da gönderilir.",
+    "send.skipped_us_one": "1 ABD (+1) numarası atlandı: Meta, 1 Nisan 2025'ten beri "
+    "pazarlama şablonlarını ABD numaralarına iletmiyor; MARKETING_TO_US=true ayarıyla bu "
+    "numaralara da gönderilir.",
     "send.never_twice": "Her kişi bir şablonu en fazla bir kez alır: şablonu daha önce "
     "almış, abonelikten çıkmış ya da ulaşılamayan kişiler asla seçilmez.",
     "send.no_templates": "Henüz kayıtlı şablon yok. WhatsApp Business hesabınızdan alın:",

@@ -8,6 +8,7 @@
   var limit = form.querySelector("#limit");
   var countEl = document.getElementById("eligible-count");
   var willEl = document.getElementById("will-send");
+  var skippedEl = document.getElementById("skipped-us");
   var list = document.getElementById("preview-list");
   var empty = document.getElementById("preview-empty");
   var messageBox = document.getElementById("message-box");
@@ -41,6 +42,8 @@
     if (!template.value) {
       countEl.textContent = "\u2013";
       willEl.textContent = "";
+      skippedEl.textContent = "";
+      skippedEl.hidden = true;
       showPreview([]);
       messageBox.hidden = true;
       return;
@@ -64,6 +67,8 @@
     }).then(function (data) {
       countEl.textContent = data.eligible_text;
       willEl.textContent = data.will_send_text || "";
+      skippedEl.textContent = data.skipped_us_text || "";
+      skippedEl.hidden = !data.skipped_us_text;
       showPreview(data.preview || []);
       messageText.textContent = data.message || "";
       messageBox.hidden = !data.message;

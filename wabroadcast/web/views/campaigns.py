@@ -144,7 +144,8 @@ def routes(panel: Panel) -> APIRouter:
         with panel.database.session() as session:
             campaign = session.get(Campaign, campaign_id, populate_existing=True)
             progress = queries.campaign_progress(session, campaign_id, runs_here(request))
-            retryable = retryable_count(session, campaign) if campaign is not None else 0
+            us = panel.settings.marketing_to_us
+            retryable = retryable_count(session, campaign, marketing_to_us=us) if campaign else 0
             releasable = send_store.count_unknown(
                 session, before=panel.clock.now() - UNKNOWN_RELEASE_AGE, campaign_id=campaign_id
             )

@@ -3,6 +3,8 @@
 The eligible count and the preview use the engine's own selection query
 (`storage.sends.eligible_contacts`), so what the page promises is exactly who the campaign
 will claim: never-sent-this-template, not opted out, not unreachable, in imported order.
+For a MARKETING template the US (+1) numbers it leaves out are counted and explained, since
+Meta does not deliver them (see storage.sends.US_PREFIX).
 The campaign runs in the background under the app's campaign manager (the same one the API
 uses), so leaving the page does not stop it.
 """
@@ -77,8 +79,19 @@ class Eligibility:
     preview: list[dict[str, str | None]]
     message: str | None = None
     """The body text the first recipient would read, when the template is stored."""
+    skipped_us: int = 0
+    """US (+1) contacts a MARKETING template leaves out (MARKETING_TO_US not set)."""
 
-    def as_json(self, number: Any) -> dict[str, Any]:
+    def skipped_us_text(self, t: Translator) -> str | None:
+        if not self.skipped_us:
+            return None
+        if self.skipped_us == 1:
+            return t("send.skipped_us_one")
+        count = t.number(self.skipped_us) + ("+" if self.skipped_us >= ELIGIBLE_CAP else "")
+        return t("send.skipped_us", count=count)
+
+    def as_json(self, t: Translator) -> dict[str, Any]:
+        number = t.number
         return {
             "eligible": self.eligible,
             "eligible_text": number(self.eligible) + ("+" if self.capped else ""),
@@ -88,16 +101,22 @@ class Eligibility:
             "daily_limit": self.daily_limit,
             "preview": self.preview,
             "message": self.message,
+            "skipped_us": self.skipped_us,
+            "skipped_us_text": self.skipped_us_text(t),
         }
 
 
-def first_message(session: Session, template: str, language: str) -> str | None:
+def first_message(
+    session: Session, template: str, language: str, marketing_to_us: bool
+) -> str | None:
     """Rendered with the template store's own preview, so it matches what would be sent."""
     row = template_store.get_template(session, template, language) if language else None
     if row is None:
         return None
     try:
-        bodies = engine_templates.preview(session, None, row, limit=1)
+        bodies = engine_templates.preview(
+            session, None, row, limit=1, marketing_to_us=marketing_to_us
+        )
     except ValueError:  # needs per-contact parameters the panel does not collect
         return None
     return bodies[0] if bodies else None
@@ -118,7 +137,13 @@ def eligibility(
         return Eligibility(0, False, None if limit is None else 0, 0, None, [])
     if not is_language_code(language):
         language = ""
-    eligible = send_store.count_eligible(session, template, at_most=ELIGIBLE_CAP)
+    us = panel.settings.marketing_to_us
+    eligible = send_store.count_eligible(
+        session, template, at_most=ELIGIBLE_CAP, marketing_to_us=us
+    )
+    skipped_us = send_store.count_skipped_us(
+        session, template, at_most=ELIGIBLE_CAP, marketing_to_us=us
+    )
     recent = send_store.recipients_since(session, panel.clock.now() - DAILY_WINDOW)
     daily = panel.settings.daily_recipient_limit
     will_send = None
@@ -128,12 +153,12 @@ def eligibility(
             will_send = min(will_send, max(0, daily - recent))
     first: list[dict[str, str | None]] = []
     if preview:
-        chosen = send_store.select_eligible(session, template, PREVIEW_SIZE)
+        chosen = send_store.select_eligible(session, template, PREVIEW_SIZE, marketing_to_us=us)
         names = contact_store.names_of(session, [c for c, _ in chosen])
         first = [{"name": names.get(cid), "phone": phone} for cid, phone in chosen]
-    message = first_message(session, template, language) if preview and first else None
+    message = first_message(session, template, language, us) if preview and first else None
     capped = eligible >= ELIGIBLE_CAP
-    return Eligibility(eligible, capped, will_send, recent, daily, first, message)
+    return Eligibility(eligible, capped, will_send, recent, daily, first, message, skipped_us)
 
 
 def stored_templates(session: Session) -> list[tuple[str, list[Template]]]:
@@ -158,6 +183,7 @@ def routes(panel: Panel) -> APIRouter:
     router = APIRouter()
 
     def render(request: Request, form: SendForm, *, error: str | None, status: int) -> Response:
+        t = panel.translator(request)
         limit = parse_limit(form.limit)
         with panel.database.session() as session:
             templates = stored_templates(session)
@@ -182,7 +208,8 @@ def routes(panel: Panel) -> APIRouter:
             will_send=found.will_send if found else None,
             preview=found.preview if found else [],
             message=found.message if found else None,
-            disabled=sending_disabled(request, panel.translator(request)),
+            skipped_us=found.skipped_us_text(t) if found else None,
+            disabled=sending_disabled(request, t),
         )
 
     @router.get("/send", response_class=HTMLResponse)
@@ -239,7 +266,7 @@ def routes(panel: Panel) -> APIRouter:
                 preview=request.query_params.get("preview") == "1",
                 language=form.language,
             )
-        body = found.as_json(t.number)
+        body = found.as_json(t)
         if found.will_send is not None:
             body["will_send_text"] = t("send.will_send", count=t.number(found.will_send))
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
