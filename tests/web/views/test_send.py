@@ -10,6 +10,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
+import tests.engine.helpers as engine_helpers
 from tests.web.api.harness import add_contacts
 from tests.web.views.helpers import add_templates, panel
 from wabroadcast.config import Settings
@@ -216,19 +217,7 @@ SKIPPED_TR = (
 
 
 def add_us_contacts(database: Database, phones: list[str]) -> None:
-    now = datetime.now(UTC)
-    with database.session() as session:
-        for i, number in enumerate(phones):
-            session.add(
-                Contact(
-                    phone=number,
-                    name=f"US {i}",
-                    index=100 + i,
-                    attributes={},
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+    engine_helpers.add_contacts(database, len(phones), first_index=100, phones=phones)
 
 
 @pytest.mark.anyio
