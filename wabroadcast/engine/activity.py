@@ -8,7 +8,8 @@ campaign its holder is sending. So the state shown is:
 - `running` when a live lease of its number is sending this campaign (or, asked by a server,
   when that server's own run of it is about to take its free number);
 - `waiting` otherwise, with why: the number is busy sending another campaign (which one, and
-  which process), or no process is sending it (the process that ran it stopped; a running
+  which process), the server that started it offers the number to another server
+  (engine/balance.py), or no process is sending it (the process that ran it stopped; a running
   `wabroadcast serve` takes it over, or `wabroadcast campaign run ID` continues it).
 
 A campaign nobody is sending is therefore never shown `running`. A lease is live until its
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import CampaignState
+from wabroadcast.engine.balance import OFFER, is_offer
 from wabroadcast.storage.tables import Campaign, SenderLease
 
 WAITING = "waiting"
@@ -34,7 +36,8 @@ WAITING = "waiting"
 @dataclass(frozen=True)
 class Activity:
     """The state to show and, when `waiting`, why: `reason` is `busy` (the number sends
-    `by_campaign` in `by_process`) or `no_sender`; `waiting_for` says it in one sentence."""
+    `by_campaign` in `by_process`), `offered` (`by_process` started it and leaves the number
+    to another server) or `no_sender`; `waiting_for` says it in one sentence."""
 
     state: str
     waiting_for: str | None = None
@@ -81,7 +84,7 @@ def _recheck_no_sender(session: Session, shown: dict[int, Activity]) -> dict[int
     """A row read just before its run ended says `running` while the lease is already gone:
     read the state again for the campaigns about to be shown with no sender, so a campaign
     that has just finished is shown finished, not waiting for a sender for a moment."""
-    unsent = [cid for cid, now in shown.items() if now.reason == "no_sender"]
+    unsent = [cid for cid, now in shown.items() if now.reason in ("no_sender", "offered")]
     if not unsent:
         return shown
     states = session.execute(select(Campaign.id, Campaign.state).where(Campaign.id.in_(unsent)))
@@ -107,9 +110,19 @@ def _activity(campaign: Campaign, lease: SenderLease | None, now: datetime, here
     live = lease is not None and _aware(lease.expires_at) >= now
     if live and lease is not None and lease.campaign_id == campaign.id:
         return Activity(CampaignState.RUNNING.value)
+    number = campaign.phone_number_id
+    if lease is not None and not live and is_offer(lease.holder):
+        return Activity(
+            WAITING,
+            f"phone number {number} is offered to another server, as the one that started "
+            f"it already sends its share of the numbers (process {_process(lease.holder)}); "
+            "it starts within seconds",
+            reason="offered",
+            phone_number_id=number,
+            by_process=_process(lease.holder),
+        )
     if here and not live:  # this process's run is about to take the free number
         return Activity(CampaignState.RUNNING.value)
-    number = campaign.phone_number_id
     if live and lease is not None:
         what = f"campaign {lease.campaign_id}" if lease.campaign_id else "another campaign"
         process = _process(lease.holder)
@@ -132,8 +145,9 @@ def _activity(campaign: Campaign, lease: SenderLease | None, now: datetime, here
 
 
 def _process(holder: str) -> str:
-    """`host:pid:uuid` → `host:pid` (the uuid only tells runs of one process apart)."""
-    parts = holder.split(":")
+    """`host:pid:uuid…` → `host:pid` (the rest only tells runs of one process apart); an
+    offer's `offer:host:pid:uuid` → `host:pid`."""
+    parts = holder.removeprefix(OFFER).split(":")
     return ":".join(parts[:2]) if len(parts) >= 2 else holder
 
 

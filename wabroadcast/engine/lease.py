@@ -55,9 +55,11 @@ class LeaseOptions:
         return cls(ttl=ttl, heartbeat=max(ttl / 5, 0.05), poll=max(min(ttl / 10, 1.0), 0.05))
 
 
-def new_holder_id() -> str:
-    """host:pid:uuid — readable in the table, unique per run."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+def new_holder_id(process_id: str | None = None) -> str:
+    """host:pid:uuid — readable in the table, unique per run; `<process id>:uuid` for a run
+    of a serve process that shares numbers with other servers (engine/balance.py)."""
+    prefix = process_id or f"{socket.gethostname()}:{os.getpid()}"
+    return f"{prefix}:{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def try_acquire(
     """
     expires = now + timedelta(seconds=ttl)
     with database.session() as session:
-        _upsert(session, phone_number_id, holder, now, expires, campaign_id)
+        upsert_lease(session, phone_number_id, holder, now, expires, campaign_id)
         current = session.scalar(
             select(SenderLease.holder).where(SenderLease.phone_number_id == phone_number_id)
         )
@@ -91,7 +93,7 @@ def try_acquire(
         return True, holder, settle_orphan_claims(session, phone_number_id, now)
 
 
-def _upsert(
+def upsert_lease(
     session: Session,
     phone_number_id: str,
     holder: str,

@@ -45,6 +45,7 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.render import RenderError
 from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.adopt import adopt_forever
+from wabroadcast.engine.balance import Balancer, Presence, new_process_id
 from wabroadcast.engine.followup import follow_up_of
 from wabroadcast.engine.lease import HeldLease, LeaseOptions, new_holder_id, try_acquire
 from wabroadcast.engine.lifecycle import create_campaign, finish_run, pause_campaign
@@ -147,6 +148,9 @@ class CampaignManager:
         """Campaigns a foreground `run` of this process is sending (CLI, schedule runner)."""
         self._reserved: set[int] = set()
         """Campaigns this process has created or resumed and is about to run."""
+        self.process_id = new_process_id()
+        self._balancer: Balancer | None = None
+        """Set while :meth:`adopting` (a serve process): numbers are shared with other servers."""
 
     # -- running ----------------------------------------------------------------------------
 
@@ -174,6 +178,7 @@ class CampaignManager:
                 on_progress=on_progress,
                 on_wait=on_wait,
                 stop_when=stop_when,
+                balancer=self._balancer,
             )
         finally:
             self._reserved.discard(campaign_id)
@@ -210,16 +215,23 @@ class CampaignManager:
 
     @contextlib.asynccontextmanager
     async def adopting(self) -> AsyncIterator[None]:
-        """Take over running campaigns whose sender died (engine/adopt.py) while inside."""
-        interval = max(self.settings.sender_lease_seconds / 2, 0.5)
-        task = asyncio.create_task(
-            adopt_forever(self.database, self.running, self.start, interval), name="adopt"
-        )
-        try:
-            yield
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        """While inside: take over running campaigns whose sender died or that another server
+        offers (engine/adopt.py), and share the busy numbers with the other live servers
+        (engine/balance.py)."""
+        ttl = self.settings.sender_lease_seconds
+        interval = max(ttl / 2, 0.5)
+        lease = LeaseOptions.from_ttl(ttl)
+        async with Presence(self.database, self.process_id, ttl, lease.heartbeat):
+            self._balancer = Balancer(self.database, self.process_id, grace=2 * ttl + interval)
+            task = asyncio.create_task(
+                adopt_forever(self.database, self.running, self.start, interval), name="adopt"
+            )
+            try:
+                yield
+            finally:
+                self._balancer = None
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
     async def close(self) -> list[int]:
         """Stop every background run; the campaigns that were still sending here are paused
@@ -456,79 +468,103 @@ async def run_with_lease(
     outage_retry: float = 2.0,
     rng: random.Random | None = None,
     stop_when: StopWhen | None = None,
+    balancer: Balancer | None = None,
 ) -> CampaignSummary:
     """Send the campaign from its number while holding the number's lease; see module doc.
 
     Returns when the campaign is no longer running (completed, paused, cancelled, aborted),
     whoever finished it. `stop_when` is the run's stop condition (engine/sender.py).
     `on_wait` receives a message each time this run starts waiting
-    (for the lease, or for the database).
+    (for the lease, or for the database). With a `balancer` (a serve process), a free number
+    is first offered to the other live servers when this one already sends its share.
     """
     lease_options = lease_options or LeaseOptions.from_ttl(settings.sender_lease_seconds)
     waiter = _Waiter(on_wait)
-    holder = new_holder_id()
+    holder = new_holder_id(balancer.process_id if balancer is not None else None)
     real = SystemClock()  # lease times are wall-clock times shared between processes
-    while True:
-        try:
-            number, summary = await asyncio.to_thread(campaign_number, database, campaign_id)
+    try:
+        while True:
+            try:
+                number, summary = await asyncio.to_thread(campaign_number, database, campaign_id)
+                if summary.state != CampaignState.RUNNING:
+                    return summary
+                try:
+                    number_settings = settings_for_number(settings, number)
+                except UnknownPhoneNumber as unknown:
+                    return await _abort(database, campaign_id, str(unknown), clock or real)
+                # One decision at a time per process, so its own runs count what it holds.
+                async with balancer.deciding if balancer else contextlib.nullcontext():
+                    offered = balancer is not None and await asyncio.to_thread(
+                        balancer.leaves_to_others, number, campaign_id, real.now()
+                    )
+                    if not offered:
+                        acquired, current, _ = await asyncio.to_thread(
+                            try_acquire,
+                            database,
+                            number,
+                            holder,
+                            real.now(),
+                            lease_options.ttl,
+                            campaign_id,
+                        )
+                if offered and balancer is not None:
+                    waiter.say(_offered_message(number, campaign_id, balancer.grace))
+                    await asyncio.sleep(lease_options.poll)
+                    continue
+            except DATABASE_UNAVAILABLE as error:
+                waiter.say(_outage_message(campaign_id, error))
+                await asyncio.sleep(outage_retry)
+                continue
+            if not acquired:
+                waiter.say(
+                    f"phone number {number} is sending from another process ({current}); "
+                    f"campaign {campaign_id} waits, and takes over within "
+                    f"{lease_options.ttl:g} s if that process stops"
+                )
+                await asyncio.sleep(lease_options.poll)
+                continue
+            waiter.reset()
+            if balancer is not None:
+                balancer.taken(campaign_id)
+            lease = HeldLease(database, number, holder, lease_options, real)
+            lease.start()
+            run = asyncio.create_task(
+                run_campaign(
+                    campaign_id,
+                    database=database,
+                    client=client_for(number),
+                    settings=number_settings,
+                    clock=clock,
+                    sleep=sleep,
+                    options=options,
+                    on_progress=on_progress,
+                    rng=rng,
+                    lease=lease,
+                    stop_when=stop_when,
+                )
+            )
+            lease.on_lost(functools.partial(_cancel_later, run, lease_options.ttl))
+            try:
+                summary = await run
+            except asyncio.CancelledError:
+                if not run.cancelled() or _being_cancelled():
+                    raise
+                waiter.say(_lost_message(campaign_id, lease))
+                await asyncio.sleep(stale_writer_grace(database))
+                continue
+            except DATABASE_UNAVAILABLE as error:
+                waiter.say(_outage_message(campaign_id, error))
+                await asyncio.sleep(max(outage_retry, stale_writer_grace(database)))
+                continue
+            finally:
+                await lease.close()
             if summary.state != CampaignState.RUNNING:
                 return summary
-            try:
-                number_settings = settings_for_number(settings, number)
-            except UnknownPhoneNumber as unknown:
-                return await _abort(database, campaign_id, str(unknown), clock or real)
-            acquired, current, _ = await asyncio.to_thread(
-                try_acquire, database, number, holder, real.now(), lease_options.ttl, campaign_id
-            )
-        except DATABASE_UNAVAILABLE as error:
-            waiter.say(_outage_message(campaign_id, error))
-            await asyncio.sleep(outage_retry)
-            continue
-        if not acquired:
-            waiter.say(
-                f"phone number {number} is sending from another process ({current}); campaign "
-                f"{campaign_id} waits, and takes over within {lease_options.ttl:g} s if that "
-                "process stops"
-            )
-            await asyncio.sleep(lease_options.poll)
-            continue
-        waiter.reset()
-        lease = HeldLease(database, number, holder, lease_options, real)
-        lease.start()
-        run = asyncio.create_task(
-            run_campaign(
-                campaign_id,
-                database=database,
-                client=client_for(number),
-                settings=number_settings,
-                clock=clock,
-                sleep=sleep,
-                options=options,
-                on_progress=on_progress,
-                rng=rng,
-                lease=lease,
-                stop_when=stop_when,
-            )
-        )
-        lease.on_lost(functools.partial(_cancel_later, run, lease_options.ttl))
-        try:
-            summary = await run
-        except asyncio.CancelledError:
-            if not run.cancelled() or _being_cancelled():
-                raise
+            # Still running: the lease was lost mid-run; wait for it like any other process.
             waiter.say(_lost_message(campaign_id, lease))
-            await asyncio.sleep(stale_writer_grace(database))
-            continue
-        except DATABASE_UNAVAILABLE as error:
-            waiter.say(_outage_message(campaign_id, error))
-            await asyncio.sleep(max(outage_retry, stale_writer_grace(database)))
-            continue
-        finally:
-            await lease.close()
-        if summary.state != CampaignState.RUNNING:
-            return summary
-        # Still running: the lease was lost mid-run; wait for it like any other process.
-        waiter.say(_lost_message(campaign_id, lease))
+    finally:
+        if balancer is not None:
+            balancer.taken(campaign_id)
 
 
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -583,6 +619,14 @@ def _lost_message(campaign_id: int, lease: HeldLease) -> str:
     return (
         f"campaign {campaign_id} stopped sending: {lease.loss_reason}; it resumes when this "
         "process can take the phone number's lease again (nothing is sent twice)"
+    )
+
+
+def _offered_message(number: str, campaign_id: int, grace: float) -> str:
+    return (
+        f"phone number {number} is offered to another server, as this one already sends its "
+        f"share of the numbers; campaign {campaign_id} starts here within {grace:g} s if no "
+        "other server takes it"
     )
 
 

@@ -366,3 +366,15 @@ class SenderLease(Base):
     expires_at: Mapped[datetime]
     campaign_id: Mapped[int | None] = mapped_column(BigInteger)
     """The campaign the holder is sending (migration 0008); NULL on older rows."""
+
+
+class SenderProcess(Base):
+    """A live `wabroadcast serve` process (migration 0016), renewed like a lease, so each
+    server takes its share of the busy numbers and leaves the rest to the others."""
+
+    __tablename__ = "sender_processes"
+
+    process_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

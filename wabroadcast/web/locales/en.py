@@ -95,6 +95,10 @@ MESSAGES: dict[str, str] = {
     "waiting.busy_unknown": (
         "Phone number {number} is busy in process {process}; this one starts when it is free."
     ),
+    "waiting.offered": (
+        "Process {process} already sends its share of the numbers, so it offers {number} to "
+        "another server; sending starts within seconds."
+    ),
     "waiting.no_sender": (
         "No process is sending it now (its sender stopped). A running server takes it "
         "over within seconds; otherwise pause and resume it here."

@@ -95,6 +95,10 @@ MESSAGES: dict[str, str] = {
     "waiting.busy_unknown": (
         "{number} numarası {process} sürecinde meşgul; boşalınca bu kampanya başlar."
     ),
+    "waiting.offered": (
+        "{process} süreci numaralardan payına düşeni zaten gönderiyor; {number} numarasını "
+        "başka bir sunucuya bırakıyor. Gönderim saniyeler içinde başlar."
+    ),
     "waiting.no_sender": (
         "Şu anda hiçbir süreç göndermiyor (göndereni durdu). Çalışan bir sunucu saniyeler"
         " içinde devralır; yoksa burada duraklatıp devam ettirin."
