@@ -1,21 +1,20 @@
-"""Scale-out: two sending processes, three numbers at 1,000 msg/s each, on PostgreSQL.
+"""Scale-out: two `wabroadcast serve` processes, three numbers at 1,000 msg/s each, on PostgreSQL.
 
 One simulator process (three phone number ids, throughput limit 3,000 msg/s in total, ~150 ms
-latency) on a real local port; a fresh PostgreSQL schema with N contacts and three campaigns of
-N/3, one per number. Two worker processes each run all three campaigns the way
-`wabroadcast serve` does (engine.manager.run_with_lease, one task per campaign): for each
-number the lease lets one process send, the other waits. Throughput is measured on the
-simulator's ground-truth log and reported as a share of the configured 3,000 msg/s.
+latency) on a real local port; a fresh PostgreSQL schema with N contacts. Two real `serve`
+processes on that schema; the three campaigns (N/3 each, one per number) are all created
+through server A's API, as a user would. Server A takes its fair share of the numbers (two of
+three) and offers the third, which server B takes (engine/balance.py). Throughput is measured
+per number from the sends' `accepted_at` and in total on the simulator's ground-truth log.
 
     .venv/bin/python bench/scale.py [--messages 9000] [--database-url postgresql+psycopg://…]
 
-Writes bench/results/scale.json. Bounded: workers are killed after --timeout seconds.
+Writes bench/results/scale.json. Bounded: the servers are stopped after --timeout seconds.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -30,24 +29,27 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wabroadcast.cloudapi.client import CloudAPIClient  # noqa: E402
-from wabroadcast.config import load_settings  # noqa: E402
-from wabroadcast.engine import EngineOptions, create_campaign, summary_of  # noqa: E402
-from wabroadcast.engine.manager import run_with_lease  # noqa: E402
-from wabroadcast.engine.pool import sender_pool  # noqa: E402
+from wabroadcast.engine import summary_of  # noqa: E402
 from wabroadcast.simulator import SANDBOX_ACCESS_TOKEN  # noqa: E402
 from wabroadcast.storage.db import Database  # noqa: E402
-from wabroadcast.storage.tables import Contact, SenderLease  # noqa: E402
+from wabroadcast.storage.tables import (  # noqa: E402
+    Campaign,
+    Contact,
+    Send,
+    SenderLease,
+    SenderProcess,
+)
 
 RESULTS = ROOT / "bench" / "results"
 NUMBERS = ("106540352242922", "106540352242923", "106540352242924")
 RATE = 1000.0
 WABA_ID = "102290129340398"
+API_TOKEN = "bench-" + "t" * 40
 SIMULATOR = """
 import sys, uvicorn
 from pathlib import Path
@@ -97,11 +99,14 @@ def environment(database_url: str, url: str) -> dict[str, str]:
         "PHONE_NUMBER_ID": NUMBERS[0],
         "PHONE_NUMBERS": ",".join(f"{n}:{RATE:g}" for n in NUMBERS),
         "DAILY_RECIPIENT_LIMIT": "10000000",
+        "WABA_ID": WABA_ID,
+        "WABROADCAST_API_TOKEN": API_TOKEN,
+        "ACCESS_LOG": "false",
     }
 
 
-def prepare(database_url: str, messages: int) -> list[int]:
-    database = Database(database_url)
+def prepare(database_url: str, messages: int) -> None:
+    database = Database(database_url)  # migrates the fresh schema
     now = datetime.now(UTC)
     rows = [
         {
@@ -113,59 +118,75 @@ def prepare(database_url: str, messages: int) -> list[int]:
         }
         for i in range(1, messages + 1)
     ]
-    ids = []
     with database.session() as session:
         session.execute(insert(Contact), rows)
-    share = messages // len(NUMBERS)
-    for number in NUMBERS:
-        with database.session() as session:
-            ids.append(
-                create_campaign(
-                    session,
-                    template_name="daily_offer",
-                    language="tr",
-                    limit=share,
-                    phone_number_id=number,
-                    clock=_Clock(),
-                ).id
-            )
     database.dispose()
+
+
+def create_campaigns(port: int, messages: int) -> list[int]:
+    share = messages // len(NUMBERS)
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    ids = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as http:
+        for number in NUMBERS:
+            body = {"template_name": "daily_offer", "language": "tr", "limit": share}
+            answer = http.post("/api/campaigns", json={**body, "phone_number_id": number})
+            answer.raise_for_status()
+            ids.append(int(answer.json()["id"]))
     return ids
 
 
-async def worker(database_url: str, url: str, campaign_ids: list[int]) -> None:
-    """One `serve`-like process: every campaign as its own task, each behind its lease."""
-    settings = load_settings(environment(database_url, url), env_file=None)
-    database = Database(database_url)
-    in_flight = EngineOptions().in_flight_for(RATE, 0.25)
+def start_server(database_url: str, url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **environment(database_url, url), "PORT": str(port)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "wabroadcast", "serve", "--host", "127.0.0.1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
-    def factory(number: str) -> Any:
-        return lambda http: CloudAPIClient(
-            http,
-            base_url=url,
-            version="v25.0",
-            phone_number_id=number,
-            waba_id=WABA_ID,
-            access_token=SANDBOX_ACCESS_TOKEN,
-        )
 
-    async with contextlib.AsyncExitStack() as stack:
-        pools = {
-            number: await stack.enter_async_context(sender_pool(factory(number), in_flight))
-            for number in NUMBERS
-        }
-        await asyncio.gather(
-            *(
-                run_with_lease(
-                    campaign_id,
-                    database=database,
-                    client_for=lambda number: pools[number],
-                    settings=settings,
-                )
-                for campaign_id in campaign_ids
+def wait_until(check: Any, what: str, within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if check():
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} within {within:g} s")
+
+
+def live_servers(database_url: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(SenderProcess))
+    engine.dispose()
+    return int(count or 0)
+
+
+def per_number_rates(database_url: str, campaign_ids: list[int]) -> dict[str, dict[str, Any]]:
+    """Each campaign's accepted sends over its own span, from the database."""
+    engine = create_engine(database_url)
+    rates: dict[str, dict[str, Any]] = {}
+    with engine.connect() as connection:
+        for campaign_id in campaign_ids:
+            number = connection.scalar(
+                select(Campaign.phone_number_id).where(Campaign.id == campaign_id)
             )
-        )
-    database.dispose()
+            count, first, last = connection.execute(
+                select(func.count(), func.min(Send.accepted_at), func.max(Send.accepted_at))
+                .where(Send.campaign_id == campaign_id)
+                .where(Send.state == "accepted")
+            ).one()
+            span = (last - first).total_seconds() if count > 1 else 0.0
+            rate = (count - 1) / span if span > 0 else 0.0
+            rates[str(number)] = {
+                "accepted": count,
+                "rate": round(rate, 1),
+                "share_of_rate": round(rate / RATE, 3),
+            }
+    engine.dispose()
+    return rates
 
 
 def log_stats(log: Path) -> tuple[int, float, int]:
@@ -183,7 +204,8 @@ def sample_holders(database_url: str, seen: dict[str, set[str]]) -> None:
         for number, holder in connection.execute(
             select(SenderLease.phone_number_id, SenderLease.holder)
         ):
-            seen.setdefault(number, set()).add(holder.split(":")[1])
+            if not holder.startswith("offer:"):  # an offered number (engine/balance.py)
+                seen.setdefault(number, set()).add(holder.rsplit(":", 1)[0])
     engine.dispose()
 
 
@@ -197,12 +219,7 @@ def main() -> None:
         ),
     )
     parser.add_argument("--timeout", type=float, default=100.0)
-    parser.add_argument("--worker", nargs=3, metavar=("DB", "URL", "IDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        db, url, ids = args.worker
-        asyncio.run(worker(db, url, [int(i) for i in ids.split(",")]))
-        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
@@ -213,33 +230,35 @@ def main() -> None:
     log.unlink(missing_ok=True)
     total_rate = RATE * len(NUMBERS)
     simulator, url = start_simulator(log, total_rate)
-    workers: list[subprocess.Popen[bytes]] = []
+    servers: list[subprocess.Popen[bytes]] = []
     try:
-        campaign_ids = prepare(database_url, args.messages)
-        ids = ",".join(map(str, campaign_ids))
+        prepare(database_url, args.messages)
+        ports = [free_port(), free_port()]
+        servers = [start_server(database_url, url, port) for port in ports]
+        wait_until(lambda: live_servers(database_url) == 2, "the two servers did not start")
         started = time.perf_counter()
-        workers = [
-            subprocess.Popen(
-                [sys.executable, __file__, "--worker", database_url, url, ids],
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(2)
-        ]
+        campaign_ids = create_campaigns(ports[0], args.messages)
         holders: dict[str, set[str]] = {}
         deadline = time.monotonic() + args.timeout
-        while any(w.poll() is None for w in workers) and time.monotonic() < deadline:
+        states = ["running"]
+        while "running" in states and time.monotonic() < deadline:
             sample_holders(database_url, holders)
-            time.sleep(0.5)
+            time.sleep(0.2)
+            database = Database(database_url)
+            states = [summary_of(database, c).state.value for c in campaign_ids]
+            database.dispose()
         wall = time.perf_counter() - started
-        timed_out = any(w.poll() is None for w in workers)
-        database = Database(database_url)
-        states = [summary_of(database, c).state.value for c in campaign_ids]
-        database.dispose()
+        timed_out = "running" in states
+        numbers = per_number_rates(database_url, campaign_ids)
     finally:
-        for process in [*workers, simulator]:
+        for process in [*servers, simulator]:
             if process.poll() is None:
+                process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
                 process.kill()
-            process.wait()
+                process.wait()
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
@@ -249,7 +268,7 @@ def main() -> None:
         "numbers": len(NUMBERS),
         "configured_rate_per_number": RATE,
         "configured_total_rate": total_rate,
-        "sending_processes": 2,
+        "serve_processes": 2,
         "accepted": accepted,
         "pairs_sent_twice": twice,
         "campaign_states": states,
@@ -258,7 +277,9 @@ def main() -> None:
         "wall_rate": round(accepted / wall, 1),
         "log_rate": round(rate, 1),
         "share_of_configured_rate": round(rate / total_rate, 3),
+        "per_number": numbers,
         "processes_holding_each_number": {n: sorted(p) for n, p in holders.items()},
+        "processes_sending": len(set().union(*holders.values())) if holders else 0,
         "cpu_count": os.cpu_count(),
     }
     (RESULTS / "scale.json").write_text(json.dumps(result, indent=2) + "\n")
