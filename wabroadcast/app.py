@@ -35,7 +35,8 @@ from wabroadcast.web.errors import install_error_handlers
 from wabroadcast.web.headers import SecurityHeadersMiddleware
 from wabroadcast.web.sessions import AuthState, LoginLimiter
 from wabroadcast.web.views import install_panel
-from wabroadcast.webhooks.routes import build_webhook_router
+from wabroadcast.web.webhook_path import WebhookPath
+from wabroadcast.webhooks.routes import WebhookReceiver, build_webhook_router
 
 logger = logging.getLogger(__name__)
 CLOUD_HTTP_CONNECTIONS = 512
@@ -88,8 +89,10 @@ def create_app(
     app.add_middleware(AuthMiddleware)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings))
     app.add_middleware(ErrorLanguageMiddleware)  # translates the errors of those inside
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: denials get headers too
-    _include_routers(app, settings, db, app_clock)
+    app.add_middleware(SecurityHeadersMiddleware)  # denials get headers too
+    webhook = WebhookReceiver(settings, db, app_clock)
+    app.add_middleware(WebhookPath, receiver=webhook)  # outermost: POST /webhook, see there
+    _include_routers(app, settings, db, webhook)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -106,7 +109,10 @@ def body_limits(settings: Settings) -> BodyLimits:
     )
 
 
-def _include_routers(app: FastAPI, settings: Settings, database: Database, clock: Clock) -> None:
+def _include_routers(
+    app: FastAPI, settings: Settings, database: Database, webhook: WebhookReceiver
+) -> None:
+    clock = webhook.clock
     app.include_router(build_login_router())
     app.include_router(original.router)
     app.include_router(campaigns.router)
@@ -114,7 +120,7 @@ def _include_routers(app: FastAPI, settings: Settings, database: Database, clock
     app.include_router(templates.router)
     app.include_router(schedules.router)
     app.include_router(stats.router)
-    app.include_router(build_webhook_router(settings, database, clock=clock))
+    app.include_router(build_webhook_router(settings, database, receiver=webhook))
     install_panel(app, settings, database, clock=clock)
 
 

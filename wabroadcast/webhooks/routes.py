@@ -48,27 +48,22 @@ WEBHOOK_METHODS = "GET, HEAD, POST, OPTIONS"
 """GET answers Meta's verification challenge; POST receives events."""
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
 class _TooLarge(Exception):
     pass
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(declared: str, chunks: AsyncIterator[bytes], limit: int) -> bytes:
     """The raw body, refusing more than ``limit`` bytes without reading it all."""
-    declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _TooLarge
-    chunks: list[bytes] = []
+    parts: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    async for chunk in chunks:
         size += len(chunk)
         if size > limit:
             raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _reject_constant(name: str) -> Any:
@@ -85,29 +80,89 @@ def _decode(body: bytes) -> tuple[str, Any]:
         raise ValueError("JSON nested too deeply") from None
 
 
-def build_webhook_router(
-    settings: Settings, database: Database, *, clock: Clock | None = None
-) -> APIRouter:
-    """The webhook endpoints, plus a lifespan that runs the webhook worker."""
-    clock = clock or SystemClock()
-    rules = WebhookRules.from_settings(settings)
-    verify_token = settings.verify_token.get_secret_value() if settings.verify_token else None
-    secret = settings.whatsapp_app_secret
-    app_secret = secret.get_secret_value() if secret else None
-    limit = settings.webhook_max_body_bytes
-    worker = WebhookWorker(
-        database, clock, rules, retention_days=settings.webhook_log_retention_days
-    )
-    intake = GroupCommit(database, clock)
+Answer = tuple[int, dict[str, str]]
+"""HTTP status and JSON body of an answer to POST /webhook."""
+
+
+class WebhookReceiver:
+    """POST /webhook's checks and storage (module doc), free of any web framework, so
+    ``serve`` can answer it straight from ASGI (web/webhook_path.py) and the router too."""
+
+    def __init__(self, settings: Settings, database: Database, clock: Clock | None = None) -> None:
+        self.database = database
+        self.clock = clock or SystemClock()
+        self.rules = WebhookRules.from_settings(settings)
+        secret = settings.whatsapp_app_secret
+        self.app_secret = secret.get_secret_value() if secret else None
+        self.limit = settings.webhook_max_body_bytes
+        self.worker = WebhookWorker(
+            database, self.clock, self.rules, retention_days=settings.webhook_log_retention_days
+        )
+        self.intake = GroupCommit(database, self.clock)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        worker.start()
+    async def running(self) -> AsyncIterator[None]:
+        """The webhook worker runs inside; bodies still joining a commit are written at exit."""
+        self.worker.start()
         try:
             yield
         finally:
-            await intake.close()
-            await run_in_threadpool(worker.stop)
+            await self.intake.close()
+            await run_in_threadpool(self.worker.stop)
+
+    async def receive(
+        self, signature: str | None, declared_length: str, chunks: AsyncIterator[bytes]
+    ) -> tuple[Answer, int | None]:
+        """The answer, and the id of the stored event (None when nothing was stored)."""
+        if not self.app_secret:
+            return (403, {"error": "WHATSAPP_APP_SECRET is not set; webhooks are refused"}), None
+        try:
+            body = await _read_body(declared_length, chunks, self.limit)
+        except _TooLarge:
+            return (413, {"error": f"webhook body larger than {self.limit} bytes"}), None
+        check = check_signature(body, signature, self.app_secret)
+        if check is SignatureCheck.MISSING:
+            return (401, {"error": f"missing {SIGNATURE_HEADER} header"}), None
+        if check is SignatureCheck.INVALID:
+            return (403, {"error": f"{SIGNATURE_HEADER} does not match the body"}), None
+        try:  # a 3 MB body takes tens of milliseconds to decode: not on the event loop
+            text, data = (
+                _decode(body) if len(body) < 65536 else await run_in_threadpool(_decode, body)
+            )
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
+            return (400, {"error": f"body is not valid JSON: {str(exc)[:200]}"}), None
+        try:
+            event_id = await self.intake.store(text, payload_kind(data))
+        except DBAPIError as exc:  # one line per refused body: an outage must not flood the log
+            cause = (str(exc.orig).splitlines() or ["database error"])[0]
+            log.warning("could not store a webhook body, answered 503 for a retry: %s", cause)
+            return (503, {"error": "could not store the webhook now; it will be retried"}), None
+        if self.worker.running:
+            self.worker.notify()
+            return (200, {"status": "received"}), None
+        return (200, {"status": "received"}), event_id
+
+    def process(self, event_id: int) -> None:
+        """Process one stored body here (no worker runs: the router mounted without its
+        lifespan, in some test set-ups)."""
+        process_event(self.database, event_id, self.clock, self.rules)
+
+
+def build_webhook_router(
+    settings: Settings,
+    database: Database,
+    *,
+    clock: Clock | None = None,
+    receiver: WebhookReceiver | None = None,
+) -> APIRouter:
+    """The webhook endpoints, plus a lifespan that runs the webhook worker."""
+    verify_token = settings.verify_token.get_secret_value() if settings.verify_token else None
+    webhook = receiver or WebhookReceiver(settings, database, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with webhook.running():
+            yield
 
     router = APIRouter(lifespan=lifespan)
 
@@ -124,34 +179,14 @@ def build_webhook_router(
 
     @router.post("/webhook", include_in_schema=False)
     async def receive(request: Request, background: BackgroundTasks) -> Response:
-        if not app_secret:
-            return _error(403, "WHATSAPP_APP_SECRET is not set; webhooks are refused")
-        try:
-            body = await _read_body(request, limit)
-        except _TooLarge:
-            return _error(413, f"webhook body larger than {limit} bytes")
-        check = check_signature(body, request.headers.get(SIGNATURE_HEADER), app_secret)
-        if check is SignatureCheck.MISSING:
-            return _error(401, f"missing {SIGNATURE_HEADER} header")
-        if check is SignatureCheck.INVALID:
-            return _error(403, f"{SIGNATURE_HEADER} does not match the body")
-        try:  # a 3 MB body takes tens of milliseconds to decode: not on the event loop
-            text, data = (
-                _decode(body) if len(body) < 65536 else await run_in_threadpool(_decode, body)
-            )
-        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
-            return _error(400, f"body is not valid JSON: {str(exc)[:200]}")
-        try:
-            event_id = await intake.store(text, payload_kind(data))
-        except DBAPIError as exc:  # one line per refused body: an outage must not flood the log
-            cause = (str(exc.orig).splitlines() or ["database error"])[0]
-            log.warning("could not store a webhook body, answered 503 for a retry: %s", cause)
-            return _error(503, "could not store the webhook now; it will be retried")
-        if worker.running:
-            worker.notify()
-        else:
-            background.add_task(process_event, database, event_id, clock, rules)
-        return JSONResponse({"status": "received"})
+        (status, body), unprocessed = await webhook.receive(
+            request.headers.get(SIGNATURE_HEADER),
+            request.headers.get("content-length", ""),
+            request.stream(),
+        )
+        if unprocessed is not None:
+            background.add_task(webhook.process, unprocessed)
+        return JSONResponse(body, status_code=status)
 
     @router.get("/api/webhook-logs", response_model=list[dict[str, Any]])
     async def webhook_logs(
