@@ -48,6 +48,7 @@ from typing import Any
 
 import httpx
 
+from bench.api import post_campaign
 from bench.send import PHONE_NUMBER_ID, RESULTS, TOKEN, StandIn, span_rate
 from bench.webhooks import API_TOKEN, APP_SECRET, free_port, wait_port
 
@@ -232,13 +233,7 @@ def run_campaign(port: int, sends: int, child: Child, timeout: float) -> dict[st
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as http:
         child.sample()
         idle_rss = child.curve[-1][1] if child.curve else None
-        response = http.post(
-            "/api/campaigns",
-            json={"template_name": "daily_offer", "language": "tr", "limit": sends},
-        )
-        if response.status_code != 202:
-            raise SystemExit(f"campaign not started ({response.status_code}): {response.text}")
-        campaign_id = int(response.json()["id"])
+        campaign_id = post_campaign(http, sends)
         started = time.perf_counter()
         deadline = time.monotonic() + timeout
         campaign: dict[str, Any] = {}

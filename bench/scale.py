@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.api import post_campaign  # noqa: E402
 from wabroadcast.engine import summary_of  # noqa: E402
 from wabroadcast.simulator import SANDBOX_ACCESS_TOKEN  # noqa: E402
 from wabroadcast.storage.db import Database  # noqa: E402
@@ -124,16 +125,9 @@ def prepare(database_url: str, messages: int) -> None:
 
 
 def create_campaigns(port: int, messages: int) -> list[int]:
-    share = messages // len(NUMBERS)
     headers = {"Authorization": f"Bearer {API_TOKEN}"}
-    ids = []
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as http:
-        for number in NUMBERS:
-            body = {"template_name": "daily_offer", "language": "tr", "limit": share}
-            answer = http.post("/api/campaigns", json={**body, "phone_number_id": number})
-            answer.raise_for_status()
-            ids.append(int(answer.json()["id"]))
-    return ids
+        return [post_campaign(http, messages // len(NUMBERS), number) for number in NUMBERS]
 
 
 def start_server(database_url: str, url: str, port: int) -> subprocess.Popen[bytes]:

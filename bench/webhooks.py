@@ -33,6 +33,7 @@ import sys
 # script in this folder runs: take the folder off the import path first.
 if sys.path and sys.path[0].rstrip("/").endswith("bench"):
     sys.path.pop(0)
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # bench.*
 
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
@@ -55,6 +56,7 @@ from typing import Any  # noqa: E402
 import httpx  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
+from bench.api import post_campaign  # noqa: E402
 from wabroadcast.storage.db import Database  # noqa: E402
 from wabroadcast.storage.tables import Campaign, Contact, Send  # noqa: E402
 
@@ -323,13 +325,7 @@ def start_campaign(port: int, limit: int) -> int:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        response = client.post(
-            "/api/campaigns",
-            json={"template_name": "daily_offer", "language": "tr", "limit": limit},
-        )
-        if response.status_code != 202:
-            raise SystemExit(f"campaign not started ({response.status_code}): {response.text}")
-        campaign_id = int(response.json()["id"])
+        campaign_id = post_campaign(client, limit)
         for _ in range(300):  # until it is sending
             if client.get(f"/api/campaigns/{campaign_id}").json().get("accepted", 0) > 0:
                 return campaign_id
