@@ -14,7 +14,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -43,9 +42,11 @@ def orphaned_campaigns(database: Database, now: datetime) -> list[int]:
 async def adopt_forever(
     database: Database,
     running: Callable[[int], bool],
-    start: Callable[[int], Any],
+    start: Callable[[int], object],
     interval: float,
 ) -> None:
+    """Every `interval` seconds, `start` each orphaned campaign this process is not
+    `running`; what `start` returns (the manager's task, which it keeps) is not needed here."""
     clock = SystemClock()
     while True:
         await asyncio.sleep(interval)
