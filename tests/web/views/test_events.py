@@ -14,6 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from tests.schedules.releases import run_released
+from tests.web.api.harness import add_contacts, app_settings
 from tests.web.views.helpers import TOKEN, add_campaign, being_sent, live_server
 from wabroadcast.config import Settings
 from wabroadcast.storage.tables import Campaign
@@ -99,7 +101,7 @@ async def test_stream_sends_an_event_when_counts_change(settings: Settings) -> N
                 assert third["data"]["actions"] == []
 
 
-FIELD_TEXT = re.compile(r'<(?:span|dd|p)\b[^>]*\bdata-field="([\w-]+)"[^>]*>([^<]*)</')
+FIELD_TEXT = re.compile(r'<(?:span|dd|p|button)\b[^>]*\bdata-field="([\w-]+)"[^>]*>([^<]*)</')
 NOT_TEXT = {"live", "live-text", "failures-empty"}
 """Set from the stream's connection, or a fixed sentence the failures list shows or hides."""
 FAILURE_ROW = re.compile(
@@ -127,6 +129,7 @@ def streamed_text(data: dict[str, Any], name: str) -> str:
         "percent": str(data["percent"]),
         "started_at": data["started_at"],
         "finished_at": data["finished_at"],
+        "retry_failed": data["retry_failed"] or "",
     }
     if name in direct:
         return " ".join(str(direct[name]).split())
@@ -182,6 +185,41 @@ async def test_every_field_the_page_prints_is_pushed_by_the_stream_as_printed(
         assert streamed_text(data, name) == printed, name
         written = f'setText("{name}"' in script or f'field("{name}")' in script
         assert written or name in data["funnel"], f"campaign.js never writes {name!r}"
+
+
+@pytest.mark.anyio
+async def test_the_retry_button_appears_live_when_a_campaign_with_failures_ends(
+    settings: Settings,
+) -> None:
+    """A page open while the campaign sends gets its Retry failed button, with its count, in
+    the event that says the campaign ended — no reload needed."""
+    with live_server(settings) as server:
+        add_contacts(server.database, 5)
+        campaign_id, ended = await run_released(server.database, app_settings(settings), limit=3)
+        with server.database.session() as session:
+            session.execute(
+                update(Campaign).where(Campaign.id == campaign_id).values(state="running")
+            )
+        being_sent(server.database, campaign_id)
+        async with httpx.AsyncClient(base_url=server.url, timeout=httpx.Timeout(10.0)) as client:
+            await login(client)
+            url = f"/campaigns/{campaign_id}"
+            async with client.stream("GET", f"{url}/events") as stream:
+                lines = stream.aiter_lines()
+                first = (await next_event(lines))["data"]
+                assert (first["state"], first["retry_failed"]) == ("running", None)
+                with server.database.session() as session:
+                    session.execute(
+                        update(Campaign)
+                        .where(Campaign.id == campaign_id)
+                        .values(state=ended.state.value)
+                    )
+                last = (await next_event(lines))["data"]
+            page = (await client.get(url)).text
+    assert last["state"] == ended.state.value != "running"
+    assert last["retry_failed"] == "Retry failed (3)"
+    assert page_fields(page)["retry_failed"] == last["retry_failed"]
+    assert 'data-field="retry-form" hidden' not in page
 
 
 @pytest.mark.anyio
