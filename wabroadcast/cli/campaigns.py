@@ -36,6 +36,7 @@ from wabroadcast.engine import (
     CampaignSummary,
     EngineOptions,
     RunProgress,
+    TemplateSender,
     cancel_campaign,
     pause_campaign,
     resume_campaign,
@@ -53,6 +54,7 @@ from wabroadcast.engine.manager import (
     limit_problem,
 )
 from wabroadcast.engine.pool import SenderPool, sender_pool
+from wabroadcast.engine.templates import TemplateSource
 from wabroadcast.sandbox import (
     CommandSandbox,
     command_sandbox,
@@ -157,31 +159,71 @@ class _Bar:
         )
 
 
-async def _run(settings: Settings, database: Database, campaign_id: int, *, total: int) -> None:
+class CommandClients:
+    """The Cloud API clients of one command, open only while the command needs them; the
+    command's one campaign manager reaches them through here (`sending` for runs, `templates`
+    for the template sync of a create)."""
+
+    def __init__(self) -> None:
+        self.sending: TemplateSender | None = None
+        self.templates: TemplateSource | None = None
+
+    def client_for(self, phone_number_id: str) -> TemplateSender:
+        if self.sending is None:
+            raise RuntimeError("sending is disabled: no Cloud API client is open")
+        return self.sending
+
+
+def command_manager(ctx: typer.Context) -> tuple[CampaignManager, CommandClients]:
+    """The command's campaign manager, built once per invocation (like its settings and
+    database) however many steps use it: `send` creates, runs and, when interrupted, pauses
+    through the same one."""
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    if "campaigns" not in root.obj:
+        clients = CommandClients()
+        manager = CampaignManager(
+            open_database(ctx),
+            get_settings(ctx),
+            SystemClock(),
+            lambda: clients.templates,
+            client_for=clients.client_for,
+        )
+        root.obj["campaigns"] = (manager, clients)
+    found: tuple[CampaignManager, CommandClients] = root.obj["campaigns"]
+    return found
+
+
+async def _run(
+    manager: CampaignManager, clients: CommandClients, campaign_id: int, *, total: int
+) -> None:
     # SIGTERM stops the run the way Ctrl-C does: cancelled, claims settled, then paused.
     main = asyncio.current_task()
     if main is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
+    database, settings = manager.database, manager.settings
     number, _ = await asyncio.to_thread(campaign_number, database, campaign_id)
     with contextlib.suppress(UnknownPhoneNumber):  # the manager's run aborts it with the reason
         settings = settings_for_number(settings, number)
     async with cloud_client(settings, database) as client:
-        manager = CampaignManager(
-            database, settings, SystemClock(), lambda: None, client_for=lambda _number: client
-        )
+        clients.sending = client
         bar = _Bar(total)
-        with bar.progress:
-            await manager.run(  # waits while another process sends from the number
-                campaign_id,
-                on_progress=bar.update,
-                on_wait=lambda message: err_console.print(message, style="yellow"),
-            )
+        try:
+            with bar.progress:
+                await manager.run(  # waits while another process sends from the number
+                    campaign_id,
+                    on_progress=bar.update,
+                    on_wait=lambda message: err_console.print(message, style="yellow"),
+                )
+        finally:
+            clients.sending = None
 
 
 def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> None:
     # Each error answer is already counted on the progress bar and in the summary.
     settings = get_settings(ctx)
     database = open_database(ctx)
+    manager, clients = command_manager(ctx)
     summary = summary_of(database, campaign_id)
     with database.session() as session:
         total = send_store.count_eligible(
@@ -194,10 +236,9 @@ def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> N
     previous_level = cloudapi_log.level
     cloudapi_log.setLevel(logging.ERROR)
     try:
-        asyncio.run(_run(settings, database, campaign_id, total=total))
+        asyncio.run(_run(manager, clients, campaign_id, total=total))
         summary = summary_of(database, campaign_id)  # with the statuses a sandbox waited for
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, or SIGTERM (see _run)
-        manager = CampaignManager(database, settings, SystemClock(), lambda: None)
         paused = manager.mark_interrupted(campaign_id)
         done = summary_of(database, campaign_id)
         what = "paused it (reason: interrupted)" if paused else f"it is {done.state.value}"
@@ -357,20 +398,20 @@ def _create(
     refuse_interrupted: bool = False,
 ) -> int:
     """The campaign manager's checks and insert; a refusal exits 1 with its sentence."""
-    settings = get_settings(ctx)
-    database = open_database(ctx)
+    manager, clients = command_manager(ctx)
     request = CampaignRequest(template, language, limit, phone_number_id)
 
     async def create() -> int:
         # The template source is only opened when the table does not know the template.
         async with contextlib.AsyncExitStack() as stack:
-            manager = CampaignManager(
-                database, settings, SystemClock(), lambda: _LazySource(stack, settings)
-            )
-            number = manager.check_input(request)
-            if refuse_interrupted:
-                _refuse_if_interrupted(manager, template, language, number)
-            return await manager.create(request)
+            clients.templates = _LazySource(stack, manager.settings)
+            try:
+                number = manager.check_input(request)
+                if refuse_interrupted:
+                    _refuse_if_interrupted(manager, template, language, number)
+                return await manager.create(request)
+            finally:
+                clients.templates = None
 
     try:
         return asyncio.run(create())
@@ -527,7 +568,7 @@ def retry_failed_command(
 ) -> None:
     """Send again to exactly the contacts whose sends failed for a retryable reason."""
     database = open_database(ctx)
-    manager = CampaignManager(database, get_settings(ctx), SystemClock(), lambda: None)
+    manager, _ = command_manager(ctx)
     try:
         with database.session() as session:
             follow_up = manager.retry_failed_in(session, campaign_id).id

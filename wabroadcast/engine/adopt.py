@@ -16,7 +16,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -52,9 +51,11 @@ def adoptable_campaigns(database: Database, now: datetime) -> list[tuple[int, bo
 async def adopt_forever(
     database: Database,
     running: Callable[[int], bool],
-    start: Callable[[int], Any],
+    start: Callable[[int], object],
     interval: float,
 ) -> None:
+    """Every `interval` seconds, `start` each orphaned campaign this process is not
+    `running`; what `start` returns (the manager's task, which it keeps) is not needed here."""
     clock = SystemClock()
     while True:
         await asyncio.sleep(interval)

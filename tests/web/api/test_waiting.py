@@ -72,12 +72,14 @@ async def test_a_campaign_behind_a_busy_number_is_waiting_everywhere_then_runs(
         page = (await h.anon.get(f"/campaigns/{created['id']}?lang=en")).text
         assert 'data-testid="campaign-state">Waiting<' in page
         assert "Phone number" in page and "campaign 777" in page
+        assert "other-host:4242" in page  # who holds the number, as the API says
         assert 'data-testid="action-pause"' in page  # a waiting campaign can be paused
         table = (await h.anon.get("/campaigns?lang=en")).text
         assert 'data-testid="campaign-row-state">Waiting<' in table
 
         output = _cli_show(h, created["id"])
         assert "— waiting" in output and "campaign 777" in output
+        assert "other-host:4242" in output
         assert "waiting" in _cli_list(h)
 
         release(h.database, number, ELSEWHERE)

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import update
 
+from tests.schedules.releases import run_released
+from tests.web.api.harness import add_contacts, app_settings
 from tests.web.views.helpers import TOKEN, add_campaign, being_sent, live_server
 from wabroadcast.config import Settings
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.events import change_stream, format_event
 from wabroadcast.web.locales import tr
+
+STATIC = Path(__file__).parents[3] / "wabroadcast" / "web" / "static"
 
 
 async def next_event(lines: AsyncIterator[str], *, within: float = 10.0) -> dict[str, Any]:
@@ -93,6 +99,127 @@ async def test_stream_sends_an_event_when_counts_change(settings: Settings) -> N
                 third = await next_event(lines)
                 assert third["data"]["state"] == "completed"
                 assert third["data"]["actions"] == []
+
+
+FIELD_TEXT = re.compile(r'<(?:span|dd|p|button)\b[^>]*\bdata-field="([\w-]+)"[^>]*>([^<]*)</')
+NOT_TEXT = {"live", "live-text", "failures-empty"}
+"""Set from the stream's connection, or a fixed sentence the failures list shows or hides."""
+FAILURE_ROW = re.compile(
+    r"<tr><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td></tr>"
+)
+BAR_WIDTH = re.compile(r'data-field="(?:bar-)?([\w-]+?)(?:-bar)?" style="width: (\d+)%"')
+
+
+def page_fields(html: str) -> dict[str, str]:
+    """The text of every data-field element the campaign page prints (its numbers and labels)."""
+    return {name: html_text(text) for name, text in FIELD_TEXT.findall(html)}
+
+
+def html_text(text: str) -> str:
+    return " ".join(text.replace("&#39;", "'").replace("&amp;", "&").split())
+
+
+def streamed_text(data: dict[str, Any], name: str) -> str:
+    """What the page's script writes into field `name` from one progress event."""
+    direct = {
+        "state": data["state_label"],
+        "state_help": data["state_help"],
+        "waiting_for": data["waiting_for"] or "",
+        "error": data["error"] or "",
+        "percent": str(data["percent"]),
+        "started_at": data["started_at"],
+        "finished_at": data["finished_at"],
+        "retry_failed": data["retry_failed"] or "",
+    }
+    if name in direct:
+        return " ".join(str(direct[name]).split())
+    assert name in data["text"], f"the page shows {name!r} but the event stream does not carry it"
+    return str(data["text"][name])
+
+
+@pytest.mark.anyio
+async def test_every_field_the_page_prints_is_pushed_by_the_stream_as_printed(
+    settings: Settings,
+) -> None:
+    """Whatever number or label the campaign page prints, a progress event carries the same
+    text for it, and the page's script writes it: nothing on the page goes stale."""
+    script = (STATIC / "campaign.js").read_text()
+    with live_server(settings) as server:
+        campaign_id = add_campaign(server.database, selected_count=2, requested_limit=9)
+        being_sent(server.database, campaign_id)
+        async with httpx.AsyncClient(base_url=server.url, timeout=httpx.Timeout(10.0)) as client:
+            await login(client)
+            url = f"/campaigns/{campaign_id}"
+            async with client.stream("GET", f"{url}/events") as stream:
+                lines = stream.aiter_lines()
+                await next_event(lines)
+                with server.database.session() as session:
+                    session.execute(
+                        update(Campaign)
+                        .where(Campaign.id == campaign_id)
+                        .values(
+                            selected_count=8,
+                            accepted_count=5,
+                            failed_count=2,
+                            unknown_count=1,
+                            held_back_count=3,
+                            eligible_count=1234,
+                            failures={"131026 x": 2},
+                            started_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+                        )
+                    )
+                data = (await next_event(lines))["data"]
+            page = await client.get(url)
+    fields = page_fields(page.text)
+    assert {"eligible", "started_at", "failed", "held_back", "unknown", "accepted"} <= set(fields)
+    assert fields["eligible"] == "1,234" and fields["started_at"].startswith("2026-03-02")
+    body = page.text.split('data-field="failures-body">')[1].split("</tbody>")[0]
+    rows = [tuple(html_text(cell) for cell in row) for row in FAILURE_ROW.findall(body)]
+    assert rows == [(f["reason"], f["stage"], f["count"]) for f in data["failures"]] != []
+    bars = dict(BAR_WIDTH.findall(page.text))
+    assert bars.pop("percent") == str(data["percent"])
+    assert bars == {key: str(value) for key, value in data["funnel_percent"].items()}
+    for name, printed in fields.items():
+        if name in NOT_TEXT or name.startswith("bar-") or name == "percent-bar":
+            continue
+        assert streamed_text(data, name) == printed, name
+        written = f'setText("{name}"' in script or f'field("{name}")' in script
+        assert written or name in data["funnel"], f"campaign.js never writes {name!r}"
+
+
+@pytest.mark.anyio
+async def test_the_retry_button_appears_live_when_a_campaign_with_failures_ends(
+    settings: Settings,
+) -> None:
+    """A page open while the campaign sends gets its Retry failed button, with its count, in
+    the event that says the campaign ended — no reload needed."""
+    with live_server(settings) as server:
+        add_contacts(server.database, 5)
+        campaign_id, ended = await run_released(server.database, app_settings(settings), limit=3)
+        with server.database.session() as session:
+            session.execute(
+                update(Campaign).where(Campaign.id == campaign_id).values(state="running")
+            )
+        being_sent(server.database, campaign_id)
+        async with httpx.AsyncClient(base_url=server.url, timeout=httpx.Timeout(10.0)) as client:
+            await login(client)
+            url = f"/campaigns/{campaign_id}"
+            async with client.stream("GET", f"{url}/events") as stream:
+                lines = stream.aiter_lines()
+                first = (await next_event(lines))["data"]
+                assert (first["state"], first["retry_failed"]) == ("running", None)
+                with server.database.session() as session:
+                    session.execute(
+                        update(Campaign)
+                        .where(Campaign.id == campaign_id)
+                        .values(state=ended.state.value)
+                    )
+                last = (await next_event(lines))["data"]
+            page = (await client.get(url)).text
+    assert last["state"] == ended.state.value != "running"
+    assert last["retry_failed"] == "Retry failed (3)"
+    assert page_fields(page)["retry_failed"] == last["retry_failed"]
+    assert 'data-field="retry-form" hidden' not in page
 
 
 @pytest.mark.anyio

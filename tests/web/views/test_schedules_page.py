@@ -192,9 +192,9 @@ async def test_retry_failed_button_starts_the_follow_up(settings: Settings) -> N
         assert sorted(m.to for m in p.h.simulator.accepted) == sorted(phones[:3])
         page = (await p.browser.get(f"/campaigns/{follow_up}")).text
         assert cell(page, "retry-of") == str(first_id)
-        assert 'data-testid="action-retry-failed"' not in page
+        assert 'data-field="retry-form" hidden' in page  # nothing of its own to retry
         after = (await p.browser.get(f"/campaigns/{first_id}")).text
-        assert 'data-testid="action-retry-failed"' not in after  # everyone was reached
+        assert 'data-field="retry-form" hidden' in after  # everyone was reached
         again = await p.browser.post(
             f"/campaigns/{first_id}/retry-failed", data={"csrf_token": p.csrf}
         )

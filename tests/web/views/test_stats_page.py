@@ -81,6 +81,47 @@ async def test_daily_numbers_and_chart(settings: Settings) -> None:
         assert wrong.status_code == 200 and "14 days" in wrong.text
 
 
+@pytest.mark.anyio
+async def test_a_send_counts_on_the_day_meta_accepted_it_and_only_then(settings: Settings) -> None:
+    """/stats and /api/stats are one daily_counts: a send is counted on the UTC day of its
+    accepted_at, whenever it was claimed; a claim that failed at send time, or whose outcome
+    is unknown, or that is still in flight, is no send on either."""
+    async with panel(settings) as p:
+        add_contacts(p.database, 5)
+        today = datetime.now(UTC).replace(hour=0, minute=5, second=0, microsecond=0)
+        yesterday = today - timedelta(days=1)
+        late_last_night = today - timedelta(minutes=10)
+        with p.database.session() as session:
+            contacts = list(session.query(Contact).order_by(Contact.id))
+            fates: list[tuple[str, datetime, datetime | None]] = [
+                ("accepted", late_last_night, today),  # claimed yesterday, accepted today
+                ("accepted", yesterday, yesterday),
+                ("failed", yesterday, None),  # refused by the Cloud API at once
+                ("unknown", today, None),  # timed out after the request was written
+                ("claimed", today, None),  # in flight
+            ]
+            for contact, (state, claimed, accepted) in zip(contacts, fates, strict=True):
+                session.add(
+                    Send(
+                        template_name="daily_offer",
+                        contact_id=contact.id,
+                        phone=contact.phone,
+                        state=state,
+                        claimed_at=claimed,
+                        accepted_at=accepted,
+                        updated_at=claimed,
+                    )
+                )
+        page = await p.browser.get("/stats?days=7")
+        rows = re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)</td><td class=\"num\">(\d+)</td>", page.text)
+        on_page = {day: int(sends) for day, sends in rows}
+        api = (await p.browser.get("/api/stats?days=7")).json()["days"]
+        assert {d["day"]: d["sends"] for d in api} == on_page
+        assert on_page[today.date().isoformat()] == 1
+        assert on_page[yesterday.date().isoformat()] == 1
+        assert sum(on_page.values()) == 2
+
+
 def test_nice_ceiling_lands_on_round_numbers() -> None:
     values = (0, 3, 5, 11, 99, 101, 225, 4500)
     assert [nice_ceiling(v) for v in values] == [4, 4, 5, 20, 100, 200, 250, 5000]

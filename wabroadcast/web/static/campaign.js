@@ -82,6 +82,9 @@
     root.querySelectorAll("form[data-action]").forEach(function (form) {
       form.hidden = data.actions.indexOf(form.getAttribute("data-action")) < 0;
     });
+    var retry = field("retry-form");
+    if (retry) retry.hidden = !data.retry_failed;
+    setText("retry_failed", data.retry_failed);
     renderFailures(data.failures);
   }
 

@@ -66,7 +66,20 @@ def funnel_steps(progress: queries.CampaignProgress) -> list[dict[str, Any]]:
     ]
 
 
-def snapshot(progress: queries.CampaignProgress, t: Translator) -> dict[str, Any]:
+NOT_RETRYABLE_YET = ("running", "waiting")
+"""A campaign is retried once it has ended or paused (engine/followup.py refuses before)."""
+
+
+def retry_label(progress: queries.CampaignProgress, retryable: int, t: Translator) -> str | None:
+    """The Retry failed button's text, or None when the page shows no such button."""
+    if not retryable or progress.state in NOT_RETRYABLE_YET:
+        return None
+    return t("campaign.action.retry_failed", count=t.number(retryable))
+
+
+def snapshot(
+    progress: queries.CampaignProgress, t: Translator, *, retryable: int = 0
+) -> dict[str, Any]:
     """What the event stream sends: raw numbers, their formatted text and translated labels."""
     steps = funnel_steps(progress)
     return {
@@ -104,6 +117,7 @@ def snapshot(progress: queries.CampaignProgress, t: Translator) -> dict[str, Any
             for f in progress.failures
         ],
         "actions": allowed_actions(progress.state),
+        "retry_failed": retry_label(progress, retryable, t),
     }
 
 
@@ -175,7 +189,7 @@ def routes(panel: Panel) -> APIRouter:
             waiting_for=waiting_text(progress.waiting, t),
             all_actions=list(ACTIONS),
             flashes=flashes,
-            retryable=retryable,
+            retry_label=retry_label(progress, retryable, t),
             releasable=releasable,
         )
 
@@ -216,7 +230,16 @@ def routes(panel: Panel) -> APIRouter:
         def read() -> dict[str, Any] | None:
             with panel.database.session() as session:
                 progress = queries.campaign_progress(session, campaign_id, runs_here(request))
-            return None if progress is None else snapshot(progress, t)
+                if progress is None:
+                    return None
+                retryable = 0
+                if progress.state not in NOT_RETRYABLE_YET:  # the button appears as it ends
+                    campaign = session.get(Campaign, campaign_id)
+                    us = panel.settings.marketing_to_us
+                    retryable = (
+                        retryable_count(session, campaign, marketing_to_us=us) if campaign else 0
+                    )
+            return snapshot(progress, t, retryable=retryable)
 
         async def load() -> dict[str, Any] | None:
             return await anyio.to_thread.run_sync(read)
