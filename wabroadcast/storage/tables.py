@@ -369,7 +369,7 @@ class SenderLease(Base):
 
 
 class SenderProcess(Base):
-    """A live `wabroadcast serve` process (migration 0016), renewed like a lease, so each
+    """A live `wabroadcast serve` process (migration 0010), renewed like a lease, so each
     server takes its share of the busy numbers and leaves the rest to the others."""
 
     __tablename__ = "sender_processes"

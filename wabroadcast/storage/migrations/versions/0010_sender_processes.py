@@ -4,7 +4,7 @@ Each `wabroadcast serve` process keeps a row here while it runs (renewed like a 
 A server that already sends its share of the busy numbers leaves the next one to another live
 server instead of taking every number itself.
 
-Revision ID: 0016
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07 14:40:00.000000
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
