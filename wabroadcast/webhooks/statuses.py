@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import DELIVERY_RANK, SendState
+from wabroadcast.storage.identities import remember as remember_ids
 from wabroadcast.storage.optouts import STOP, mark_unreachable, record_opt_change
 from wabroadcast.storage.sends import lock_sends
 from wabroadcast.storage.tables import Campaign, Contact, Send, StatusEvent
@@ -243,24 +244,16 @@ def _merge(send: Send, fact: StatusFact) -> bool:
 def _record_identities(
     session: Session, identities: dict[int, tuple[str | None, str | None]], *, now: datetime
 ) -> None:
-    """Store the wa_id and BSUID Meta reported, in one statement for all changed contacts."""
+    """Store the wa_id and BSUID Meta reported; one query finds the contacts with news."""
     if not identities:
         return
     current = session.execute(
         select(Contact.id, Contact.wa_id, Contact.user_id).where(Contact.id.in_(sorted(identities)))
     ).all()
-    changes = []
     for contact_id, wa_id, user_id in current:
         new_wa_id, new_user_id = identities[contact_id]
-        values: dict[str, Any] = {"id": contact_id, "wa_id": wa_id, "user_id": user_id}
-        if new_wa_id and new_wa_id.isdigit() and len(new_wa_id) <= 32:
-            values["wa_id"] = new_wa_id
-        if new_user_id and len(new_user_id) <= 160:
-            values["user_id"] = new_user_id
-        if (values["wa_id"], values["user_id"]) != (wa_id, user_id):
-            changes.append(values | {"updated_at": now})
-    if changes:
-        session.execute(update(Contact), changes)
+        if (new_wa_id or wa_id, new_user_id or user_id) != (wa_id, user_id):
+            remember_ids(session, contact_id, wa_id=new_wa_id, user_id=new_user_id, now=now)
 
 
 def _apply_failure_to_contact(
