@@ -94,7 +94,7 @@ class _Importer:
         self.summary = ImportSummary(dry_run=dry_run)
         self.next_index = writer.max_index() + 1
         self.committed = time.monotonic()
-        self.user_ids_seen: set[str] = set()
+        self.user_ids_seen: dict[str, int] = {}  # BSUID → the line it was first on
 
     def reject(self, rejection: Rejection) -> None:
         self.summary.problems += 1
@@ -152,22 +152,28 @@ class _Importer:
             self._flush_user_ids(with_user_id)
 
     def _flush_user_ids(self, rows: list[_Row]) -> None:
-        """BSUIDs after the phones they go with are written (see contacts.user_ids)."""
-        fresh = [r for r in rows if r.phone or r.user_id not in self.user_ids_seen]
-        self.user_ids_seen.update(r.user_id for r in fresh if r.user_id is not None)
-        only = sum(1 for r in fresh if not r.phone)
+        """BSUIDs after the phones they go with are written (see contacts.user_ids); a BSUID
+        already on an earlier line is a duplicate, like a repeated phone."""
+        fresh: list[BsuidRow] = []
+        for row in rows:
+            if row.user_id is None:
+                continue
+            first = self.user_ids_seen.setdefault(row.user_id, row.line)
+            if first != row.line:
+                reason = f"duplicate: {row.user_id} is already on line {first}"
+                path = str(self.source.path)
+                self.reject(Rejection(path, row.line, reason, row.element, row.user_id))
+                continue
+            phone = row.phone or None
+            fresh.append(
+                BsuidRow(row.line, row.user_id, phone, row.name, row.index, row.attributes)
+            )
+        only = sum(1 for row in fresh if row.phone is None)
         if self.dry_run:
             self.summary.imported += only
             return
         created, self.next_index = write_bsuid_rows(
-            self.writer.connection,
-            [
-                BsuidRow(r.line, r.user_id, r.phone or None, r.name, r.index, r.attributes)
-                for r in fresh
-                if r.user_id is not None
-            ],
-            next_index=self.next_index,
-            now=self.now,
+            self.writer.connection, fresh, next_index=self.next_index, now=self.now
         )
         self.summary.imported += created
         self.summary.updated += only - created

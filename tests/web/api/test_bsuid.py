@@ -136,12 +136,13 @@ async def test_import_refuses_a_malformed_user_id_naming_file_and_line(
     settings: Settings,
 ) -> None:
     async with running_app(app_settings(settings)) as h:
-        text = f"phone,user_id,name\n+905551000001,{ANA},Ana\n,br-123,Bad\n,,Nobody\n"
+        text = f"phone,user_id,name\n+905551000001,{ANA},Ana\n,br-123,Bad\n,,Nobody\n,{ANA},Again\n"
         report = await _import(h, "mixed.csv", text)
-        assert (report["imported"], report["rejected"]) == (1, 2)
-        bad, nobody = report["problems"]
+        assert (report["imported"], report["rejected"]) == (1, 3)
+        bad, nobody, again = sorted(report["problems"], key=lambda p: p["line"])
         assert bad["line"] == 3 and "'br-123' is not a business-scoped user id" in bad["reason"]
         assert nobody["line"] == 4 and nobody["reason"] == "no phone number"
+        assert again["line"] == 5 and again["reason"] == f"duplicate: {ANA} is already on line 2"
         (contact,) = await _contacts(h)
         assert (contact["phone"], contact["user_id"]) == ("+905551000001", ANA)
 
@@ -250,3 +251,37 @@ async def test_131062_fails_the_send_with_its_reason(settings: Settings) -> None
             send = session.scalars(select(Send)).one()
         assert send.state == "failed" and send.error_code == 131062
         assert "not supported for this message type" in (send.error_title or "")
+
+
+@pytest.mark.anyio
+async def test_an_opt_out_by_bsuid_only_creates_an_opted_out_contact(settings: Settings) -> None:
+    async with running_app(app_settings(settings), sim=simulator_config()) as h:
+        preference = {"user_id": ANA, "detail": "stop", "category": "marketing_messages"}
+        preference |= {"value": "stop", "timestamp": 1765813000}
+        contact = {"profile": {"name": "Ana"}, "user_id": ANA}
+        value = {"contacts": [contact], "user_preferences": [preference]}
+        await _post_webhook(h, _envelope(value, field="user_preferences"))
+
+        async def opted_out() -> list[dict[str, Any]]:
+            return [c for c in await _contacts(h, ANA) if c["opted_out"]]
+
+        (stored,) = await h.wait_for(opted_out)
+        assert stored["phone"] is None
+        assert (await _campaign(h, "daily_offer", "tr"))["selected"] == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("language", "header"), [("en", "BSUID"), ("tr", "BSUID")])
+async def test_the_contacts_page_shows_the_bsuid(
+    settings: Settings, language: str, header: str
+) -> None:
+    async with running_app(app_settings(settings)) as h:
+        await _import(h, "users.csv", f"user_id,name\n{ANA},Ana\n")
+        page = await h.client.get(
+            "/contacts", params={"q": ANA}, headers={"Accept-Language": language}
+        )
+        assert page.status_code == 200, page.text
+        assert f"<th>{header}</th>" in page.text
+        assert 'data-testid="contact-bsuid"><span title="' in page.text and ANA in page.text
+        hint = "Name, number or BSUID" if language == "en" else "İsim, numara ya da BSUID"
+        assert hint in page.text
