@@ -75,6 +75,8 @@ def remember(
     marked replaced). An id another contact holds means both are one person: they are merged.
     An id the contact already had (a late webhook with an old BSUID) changes nothing.
     """
+    if session.scalar(select(Contact.id).where(Contact.id == contact_id)) is None:
+        return contact_id  # merged away earlier in this transaction
     for kind, value in ((WA_ID, wa_id), (USER_ID, user_id)):
         value = usable(kind, value)
         if value is None:

@@ -209,10 +209,11 @@ def _apply(session: Session, pairs: Sequence[tuple[Send, StatusFact]], *, now: d
         if fact.recipient_id or fact.user_id:
             identities[send.contact_id] = (fact.recipient_id, fact.user_id)
     session.flush()
-    _record_identities(session, identities, now=now)
+    merged = _record_identities(session, identities, now=now)
     for send, fact in pairs:
         if fact.status == "failed":
-            _apply_failure_to_contact(session, send.contact_id, fact, now=now)
+            contact_id = merged.get(send.contact_id, send.contact_id)
+            _apply_failure_to_contact(session, contact_id, fact, now=now)
 
 
 def _merge(send: Send, fact: StatusFact) -> bool:
@@ -243,17 +244,22 @@ def _merge(send: Send, fact: StatusFact) -> bool:
 
 def _record_identities(
     session: Session, identities: dict[int, tuple[str | None, str | None]], *, now: datetime
-) -> None:
-    """Store the wa_id and BSUID Meta reported; one query finds the contacts with news."""
+) -> dict[int, int]:
+    """Store the wa_id and BSUID Meta reported; one query finds the contacts with news.
+    Returns the contacts merged into another (their old id → the id kept)."""
+    merged: dict[int, int] = {}
     if not identities:
-        return
+        return merged
     current = session.execute(
         select(Contact.id, Contact.wa_id, Contact.user_id).where(Contact.id.in_(sorted(identities)))
     ).all()
     for contact_id, wa_id, user_id in current:
         new_wa_id, new_user_id = identities[contact_id]
         if (new_wa_id or wa_id, new_user_id or user_id) != (wa_id, user_id):
-            remember_ids(session, contact_id, wa_id=new_wa_id, user_id=new_user_id, now=now)
+            kept = remember_ids(session, contact_id, wa_id=new_wa_id, user_id=new_user_id, now=now)
+            if kept != contact_id:
+                merged[contact_id] = kept
+    return merged
 
 
 def _apply_failure_to_contact(

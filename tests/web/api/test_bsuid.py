@@ -285,3 +285,27 @@ async def test_the_contacts_page_shows_the_bsuid(
         assert 'data-testid="contact-bsuid"><span title="' in page.text and ANA in page.text
         hint = "Name, number or BSUID" if language == "en" else "İsim, numara ya da BSUID"
         assert hint in page.text
+
+
+@pytest.mark.anyio
+async def test_a_status_naming_a_known_bsuid_merges_the_two_contacts(settings: Settings) -> None:
+    async with running_app(app_settings(settings), sim=simulator_config()) as h:
+        await _import(h, "users.csv", f"user_id,name\n{ANA},Ana\n")
+        add_contacts(h.database, 1)
+        assert (await _campaign(h, "daily_offer", "tr"))["accepted"] == 2
+        to_phone = next(m for m in h.simulator.accepted if m.to == PHONE)
+        status = {"id": to_phone.message_id, "status": "delivered", "timestamp": "1765810803"}
+        status["recipient_id"] = PHONE.lstrip("+")
+        contact = {"profile": {"name": "Ana"}, "wa_id": PHONE.lstrip("+"), "user_id": ANA}
+        await _post_webhook(h, _envelope({"contacts": [contact], "statuses": [status]}))
+
+        async def merged() -> list[dict[str, Any]]:
+            contacts = await _contacts(h)
+            return contacts if len(contacts) == 1 else []
+
+        (one,) = await h.wait_for(merged)
+        assert (one["phone"], one["user_id"]) == (PHONE, ANA)
+        with h.database.session() as session:
+            sends = session.execute(select(Send.contact_id, Send.status)).all()
+        # Both got daily_offer before anyone knew; the kept contact's send is the one kept.
+        assert sends == [(one["id"], "delivered")]
