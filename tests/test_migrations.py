@@ -89,3 +89,59 @@ def test_0007_backfills_search_key_in_batches(database_url: str) -> None:
 
 def upgrade_down(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
+
+
+def test_0014_keeps_contacts_and_sends_and_makes_their_ids_identities(database_url: str) -> None:
+    database = Database(database_url, migrate=False)
+    try:
+        upgrade(database.engine, "0009")
+        stamp = "2026-12-01 10:00:00"
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO contacts (id, phone, wa_id, user_id, attributes, created_at, "
+                    "updated_at) VALUES (1, '+905551000001', '905551000001', "
+                    "'TR.1111', '{}', :t, :t), (2, '+905551000002', NULL, NULL, '{}', :t, :t)"
+                ),
+                {"t": stamp},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO sends (template_name, contact_id, phone, state, attempts, "
+                    "claimed_at, updated_at) VALUES ('daily_offer', 1, '+905551000001', "
+                    "'accepted', 1, :t, :t)"
+                ),
+                {"t": stamp},
+            )
+        upgrade(database.engine)
+        with database.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM sends")).scalar_one() == 1
+            identities = connection.execute(
+                text("SELECT contact_id, kind, value FROM contact_identities ORDER BY kind")
+            ).all()
+            assert [tuple(row) for row in identities] == [
+                (1, "user_id", "TR.1111"),
+                (1, "wa_id", "905551000001"),
+            ]
+            connection.execute(  # a contact known only by BSUID, and a send to it
+                text(
+                    "INSERT INTO contacts (id, phone, user_id, attributes, created_at, "
+                    "updated_at) VALUES (3, NULL, 'TR.3333', '{}', :t, :t)"
+                ),
+                {"t": stamp},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO sends (template_name, contact_id, phone, state, attempts, "
+                    "claimed_at, updated_at) VALUES ('daily_offer', 3, NULL, 'claimed', 0, :t, :t)"
+                ),
+                {"t": stamp},
+            )
+        upgrade_down(database.engine, "0009")
+        with database.engine.connect() as connection:
+            phones = connection.execute(text("SELECT phone FROM contacts ORDER BY id")).scalars()
+            assert list(phones) == ["+905551000001", "+905551000002"]
+            assert connection.execute(text("SELECT count(*) FROM sends")).scalar_one() == 1
+        assert "contact_identities" not in inspect(database.engine).get_table_names()
+    finally:
+        database.dispose()

@@ -164,6 +164,7 @@ def _contact_json(contact: Contact) -> dict[str, Any]:
     return {
         "id": contact.id,
         "phone": contact.phone,
+        "user_id": contact.user_id,
         "name": contact.name,
         "index": contact.index,
         "attributes": contact.attributes,
@@ -205,7 +206,11 @@ def list_command(
             json.dumps(contact.attributes, ensure_ascii=False) if contact.attributes else ""
         )
         table.add_row(
-            str(contact.index or ""), contact.phone, contact.name or "", attributes, status
+            str(contact.index or ""),
+            contact.phone or contact.user_id or "",  # a contact known only by BSUID
+            contact.name or "",
+            attributes,
+            status,
         )
     console.print(table)
 

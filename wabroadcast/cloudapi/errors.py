@@ -74,7 +74,7 @@ ERROR_TABLE: dict[int, tuple[Outcome, str]] = {
     131047: (Outcome.RECIPIENT_PERMANENT, "more than 24 hours since the user's last message"),
     130403: (Outcome.RECIPIENT_PERMANENT, "business blocked this user"),
     130497: (Outcome.RECIPIENT_PERMANENT, "business cannot message users in this country"),
-    131062: (Outcome.RECIPIENT_PERMANENT, "business-scoped user id not supported here"),
+    131062: (Outcome.RECIPIENT_PERMANENT, "BSUID recipient not supported for this message type"),
     131030: (Outcome.RECIPIENT_PERMANENT, "recipient not in the test number's allowed list"),
 }
 _PERMISSION_RANGE = range(200, 300)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from wabroadcast.domain.bsuid import is_bsuid
+
 CALLBACK_DATA_MAX = 512
 """`biz_opaque_callback_data` limit (was 256 before 2025)."""
 
@@ -49,6 +51,7 @@ class SendResult:
     wa_id: str | None
     input: str
     message_status: str | None  # only for templates under pacing: accepted / held_for_…
+    user_id: str | None = None  # the BSUID, when the send went to `recipient` (no wa_id then)
 
 
 @dataclass(frozen=True)
@@ -101,13 +104,15 @@ def template_message(
     components: Sequence[dict[str, Any]] | None = None,
     callback_data: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON body of a template send (cloudapi.md §1)."""
+    """The JSON body of a template send (cloudapi.md §1). A BSUID in `to` goes out as
+    `recipient` (accepted since May 2026), never beside a phone: with both, `to` would win."""
     if callback_data is not None and len(callback_data) > CALLBACK_DATA_MAX:
         raise ValueError(f"callback_data is longer than {CALLBACK_DATA_MAX} characters")
+    address = "recipient" if is_bsuid(to) else "to"
     body: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
+        address: to,
         "type": "template",
         "template": {"name": template, "language": {"code": language}},
     }
@@ -136,6 +141,7 @@ def parse_send_result(body: Any) -> SendResult:
         wa_id=_str_or_none(contact.get("wa_id")),
         input=str(contact.get("input", "")),
         message_status=_str_or_none(status),
+        user_id=_str_or_none(contact.get("user_id")),
     )
 
 

@@ -23,6 +23,7 @@ from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.contacts.normalize import InvalidPhone, PhoneNormalizer
 from wabroadcast.contacts.report import Rejection
 from wabroadcast.contacts.sources import MISSING, ContactSource, RawContact, open_source
+from wabroadcast.contacts.user_ids import BsuidRow, take_user_id, write_bsuid_rows
 from wabroadcast.storage.contacts import ContactWriter, SeenPhones, StoredContact, bulk_writes
 from wabroadcast.storage.db import Database
 
@@ -61,6 +62,8 @@ class _Row:
     name: Any
     index: Any
     attributes: dict[str, Any]
+    user_id: str | None = None
+    """A BSUID column's value; `phone` is "" when the row has only this."""
 
 
 ProgressCallback = Callable[[int], None]
@@ -91,6 +94,7 @@ class _Importer:
         self.summary = ImportSummary(dry_run=dry_run)
         self.next_index = writer.max_index() + 1
         self.committed = time.monotonic()
+        self.user_ids_seen: dict[str, int] = {}  # BSUID → the line it was first on
 
     def reject(self, rejection: Rejection) -> None:
         self.summary.problems += 1
@@ -99,13 +103,21 @@ class _Importer:
         self.on_rejection(rejection)
 
     def validate(self, raw: RawContact) -> _Row | Rejection:
-        """Types, name length and the phone number; the reason names what was wrong."""
-        if raw.phone is MISSING:
+        """Types, name length, the phone number and the BSUID; the reason names what was wrong.
+
+        A row with a BSUID (`user_id`) and no phone is kept aside for :meth:`flush`."""
+        user_id, problem = take_user_id(raw.attributes)
+        if problem is not None:
+            return Rejection(str(self.source.path), raw.line, problem, raw.element, "")
+        no_phone = raw.phone is MISSING or (isinstance(raw.phone, str) and not raw.phone.strip())
+        if no_phone and user_id is None:
             return self._rejection(raw, "no phone number", shown=False)
-        try:
-            phone = self.normalize(raw.phone)
-        except InvalidPhone as exc:
-            return self._rejection(raw, str(exc))
+        phone = ""
+        if not no_phone:
+            try:
+                phone = self.normalize(raw.phone)
+            except InvalidPhone as exc:
+                return self._rejection(raw, str(exc))
         name = raw.name
         if type(name) is str:
             name = name.strip() or None
@@ -119,7 +131,7 @@ class _Importer:
         index = raw.index if raw.index is MISSING else _parse_index(raw.index)
         if index is None:
             return self._rejection(raw, f"index must be a whole number, got {raw.index!r}"[:200])
-        return _Row(raw.line, raw.element, phone, name, index, raw.attributes)
+        return _Row(raw.line, raw.element, phone, name, index, raw.attributes, user_id)
 
     def _rejection(self, raw: RawContact, reason: str, shown: bool = True) -> Rejection:
         value = str(raw.phone)[:80] if shown else ""
@@ -133,6 +145,40 @@ class _Importer:
         return self.summary
 
     def flush(self, batch: list[_Row]) -> None:
+        with_user_id = [row for row in batch if row.user_id is not None]
+        batch = [row for row in batch if row.phone]
+        self._flush_phones(batch)
+        if with_user_id:
+            self._flush_user_ids(with_user_id)
+
+    def _flush_user_ids(self, rows: list[_Row]) -> None:
+        """BSUIDs after the phones they go with are written (see contacts.user_ids); a BSUID
+        already on an earlier line is a duplicate, like a repeated phone."""
+        fresh: list[BsuidRow] = []
+        for row in rows:
+            if row.user_id is None:
+                continue
+            first = self.user_ids_seen.setdefault(row.user_id, row.line)
+            if first != row.line:
+                reason = f"duplicate: {row.user_id} is already on line {first}"
+                path = str(self.source.path)
+                self.reject(Rejection(path, row.line, reason, row.element, row.user_id))
+                continue
+            phone = row.phone or None
+            fresh.append(
+                BsuidRow(row.line, row.user_id, phone, row.name, row.index, row.attributes)
+            )
+        only = sum(1 for row in fresh if row.phone is None)
+        if self.dry_run:
+            self.summary.imported += only
+            return
+        created, self.next_index = write_bsuid_rows(
+            self.writer.connection, fresh, next_index=self.next_index, now=self.now
+        )
+        self.summary.imported += created
+        self.summary.updated += only - created
+
+    def _flush_phones(self, batch: list[_Row]) -> None:
         unique = self._drop_duplicates(batch)
         stored = self.writer.existing(list(unique))
         stamp = self.writer.stamp(self.now)

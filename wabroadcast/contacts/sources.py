@@ -40,6 +40,8 @@ NAME_HEADERS = (
     "firstname",
 )  # fmt: skip
 INDEX_HEADERS = ("index", "sira", "sirano", "order")
+USER_ID_HEADERS = ("userid", "bsuid")
+"""A BSUID column (`user_id`): kept beside the phone, or instead of it for username users."""
 _TURKISH = str.maketrans("ıİşŞçÇğĞöÖüÜ", "iissccggoouu")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _UNDECODABLE = re.compile("[\udc00-\udcff]")
@@ -275,12 +277,13 @@ class CsvContacts(_FileSource):
                 f"{path}: line 1: header is {ENCODING_HINT.format(encoding=encoding)}"
             )
         phone = _find_column(self.header, phone_column, PHONE_HEADERS)
-        if phone is None:
+        bsuids = _find_column(self.header, None, USER_ID_HEADERS)
+        if phone is None and bsuids is None:
             raise UnreadableFile(
                 f"{path}: cannot tell which column holds the phone number (header: "
                 f"{_short(', '.join(self.header))}); name it with --phone-column"
             )
-        self.phone_column = phone
+        self.phone_column: int | None = phone
         self.name_column = _find_column(self.header, name_column, NAME_HEADERS)
         index = _find_column(self.header, None, INDEX_HEADERS)
         self.index_column = index if index not in (phone, self.name_column) else None
@@ -357,13 +360,15 @@ class CsvContacts(_FileSource):
             fields = next(csv.reader([text], delimiter=self._delimiter), [])
         except csv.Error:
             return False
-        if not self.phone_column < len(fields) <= len(self.header):
+        column = self.phone_column
+        if column is None or not column < len(fields) <= len(self.header):
             return False
-        return _PHONE_LIKE.fullmatch(fields[self.phone_column]) is not None
+        return _PHONE_LIKE.fullmatch(fields[column]) is not None
 
     def _contact(self, row: list[str], line: int) -> RawContact:
         size = len(row)
-        phone = row[self.phone_column] if self.phone_column < size else ""
+        column = self.phone_column
+        phone = MISSING if column is None else row[column] if column < size else ""
         contact = RawContact(line, None, phone)
         if self.name_column is not None:
             contact.name = row[self.name_column] if self.name_column < size else ""

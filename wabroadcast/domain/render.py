@@ -39,7 +39,7 @@ class ContactLike(Protocol):
     """What rendering reads from a contact (tables.Contact fits)."""
 
     @property
-    def phone(self) -> str: ...
+    def phone(self) -> str | None: ...
     @property
     def name(self) -> str | None: ...
     @property
@@ -303,7 +303,7 @@ def _text_parameters(
     for key in order:
         text = values[key].resolve(contact)
         if text is None:
-            who = f"contact {contact.phone}" if contact is not None else "preview"
+            who = f"contact {contact.phone or contact.name}" if contact is not None else "preview"
             raise EmptyParameterError(
                 f"{who}: {where} {{{{{key}}}}} ({values[key].describe()}) is empty "
                 "and has no fallback"

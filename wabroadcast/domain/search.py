@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from wabroadcast.domain.bsuid import is_bsuid
+
 _TURKISH_I = str.maketrans({"İ": "i", "I": "i", "ı": "i"})
 _PHONE_QUERY = re.compile(r"[\d\s+().\-/]+")
 _NOT_DIGIT = re.compile(r"\D")
@@ -49,6 +51,8 @@ class ContactQuery:
     words: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     digits: str = ""
+    user_id: str = ""
+    """A whole BSUID (`BR.1502576394655843`), matched exactly, old ids of a contact too."""
 
     @property
     def is_phone(self) -> bool:
@@ -56,7 +60,7 @@ class ContactQuery:
 
     @property
     def is_empty(self) -> bool:
-        return not self.words and not self.digits
+        return not self.words and not self.digits and not self.user_id
 
 
 def parse_query(text: str | None, region: str = "TR") -> ContactQuery:
@@ -72,6 +76,8 @@ def parse_query(text: str | None, region: str = "TR") -> ContactQuery:
     text = (text or "").strip()
     if not text:
         return ContactQuery()
+    if is_bsuid(text):
+        return ContactQuery(user_id=text)
     if _PHONE_QUERY.fullmatch(text) and any(ch.isdigit() for ch in text):
         digits = _NOT_DIGIT.sub("", text)
         stripped = digits.lstrip("0")

@@ -16,7 +16,9 @@ class AcceptedMessage(Protocol):
 
 
 class TemplateSender(Protocol):
-    """What the engine needs from the Cloud API client (CloudAPIClient satisfies it)."""
+    """What the engine needs from the Cloud API client (CloudAPIClient satisfies it).
+
+    `to` is the contact's phone, or its BSUID when it has none (sent as `recipient`)."""
 
     async def send_template(
         self,

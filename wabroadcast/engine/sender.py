@@ -393,7 +393,7 @@ class _Run:
         started = time.perf_counter()
         try:
             return await self.client.send_template(
-                claim.phone,
+                claim.phone or claim.user_id or "",  # no phone: the contact's BSUID
                 self.campaign.template_name,
                 self.campaign.language,
                 components=self.renderer.take(claim.contact_id) if self.renderer else None,

@@ -23,10 +23,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from wabroadcast.clock import Clock
+from wabroadcast.domain.bsuid import is_bsuid
 from wabroadcast.simulator.config import SimulatorConfig
 from wabroadcast.simulator.graph import SimError
 from wabroadcast.simulator.state import Simulator
-from wabroadcast.simulator.validate import parse_send
+from wabroadcast.simulator.validate import SendRequest, parse_send
 
 VERSION = re.compile(r"^v\d+\.\d+$")
 PHONE_FIELDS = (
@@ -135,16 +136,31 @@ async def _process_send(request: Request, simulator: Simulator) -> Response:
         raise SimError(100, "The request body is not valid JSON.") from None
     simulator.take_throughput()
     send = parse_send(body, simulator.templates)
-    wa_id = simulator.recipient(send.to)
-    simulator.take_pair(wa_id)
-    message = await simulator.accept(send, wa_id)
+    by_user_id = is_bsuid(send.to)
+    if by_user_id:  # sent to `recipient`: the BSUID is the user (no wa_id in the answer)
+        _check_bsuid_supported(send, simulator)
+        user = send.to
+    else:
+        user = simulator.recipient(send.to)
+    simulator.take_pair(user)
+    message = await simulator.accept(send, user)
+    contact = {"input": send.to, ("user_id" if by_user_id else "wa_id"): user}
     return JSONResponse(
         {
             "messaging_product": "whatsapp",
-            "contacts": [{"input": send.to, "wa_id": wa_id}],
+            "contacts": [contact],
             "messages": [{"id": message.message_id}],
         }
     )
+
+
+def _check_bsuid_supported(send: SendRequest, simulator: Simulator) -> None:
+    template = send.template
+    if template is not None and template.name in simulator.config.bsuid_unsupported_templates:
+        raise SimError(
+            131062,
+            "Business-scoped user ID recipients are not supported for this message type.",
+        )
 
 
 async def _hang(request: Request, simulator: Simulator) -> Response:

@@ -260,7 +260,8 @@ class WebhookEmitter:
         if self._on_inbound is not None:
             for update in updates:
                 if update.key == "messages":
-                    self._on_inbound(update.item["from"])
+                    user = update.item.get("from") or update.item["from_user_id"]
+                    self._on_inbound(user)
         payload = envelope(
             updates,
             waba_id=self.config.waba_id,

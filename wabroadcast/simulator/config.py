@@ -58,6 +58,8 @@ class SimulatorConfig:
     opted_out: frozenset[str] = frozenset()  # numbers whose users reply STOP to marketing
     unknown_numbers_unreachable: bool = False  # well-formed but invalid numbers → 131026
     brazil_ninth_digit: bool = False  # wa_id of +55 mobiles drops the 9 (cloudapi.md §6)
+    # Templates a BSUID `recipient` cannot get ("not supported for this message type") → 131062.
+    bsuid_unsupported_templates: frozenset[str] = frozenset()
     seed: int | None = None
     log_path: Path | None = None  # ground-truth JSONL of accepted messages
     page_size: int = 25  # message_templates page size when the request has no `limit`

@@ -27,6 +27,10 @@ SYNC_ERRORS: dict[int, tuple[int, str]] = {
     131009: (400, "(#131009) Parameter value is not valid"),
     131016: (503, "(#131016) Service unavailable"),
     131056: (400, "(#131056) (Business Account, Consumer Account) pair rate limit hit"),
+    131062: (
+        400,
+        "(#131062) Business-scoped user ID recipients are not supported for this message type.",
+    ),
     132000: (400, "(#132000) Number of parameters does not match the expected number of params"),
     132001: (404, "(#132001) Template name does not exist in the translation"),
     132012: (400, "(#132012) Parameter format does not match format in the created template"),

@@ -24,6 +24,7 @@ from typing import Any
 import phonenumbers
 
 from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.domain.bsuid import is_bsuid
 from wabroadcast.simulator.config import SimulatorConfig
 from wabroadcast.simulator.graph import SimError, make_fbtrace_id, make_wamid
 from wabroadcast.simulator.limits import PairLimiter, TokenBucket
@@ -238,7 +239,7 @@ class Simulator:
         marketing = template is not None and template.category == "MARKETING"
         if wa_id in config.unreachable or rng.random() < config.unreachable_rate:
             return Fate.FAILED, 131026
-        if config.unknown_numbers_unreachable and not _valid_number(wa_id):
+        if config.unknown_numbers_unreachable and not is_bsuid(wa_id) and not _valid_number(wa_id):
             return Fate.FAILED, 131026
         if template is None:
             opened = self._inbound.get(wa_id)

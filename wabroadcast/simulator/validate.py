@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from wabroadcast.domain.bsuid import is_bsuid
 from wabroadcast.simulator.graph import SimError
 from wabroadcast.simulator.templates import PLACEHOLDER, SimTemplate, TemplateStore
 
@@ -40,6 +41,21 @@ def _require(value: Any, name: str, code: int = 100) -> Any:
     return value
 
 
+def _address(body: dict[str, Any]) -> str:
+    """`to` (a phone), else `recipient` (a BSUID, since May 2026); with both, `to` wins."""
+    to, recipient = body.get("to"), body.get("recipient")
+    if to is None and recipient is not None:
+        if not isinstance(recipient, str) or not is_bsuid(recipient):
+            raise SimError(
+                100, f"Param recipient is not a valid business-scoped user id: {recipient!r}"
+            )
+        return recipient
+    to = _require(to, "to")
+    if not isinstance(to, str):
+        raise SimError(100, "Param to must be a string.")
+    return to
+
+
 def parse_send(body: Any, templates: TemplateStore) -> SendRequest:
     """The request, or a :class:`SimError` naming the first thing Meta would refuse."""
     if not isinstance(body, dict):
@@ -50,9 +66,7 @@ def parse_send(body: Any, templates: TemplateStore) -> SendRequest:
     recipient_type = body.get("recipient_type", "individual")
     if recipient_type not in ("individual", "group"):
         raise SimError(100, f"Param recipient_type must be individual - got {recipient_type}")
-    to = _require(body.get("to"), "to")
-    if not isinstance(to, str):
-        raise SimError(100, "Param to must be a string.")
+    to = _address(body)
     callback = body.get("biz_opaque_callback_data")
     if callback is not None and (not isinstance(callback, str) or len(callback) > 512):
         raise SimError(

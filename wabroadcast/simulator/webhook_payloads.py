@@ -24,6 +24,7 @@ from typing import Any
 
 import phonenumbers
 
+from wabroadcast.domain.bsuid import is_bsuid
 from wabroadcast.simulator.graph import ASYNC_ERRORS, ERROR_HREF, async_error
 
 _FIRST_NAMES = (
@@ -68,12 +69,22 @@ def profile_name_for(wa_id: str) -> str:
     return f"{first} {last}"
 
 
+def user_ids(user: str) -> dict[str, str]:
+    """How webhooks name a user: a wa_id and its BSUID, or only the BSUID for a user the
+    business reached by BSUID (a username user whose number is not shared, §5.8)."""
+    if is_bsuid(user):
+        return {"user_id": user}
+    return {"wa_id": user, "user_id": user_id_for(user)}
+
+
 def contact_item(wa_id: str) -> dict[str, Any]:
-    return {
-        "profile": {"name": profile_name_for(wa_id)},
-        "wa_id": wa_id,
-        "user_id": user_id_for(wa_id),
-    }
+    return {"profile": {"name": profile_name_for(wa_id)}, **user_ids(wa_id)}
+
+
+def _sender(user: str) -> dict[str, str]:
+    ids = user_ids(user)
+    sender = {"from": ids["wa_id"]} if "wa_id" in ids else {}
+    return sender | {"from_user_id": ids["user_id"]}
 
 
 def pricing_item(category: str) -> dict[str, Any]:
@@ -102,12 +113,11 @@ def status_update(
     error_code: int | None = None,
 ) -> Update:
     """A ``statuses[]`` item. Failed statuses get ``errors`` and travel without a contact."""
-    item: dict[str, Any] = {
-        "id": message_id,
-        "status": status,
-        "timestamp": str(timestamp),
-        "recipient_id": recipient_id,
-    }
+    item: dict[str, Any] = {"id": message_id, "status": status, "timestamp": str(timestamp)}
+    if is_bsuid(recipient_id):  # sent to a BSUID: no number to share (§5.3)
+        item["recipient_user_id"] = recipient_id
+    else:
+        item["recipient_id"] = recipient_id
     if callback_data is not None:
         item["biz_opaque_callback_data"] = callback_data
     if error_code is not None:
@@ -134,8 +144,7 @@ def text_message_update(
         item["context"] = context
     item.update(
         {
-            "from": wa_id,
-            "from_user_id": user_id_for(wa_id),
+            **_sender(wa_id),
             "id": message_id,
             "timestamp": str(timestamp),
             "type": "text",
@@ -157,8 +166,7 @@ def button_message_update(
     """A quick-reply button tapped on a template (§5.5); ``context.id`` is the template's wamid."""
     item: dict[str, Any] = {
         "context": context,
-        "from": wa_id,
-        "from_user_id": user_id_for(wa_id),
+        **_sender(wa_id),
         "id": message_id,
         "timestamp": str(timestamp),
         "type": "button",
@@ -170,9 +178,8 @@ def button_message_update(
 def preference_update(*, wa_id: str, value: str, timestamp: int) -> Update:
     """A ``user_preferences`` item (§5.7): marketing ``stop``/``resume``; integer timestamp."""
     verb = "stop" if value == "stop" else "resume"
-    item = {
-        "wa_id": wa_id,
-        "user_id": user_id_for(wa_id),
+    item: dict[str, Any] = {
+        **user_ids(wa_id),
         "detail": f"User requested to {verb} marketing messages",
         "category": "marketing_messages",
         "value": value,
@@ -198,7 +205,8 @@ def envelope(
         contacts: dict[str, dict[str, Any]] = {}
         for member in members:
             if member.contact is not None:
-                contacts.setdefault(member.contact["wa_id"], member.contact)
+                user = member.contact.get("wa_id") or member.contact["user_id"]
+                contacts.setdefault(user, member.contact)
         if contacts:
             value["contacts"] = list(contacts.values())
         value[key] = [member.item for member in members]

@@ -33,7 +33,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 
 from wabroadcast.domain.search import ContactQuery, fold, parse_query
-from wabroadcast.storage.tables import Contact
+from wabroadcast.storage.tables import Contact, ContactIdentity
 
 CONTACTS = Contact.__table__
 CONTACT_KEYS = (
@@ -312,6 +312,11 @@ def search_condition(query: ContactQuery) -> ColumnElement[bool] | None:
     Names compare folded text with folded text (`search_key`), so neither the database's
     `lower()` nor its collation takes part, and SQLite and PostgreSQL find the same contacts.
     """
+    if query.user_id:
+        known = select(ContactIdentity.contact_id).where(
+            ContactIdentity.kind == "user_id", ContactIdentity.value == query.user_id
+        )
+        return or_(Contact.user_id == query.user_id, Contact.id.in_(known))
     if query.phones:
         return Contact.phone.in_(query.phones)
     if query.digits:

@@ -47,7 +47,9 @@ class Claim:
 
     send_id: int
     contact_id: int
-    phone: str
+    phone: str | None
+    user_id: str | None = None
+    """The BSUID to send to (`recipient`) when the contact has no phone (migration 0014)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +116,7 @@ def skips_us(session: Session, template_name: str, *, marketing_to_us: bool = Fa
 
 def eligible_contacts(
     session: Session, template_name: str, *, marketing_to_us: bool = False
-) -> Select[int, str]:
+) -> Select[int, str | None]:
     """Contacts that never had a send of this template (any language), not opted out, not
     unreachable, not a US (+1) number when the template is MARKETING (see :data:`US_PREFIX`),
     in the original tool's order: imported `index`, then id; as (id, phone).
@@ -138,7 +140,8 @@ def _eligible(template_name: str, *, skip_us: bool) -> tuple[ColumnElement[bool]
         ~already,
     )
     if skip_us:
-        conditions += (~Contact.phone.like(f"{US_PREFIX}%"),)
+        # A contact known only by BSUID has no number to tell: not skipped.
+        conditions += (or_(Contact.phone.is_(None), ~Contact.phone.like(f"{US_PREFIX}%")),)
     return conditions
 
 
@@ -159,7 +162,7 @@ def select_eligible(
     remember: bool = False,
     retry_of: int | None = None,
     marketing_to_us: bool = False,
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, str | None]]:
     """The first `limit` eligible contacts as (id, phone).
 
     With `remember` (the claim transaction, holding lock_marks or SQLite's write lock) the
@@ -242,7 +245,7 @@ def count_skipped_us(
 
 def _count(
     session: Session,
-    query: Select[int, str],
+    query: Select[int, str | None],
     template_name: str,
     *,
     at_most: int | None,
@@ -262,7 +265,7 @@ def claim_contacts(
     template_name: str,
     language: str,
     campaign_id: int | None,
-    contacts: Sequence[tuple[int, str]],
+    contacts: Sequence[tuple[int, str | None]],
     now: datetime,
 ) -> list[Claim]:
     """Insert claims; pairs another sender holds are skipped, not errors. Caller commits."""
@@ -298,7 +301,22 @@ def claim_contacts(
     ]
     order = {contact_id: i for i, (contact_id, _) in enumerate(contacts)}
     claims.sort(key=lambda claim: order[claim.contact_id])
-    return claims
+    return _with_user_ids(session, claims)
+
+
+def _with_user_ids(session: Session, claims: list[Claim]) -> list[Claim]:
+    """Claims of contacts without a phone get the BSUID they are sent to."""
+    ids = [claim.contact_id for claim in claims if claim.phone is None]
+    if not ids:
+        return claims
+    query = select(Contact.id, Contact.user_id).where(Contact.id.in_(ids))
+    user_ids: dict[int, str | None] = {row.id: row.user_id for row in session.execute(query)}
+    return [
+        Claim(c.send_id, c.contact_id, c.phone, user_ids.get(c.contact_id))
+        if c.phone is None
+        else c
+        for c in claims
+    ]
 
 
 def newest_send_id(session: Session) -> int:

@@ -80,6 +80,11 @@ def _search_key(context: DefaultExecutionContext) -> str:
 class Contact(Base):
     """A person we may message. `phone` is E.164; `index` is the original tool's send order.
 
+    A contact has a phone, a BSUID (`user_id`), or both (migration 0014): users with a
+    username may reach us without a number. `wa_id`/`user_id` are the ids Meta uses now; every
+    one ever seen is in :class:`ContactIdentity`, so a late webhook with an old id still finds
+    the contact.
+
     `search_key` is the name folded for search (:func:`wabroadcast.domain.search.fold`).
     Inserts fill it from `name` when not given; ORM assignments to `name` refresh it; the
     import's upsert (`storage.contacts.ContactWriter`) writes it with the name.
@@ -92,7 +97,7 @@ class Contact(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
     search_key: Mapped[str] = mapped_column(Text, default=_search_key, server_default="")
     index: Mapped[int | None] = mapped_column(BigInteger)
@@ -110,6 +115,28 @@ class Contact(Base):
     def _refresh_search_key(self, _key: str, name: str | None) -> str | None:
         self.search_key = fold(name)
         return name
+
+
+class ContactIdentity(Base):
+    """A `wa_id` or BSUID Meta used for a contact, kept after it changes (migration 0014).
+
+    UNIQUE (kind, value): an id belongs to one contact. When a webhook shows that two contacts
+    are one person, they are merged (`storage.identities.merge_contacts`) before anything is
+    claimed for them again.
+    """
+
+    __tablename__ = "contact_identities"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # "wa_id" or "user_id"
+    value: Mapped[str] = mapped_column(String(160))
+    first_seen_at: Mapped[datetime]
+    replaced_at: Mapped[datetime | None]
+    """When Meta reported a newer id of this kind for the contact (NULL: current)."""
 
 
 class Template(Base):
@@ -179,7 +206,8 @@ class Send(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     language: Mapped[str | None] = mapped_column(String(16))
-    phone: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    """NULL for a contact known only by BSUID: the send went to `recipient` (migration 0014)."""
     state: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     wa_id: Mapped[str | None] = mapped_column(String(32))

@@ -22,7 +22,13 @@ from wabroadcast.storage.replies import (
     send_by_message_id,
 )
 from wabroadcast.storage.tables import Template
-from wabroadcast.webhooks.contacts import create_opted_out_contact, find_contact_id, record_identity
+from wabroadcast.webhooks.contacts import (
+    create_bsuid_contact,
+    create_opted_out_contact,
+    find_contact_id,
+    record_identity,
+)
+from wabroadcast.webhooks.identity_changes import apply_identity_change, contact_of_change
 from wabroadcast.webhooks.optouts import KeywordRules, normalize_keyword, split_keywords
 from wabroadcast.webhooks.parse import (
     InboundMessage,
@@ -112,11 +118,23 @@ def record_reply(
     webhook_event_id: int | None,
     now: datetime,
 ) -> bool:
-    """Store an inbound message once, credit it to a campaign, act on opt-out keywords."""
-    contact_id = find_contact_id(session, wa_id=message.from_wa_id, user_id=message.from_user_id)
+    """Store an inbound message once, credit it to a campaign, act on opt-out keywords.
+
+    A message from a BSUID without a number (a user with a username) finds or creates its
+    contact by BSUID, so a later reply, opt-out or status of that user lands on one contact.
+    """
+    contact_id = contact_of_change(session, message)
     target = _reply_target(session, message, contact_id, rules.reply_window)
     if contact_id is None and target is not None:
         contact_id = target.contact_id
+    if contact_id is None and not message.from_wa_id and message.identity_change is None:
+        contact_id = create_bsuid_contact(
+            session,
+            user_id=message.from_user_id,
+            name=message.profile_name,
+            source="reply webhook",
+            now=now,
+        )
     inserted = insert_reply(
         session,
         {
@@ -137,8 +155,10 @@ def record_reply(
     )
     if not inserted:
         return False
-    if contact_id is not None:
-        record_identity(
+    if contact_id is not None and message.identity_change is not None:
+        contact_id = apply_identity_change(session, contact_id, message.identity_change, now=now)
+    elif contact_id is not None:
+        contact_id = record_identity(
             session, contact_id, wa_id=message.from_wa_id, user_id=message.from_user_id, now=now
         )
     action = None
@@ -196,7 +216,7 @@ def apply_preference(session: Session, preference: PreferenceChange, *, now: dat
         )
     if contact_id is None:
         return False
-    record_identity(
+    contact_id = record_identity(
         session, contact_id, wa_id=preference.wa_id, user_id=preference.user_id, now=now
     )
     return record_opt_change(

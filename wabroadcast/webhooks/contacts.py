@@ -2,7 +2,8 @@
 
 Meta identifies a user by ``wa_id`` (digits; may differ from the number we imported, e.g.
 Brazil's ninth digit) and, since 2026, by a business-scoped user id (``user_id``, BSUID) that
-may be the only id left once usernames roll out. Both are stored on the contact whenever seen.
+may be the only id left once usernames roll out. Both are stored whenever seen, old ones kept
+(`storage.identities`); ids that show two contacts to be one person merge them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wabroadcast.contact_phones import InvalidPhone, normalize_phone
+from wabroadcast.storage import identities
 from wabroadcast.storage.tables import Contact, Reply
 
 
@@ -27,19 +29,16 @@ def phone_from_wa_id(wa_id: str | None) -> str | None:
 
 
 def find_contact_id(session: Session, *, wa_id: str | None, user_id: str | None) -> int | None:
-    """By phone (from wa_id), then by a stored wa_id, then by BSUID."""
+    """By phone (from wa_id), then by a wa_id or BSUID ever seen for a contact (old ones too)."""
     phone = phone_from_wa_id(wa_id)
     if phone is not None:
         found = session.scalar(select(Contact.id).where(Contact.phone == phone))
         if found is not None:
             return found
-    if wa_id:
-        found = session.scalar(select(Contact.id).where(Contact.wa_id == wa_id).limit(1))
-        if found is not None:
-            return found
-    if user_id:
-        return session.scalar(select(Contact.id).where(Contact.user_id == user_id).limit(1))
-    return None
+    found = identities.owner_of(session, identities.WA_ID, wa_id)
+    if found is None:
+        found = identities.owner_of(session, identities.USER_ID, user_id)
+    return found
 
 
 def record_identity(
@@ -49,26 +48,36 @@ def record_identity(
     wa_id: str | None,
     user_id: str | None,
     now: datetime,
-) -> None:
-    """Store the wa_id and BSUID Meta reported for this contact (only when they change)."""
-    values: dict[str, str] = {}
-    if wa_id and wa_id.isdigit() and len(wa_id) <= 32:
-        values["wa_id"] = wa_id
-    if user_id and len(user_id) <= 160:
-        values["user_id"] = user_id
-    if not values:
-        return
-    current = session.execute(
-        select(Contact.wa_id, Contact.user_id).where(Contact.id == contact_id)
-    ).first()
-    if current is None or all(getattr(current, k) == v for k, v in values.items()):
-        return
-    session.execute(
-        update(Contact)
-        .where(Contact.id == contact_id)
-        .values(**values, updated_at=now)
-        .execution_options(synchronize_session="fetch")
+) -> int:
+    """Store the wa_id and BSUID Meta reported for this contact; returns the contact's id,
+    which changes when the ids showed two contacts to be one person (they are merged)."""
+    return identities.remember(session, contact_id, wa_id=wa_id, user_id=user_id, now=now)
+
+
+def create_bsuid_contact(
+    session: Session, *, user_id: str | None, name: str | None, source: str, now: datetime
+) -> int | None:
+    """A contact known only by BSUID (a user with a username, no number shared)."""
+    user_id = identities.usable(identities.USER_ID, user_id)
+    if user_id is None:
+        return None
+    contact = Contact(
+        phone=None,
+        name=(name or None) and name[:255],
+        attributes={"source": source},
+        created_at=now,
+        updated_at=now,
     )
+    session.add(contact)
+    session.flush()
+    identities.remember(session, contact.id, user_id=user_id, now=now)
+    session.execute(
+        update(Reply)
+        .where(Reply.contact_id.is_(None), Reply.user_id == user_id)
+        .values(contact_id=contact.id)
+        .execution_options(synchronize_session=False)
+    )
+    return contact.id
 
 
 def create_opted_out_contact(
@@ -87,18 +96,19 @@ def create_opted_out_contact(
     """
     phone = phone_from_wa_id(wa_id)
     if phone is None:
-        return None
+        return create_bsuid_contact(
+            session, user_id=user_id, name=name, source="opt-out webhook", now=now
+        )
     contact = Contact(
         phone=phone,
         name=(name or None) and name[:255],
         attributes={"source": "opt-out webhook"},
-        wa_id=wa_id,
-        user_id=user_id if user_id and len(user_id) <= 160 else None,
         created_at=now,
         updated_at=now,
     )
     session.add(contact)
     session.flush()
+    identities.remember(session, contact.id, wa_id=wa_id, user_id=user_id, now=now)
     if wa_id:  # earlier replies from this number were stored without a contact
         session.execute(
             update(Reply)

@@ -65,7 +65,35 @@ class InboundMessage:
     payload: str | None = None
     context_message_id: str | None = None
     profile_name: str | None = None
+    identity_change: IdentityChange | None = None
     where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class IdentityChange:
+    """A ``system`` message: the user's number (``user_changed_number``) or BSUID
+    (``user_changed_user_id``) changed; the previous BSUID is given since 2026-08-11."""
+
+    type: str
+    new_wa_id: str | None = None
+    new_user_id: str | None = None
+    previous_user_id: str | None = None
+
+
+IDENTITY_CHANGES = frozenset({"user_changed_number", "user_changed_user_id"})
+
+
+def _identity_change(item: dict[str, Any]) -> IdentityChange | None:
+    system = _dict(item.get("system"))
+    kind = _str(system.get("type"))
+    if kind not in IDENTITY_CHANGES:
+        return None
+    return IdentityChange(
+        type=kind,
+        new_wa_id=_str(system.get("wa_id")),
+        new_user_id=_str(system.get("user_id")),
+        previous_user_id=_str(system.get("previous_user_id")),
+    )
 
 
 @dataclass(frozen=True)
@@ -384,6 +412,7 @@ def _parse_inbound(
         payload=payload[:512] if payload else None,
         context_message_id=_str(_dict(item.get("context")).get("id")),
         profile_name=_profile_name(contact),
+        identity_change=_identity_change(item) if kind == "system" else None,
         where=where,
     )
 

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import DELIVERY_RANK, SendState
+from wabroadcast.storage.identities import remember as remember_ids
 from wabroadcast.storage.optouts import STOP, mark_unreachable, record_opt_change
 from wabroadcast.storage.sends import lock_sends
 from wabroadcast.storage.tables import Campaign, Contact, Send, StatusEvent
@@ -208,10 +209,11 @@ def _apply(session: Session, pairs: Sequence[tuple[Send, StatusFact]], *, now: d
         if fact.recipient_id or fact.user_id:
             identities[send.contact_id] = (fact.recipient_id, fact.user_id)
     session.flush()
-    _record_identities(session, identities, now=now)
+    merged = _record_identities(session, identities, now=now)
     for send, fact in pairs:
         if fact.status == "failed":
-            _apply_failure_to_contact(session, send.contact_id, fact, now=now)
+            contact_id = merged.get(send.contact_id, send.contact_id)
+            _apply_failure_to_contact(session, contact_id, fact, now=now)
 
 
 def _merge(send: Send, fact: StatusFact) -> bool:
@@ -242,25 +244,22 @@ def _merge(send: Send, fact: StatusFact) -> bool:
 
 def _record_identities(
     session: Session, identities: dict[int, tuple[str | None, str | None]], *, now: datetime
-) -> None:
-    """Store the wa_id and BSUID Meta reported, in one statement for all changed contacts."""
+) -> dict[int, int]:
+    """Store the wa_id and BSUID Meta reported; one query finds the contacts with news.
+    Returns the contacts merged into another (their old id → the id kept)."""
+    merged: dict[int, int] = {}
     if not identities:
-        return
+        return merged
     current = session.execute(
         select(Contact.id, Contact.wa_id, Contact.user_id).where(Contact.id.in_(sorted(identities)))
     ).all()
-    changes = []
     for contact_id, wa_id, user_id in current:
         new_wa_id, new_user_id = identities[contact_id]
-        values: dict[str, Any] = {"id": contact_id, "wa_id": wa_id, "user_id": user_id}
-        if new_wa_id and new_wa_id.isdigit() and len(new_wa_id) <= 32:
-            values["wa_id"] = new_wa_id
-        if new_user_id and len(new_user_id) <= 160:
-            values["user_id"] = new_user_id
-        if (values["wa_id"], values["user_id"]) != (wa_id, user_id):
-            changes.append(values | {"updated_at": now})
-    if changes:
-        session.execute(update(Contact), changes)
+        if (new_wa_id or wa_id, new_user_id or user_id) != (wa_id, user_id):
+            kept = remember_ids(session, contact_id, wa_id=new_wa_id, user_id=new_user_id, now=now)
+            if kept != contact_id:
+                merged[contact_id] = kept
+    return merged
 
 
 def _apply_failure_to_contact(

@@ -296,7 +296,7 @@ def _csv_row(send: Send, name: str | None) -> list[str | int]:
         send.id,
         send.contact_id,
         safe_cell(name),
-        send.phone,
+        send.phone or "",
         send.state,
         send.status or "",
         _iso(send.claimed_at),

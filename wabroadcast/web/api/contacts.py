@@ -47,6 +47,7 @@ def contact_public(contact: Contact) -> ContactPublic:
         index=contact.index,
         attributes=dict(contact.attributes or {}),
         wa_id=contact.wa_id,
+        user_id=contact.user_id,
         opted_out=contact.opted_out_at is not None,
         opted_out_at=contact.opted_out_at,
         opt_out_reason=contact.opt_out_reason,

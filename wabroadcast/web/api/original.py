@@ -136,7 +136,7 @@ def _response(campaign: Campaign, results: list[SendResultItem]) -> SendResponse
 
 
 def _result(send: Send) -> SendResultItem:
-    phone = wa_digits(send.phone)
+    phone = wa_digits(send.phone) if send.phone else ""  # a BSUID-only contact has none
     if send.state == SendState.ACCEPTED.value:
         return SendResultItem(phone=phone, status="success", message_id=send.message_id)
     if send.state == SendState.UNKNOWN.value:
@@ -158,7 +158,8 @@ def history(session: SessionDep) -> History:
     )
     grouped: dict[str, list[str]] = {}
     for template_name, phone in rows:
-        grouped.setdefault(template_name, []).append(wa_digits(phone))
+        if phone:  # the original format lists numbers; BSUID-only sends have none
+            grouped.setdefault(template_name, []).append(wa_digits(phone))
     return History(grouped)
 
 
@@ -209,7 +210,8 @@ def _sends_by_phone(session: Session, template_name: str, phones: set[str]) -> d
             .where(Send.template_name == template_name, Contact.phone.in_(chunk))
         )
         for phone, send in rows:
-            found[phone] = send
+            if phone is not None:
+                found[phone] = send
     return found
 
 

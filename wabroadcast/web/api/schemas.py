@@ -219,11 +219,14 @@ class CampaignPage(BaseModel):
 
 class ContactPublic(BaseModel):
     id: int
-    phone: str
+    phone: str | None
+    """None for a contact known only by its BSUID (a user with a username)."""
     name: str | None
     index: int | None
     attributes: dict[str, Any]
     wa_id: str | None
+    user_id: str | None
+    """The business-scoped user id (BSUID) Meta uses now; `?q=` finds earlier ones too."""
     opted_out: bool
     opted_out_at: datetime | None
     opt_out_reason: str | None

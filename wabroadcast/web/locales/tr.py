@@ -196,7 +196,7 @@ MESSAGES: dict[str, str] = {
     "örneğin utf-8, utf-16, cp1254 ya da latin-1 kullanın",
     "import_error.unknown_format": "bilinmeyen biçim: {format}; dosya JSON ya da CSV olmalı",
     "contacts.search": "Ara",
-    "contacts.search_placeholder": "İsim ya da numara",
+    "contacts.search_placeholder": "İsim, numara ya da BSUID",
     "contacts.filter": "Göster",
     "contacts.filter.all": "Tüm kişiler",
     "contacts.filter.opted_out": "Abonelikten çıkanlar",
@@ -204,6 +204,10 @@ MESSAGES: dict[str, str] = {
     "contacts.total": "{count} kişi",
     "contacts.index": "#",
     "contacts.name": "İsim",
+    "contacts.bsuid": "BSUID",
+    "contacts.bsuid_help": (
+        "İşletmeye özel kullanıcı kimliği: WhatsApp'ın bu kişiye işletmeniz için verdiği kimlik"
+    ),
     "contacts.phone": "Numara",
     "contacts.opt_out": "Pazarlama",
     "contacts.opted_out": "Çıktı",
