@@ -91,7 +91,7 @@ def upgrade_down(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-def test_0014_keeps_contacts_and_sends_and_makes_their_ids_identities(database_url: str) -> None:
+def test_0011_keeps_contacts_and_sends_and_makes_their_ids_identities(database_url: str) -> None:
     database = Database(database_url, migrate=False)
     try:
         upgrade(database.engine, "0009")

@@ -44,7 +44,7 @@ def usable(kind: str, value: str | None) -> str | None:
 
 def owner_of(session: Session, kind: str, value: str | None) -> int | None:
     """The contact an id (current or replaced) belongs to; a contact whose column holds it
-    counts too (rows written before migration 0014's table, or by hand)."""
+    counts too (rows written before migration 0011's table, or by hand)."""
     value = usable(kind, value)
     if value is None:
         return None

@@ -49,7 +49,7 @@ class Claim:
     contact_id: int
     phone: str | None
     user_id: str | None = None
-    """The BSUID to send to (`recipient`) when the contact has no phone (migration 0014)."""
+    """The BSUID to send to (`recipient`) when the contact has no phone (migration 0011)."""
 
 
 @dataclass(frozen=True, slots=True)

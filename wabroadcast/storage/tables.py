@@ -80,7 +80,7 @@ def _search_key(context: DefaultExecutionContext) -> str:
 class Contact(Base):
     """A person we may message. `phone` is E.164; `index` is the original tool's send order.
 
-    A contact has a phone, a BSUID (`user_id`), or both (migration 0014): users with a
+    A contact has a phone, a BSUID (`user_id`), or both (migration 0011): users with a
     username may reach us without a number. `wa_id`/`user_id` are the ids Meta uses now; every
     one ever seen is in :class:`ContactIdentity`, so a late webhook with an old id still finds
     the contact.
@@ -118,7 +118,7 @@ class Contact(Base):
 
 
 class ContactIdentity(Base):
-    """A `wa_id` or BSUID Meta used for a contact, kept after it changes (migration 0014).
+    """A `wa_id` or BSUID Meta used for a contact, kept after it changes (migration 0011).
 
     UNIQUE (kind, value): an id belongs to one contact. When a webhook shows that two contacts
     are one person, they are merged (`storage.identities.merge_contacts`) before anything is
@@ -207,7 +207,7 @@ class Send(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     language: Mapped[str | None] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(20))
-    """NULL for a contact known only by BSUID: the send went to `recipient` (migration 0014)."""
+    """NULL for a contact known only by BSUID: the send went to `recipient` (migration 0011)."""
     state: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     wa_id: Mapped[str | None] = mapped_column(String(32))

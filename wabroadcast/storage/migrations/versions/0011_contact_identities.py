@@ -14,8 +14,8 @@ with it (the migration runs in one transaction with foreign keys on, and droppin
 table cascades). Removing a NOT NULL changes no stored row, so the table's declaration is
 edited instead, the procedure SQLite's ALTER TABLE documentation gives for that case.
 
-Revision ID: 0014
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 14:30:00.000000
 """
 
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
