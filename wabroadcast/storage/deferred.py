@@ -324,14 +324,15 @@ def deferral_counts(session: Session, campaign_ids: Sequence[int]) -> dict[int, 
             .group_by(Send.campaign_id)
         )
     }
-    retried = dict(
-        session.execute(
+    retried = {
+        cid: int(n)
+        for cid, n in session.execute(
             select(Send.campaign_id, func.count())
             .join(SendAttempt, SendAttempt.send_id == Send.id)
             .where(Send.campaign_id.in_(campaign_ids))
             .group_by(Send.campaign_id)
-        ).tuples()
-    )
+        )
+    }
     for cid in campaign_ids:
         n, at_send = deferred.get(cid, (0, 0))
         found[cid] = DeferralCounts(n, int(retried.get(cid, 0)), at_send)
