@@ -185,13 +185,16 @@ class DeferredRetrier:
         self.due = await asyncio.to_thread(self.count_due, campaign_id)
         if self.due == 0:
             return self._pass
-        with self.database.session() as session:
-            numbers = deferred_store.numbers_with_due(
-                session, failed_before=self.failed_before(), campaign_id=campaign_id
-            )
+        numbers = await asyncio.to_thread(self._numbers, campaign_id)
         for number in numbers:
             await self._retry_number(number, campaign_id)
         return self._pass
+
+    def _numbers(self, campaign_id: int | None) -> list[str]:
+        with self.database.session() as session:
+            return deferred_store.numbers_with_due(
+                session, failed_before=self.failed_before(), campaign_id=campaign_id
+            )
 
     def _fail_exhausted(self, campaign_id: int | None) -> int:
         with self.database.session() as session:
@@ -532,7 +535,7 @@ async def retry_forever(retrier: DeferredRetrier, interval: float) -> None:
         try:
             done = await retrier.run_once()
         except Exception as exc:  # database down, a bug: the next round tries again
-            log.warning("retrying deferred sends failed: %s: %s", type(exc).__name__, exc)
+            log.warning("could not retry deferred sends: %s", type(exc).__name__)
             continue
         if done.retried or done.failed_for_good:
             log.info("deferred sends (131049): %s", done.as_dict())

@@ -259,6 +259,29 @@ def given_up_reason(title: str | None, attempts: int, max_retries: int) -> str:
     return f"{base} (still capped after {attempts} attempts; RETRY_131049_MAX is {max_retries})"
 
 
+def _used_up(
+    session: Session,
+    max_retries: int,
+    *,
+    campaign_id: int | None,
+    send_ids: Sequence[int] | None,
+) -> list[int]:
+    """Deferred sends with at least `max_retries` retries made: one query, no row loaded
+    for the others (`serve` asks every few seconds)."""
+    made = (
+        select(func.count())
+        .select_from(SendAttempt)
+        .where(SendAttempt.send_id == Send.id)
+        .scalar_subquery()
+    )
+    query = select(Send.id).where(Send.state == SendState.DEFERRED.value, made >= max_retries)
+    if campaign_id is not None:
+        query = query.where(Send.campaign_id == campaign_id)
+    if send_ids is not None:
+        query = query.where(Send.id.in_(sorted(send_ids)))
+    return sorted(session.scalars(query))
+
+
 def fail_exhausted(
     session: Session,
     *,
@@ -271,12 +294,11 @@ def fail_exhausted(
     was accepted and then reported failed stays `accepted` with status failed (as any send
     a webhook reported failed); one refused at once becomes `failed` and is counted in its
     campaign's failures. Returns how many."""
-    query = select(Send).where(Send.state == SendState.DEFERRED.value).order_by(Send.id)
-    if campaign_id is not None:
-        query = query.where(Send.campaign_id == campaign_id)
-    if send_ids is not None:
-        query = query.where(Send.id.in_(sorted(send_ids)))
-    sends = list(session.scalars(query.with_for_update()))
+    used_up = _used_up(session, max_retries, campaign_id=campaign_id, send_ids=send_ids)
+    if not used_up:
+        return 0
+    query = select(Send).where(Send.id.in_(used_up), Send.state == SendState.DEFERRED.value)
+    sends = list(session.scalars(query.order_by(Send.id).with_for_update()))
     retries = _retries(session, (s.id for s in sends))
     done = 0
     for send in sends:
