@@ -99,3 +99,55 @@ async def test_answered_131049_is_deferred_then_retried_or_failed_for_good(
         assert session.scalar(UNREACHABLE) is None
     shown = summary_of(database, campaign_id)
     assert (shown.accepted, shown.failed, shown.deferred, shown.retried) == (1, 1, 0, 2)
+
+
+async def test_a_retry_refused_without_reaching_meta_goes_back_to_deferred(
+    database: Database,
+) -> None:
+    """Throttled until the engine's retries run out: nothing reached the person, so the send
+    is deferred again as it was (no retry counted) and the next pass tries again."""
+    clock = FakeClock()
+    add_contacts(database, 1)
+    settings = make_settings(database, DAILY_RECIPIENT_LIMIT="100")
+    campaign_id = new_campaign(database, clock, 1)
+    requests: list[str] = []
+
+    def graph(request: httpx.Request) -> httpx.Response:
+        requests.append(json.loads(request.content)["to"])
+        if len(requests) == 1:
+            return httpx.Response(CAPPED["http_status"], json=CAPPED["body"])
+        throttled = {"error": {"message": "(#130429) Rate limit hit", "code": 130429}}
+        return httpx.Response(400, json=throttled)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(graph)) as http:
+        client = CloudAPIClient(
+            http,
+            base_url="http://graph.test",
+            version="v25.0",
+            phone_number_id=settings.phone_number_id,
+            waba_id=settings.waba_id,
+            access_token="test-token-0123456789",
+        )
+        await run_campaign(
+            campaign_id, database=database, client=client, settings=settings, clock=clock
+        )
+        with database.session() as session:
+            before = session.scalars(select(Send)).one()
+            failed_at, title = before.failed_at, before.error_title
+        clock.advance(DAY + 1)
+        retrier = DeferredRetrier(
+            database, settings, clock, lambda _number: client, sleep=clock.sleep
+        )
+        done = await retrier.run_once()
+    assert (done.retried, done.counts["put_back"]) == (0, 1)
+    assert len(requests) == 1 + retrier.policy.max_attempts
+    with database.session() as session:
+        after = session.scalars(select(Send)).one()
+        assert (after.state, after.failed_at, after.error_title) == (
+            SendState.DEFERRED.value,
+            failed_at,
+            title,
+        )
+        assert session.scalars(select(SendAttempt)).first() is None
+    shown = summary_of(database, campaign_id)
+    assert (shown.deferred, shown.retried) == (1, 0)

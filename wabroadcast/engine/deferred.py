@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ from wabroadcast.storage.templates import CampaignRefused
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+DAILY_LIMIT_TTL = 600.0
+"""Seconds a number's messaging limit read from the Cloud API is reused by retry passes."""
 
 
 class _Result(Enum):
@@ -157,6 +160,7 @@ class DeferredRetrier:
         self.on_progress = on_progress
         self.due = 0
         self._pass = RetryPass()
+        self._limits: dict[str, tuple[float, int | None]] = {}
 
     @property
     def max_retries(self) -> int:
@@ -226,10 +230,24 @@ class DeferredRetrier:
         try:
             client = self.client_for(number)
             sender = _NumberRetry(self, client, number_settings, lease)
-            sender.daily_limit = await resolve_daily_limit(number_settings, client)
+            sender.daily_limit = await self._daily_limit(number, number_settings, client)
             await sender.run(number, campaign_id)
         finally:
             await lease.close()
+
+    async def _daily_limit(
+        self, number: str, settings: Settings, client: TemplateSender
+    ) -> int | None:
+        """The number's daily recipient limit, read from the Cloud API at most every
+        DAILY_LIMIT_TTL: `serve` passes every few seconds, and phone-number reads are
+        limited to 200 an hour per WABA."""
+        now = time.monotonic()
+        cached = self._limits.get(number)
+        if cached is not None and now - cached[0] < DAILY_LIMIT_TTL:
+            return cached[1]
+        limit = await resolve_daily_limit(settings, client)
+        self._limits[number] = (now, limit)
+        return limit
 
     def report(self) -> None:
         if self.on_progress is None:
@@ -294,6 +312,8 @@ class _NumberRetry:
                 raise
             record = partial(self._record, answers)
             await asyncio.to_thread(retry_on_conflict, record, what="recording retries")
+            if any(a.result is _Result.PUT_BACK for a in answers):
+                return  # those are due again at once: the next pass tries them, not this one
         if self.stopped is not None:
             self.owner._pass.notes.append(self.stopped)
 
