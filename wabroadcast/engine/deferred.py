@@ -46,6 +46,9 @@ from wabroadcast.storage.retry import retry_on_conflict
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+CHECK_MARGIN = timedelta(minutes=5)
+"""How far back a pass looks again for sends deferred since the previous one: a webhook
+processed around that time may commit a little later than the time it wrote."""
 DAILY_LIMIT_TTL = 600.0
 """Seconds a number's messaging limit read from the Cloud API is reused by retry passes."""
 
@@ -119,6 +122,8 @@ class DeferredRetrier:
         self.due = 0
         self._pass = RetryPass()
         self._limits: dict[str, tuple[float, int | None]] = {}
+        self._checked_at: datetime | None = None
+        """When the previous pass looked for used-up sends (the first pass looks at all)."""
 
     @property
     def max_retries(self) -> int:
@@ -159,10 +164,19 @@ class DeferredRetrier:
             )
 
     def _fail_exhausted(self, campaign_id: int | None) -> int:
+        now = self.clock.now()
+        since = None if self._checked_at is None else self._checked_at - CHECK_MARGIN
         with self.database.session() as session:
-            return deferred_store.fail_exhausted(
-                session, max_retries=self.max_retries, now=self.clock.now(), campaign_id=campaign_id
+            failed = deferred_store.fail_exhausted(
+                session,
+                max_retries=self.max_retries,
+                now=now,
+                campaign_id=campaign_id,
+                changed_since=since if campaign_id is None else None,
             )
+        if campaign_id is None:
+            self._checked_at = now
+        return failed
 
     # -- one number ------------------------------------------------------------------------
 

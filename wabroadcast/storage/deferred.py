@@ -265,6 +265,7 @@ def _used_up(
     *,
     campaign_id: int | None,
     send_ids: Sequence[int] | None,
+    changed_since: datetime | None = None,
 ) -> list[int]:
     """Deferred sends with at least `max_retries` retries made: one query, no row loaded
     for the others (`serve` asks every few seconds)."""
@@ -279,6 +280,8 @@ def _used_up(
         query = query.where(Send.campaign_id == campaign_id)
     if send_ids is not None:
         query = query.where(Send.id.in_(sorted(send_ids)))
+    if changed_since is not None:
+        query = query.where(Send.updated_at >= changed_since)
     return sorted(session.scalars(query))
 
 
@@ -289,12 +292,21 @@ def fail_exhausted(
     now: datetime,
     campaign_id: int | None = None,
     send_ids: Sequence[int] | None = None,
+    changed_since: datetime | None = None,
 ) -> int:
-    """Deferred sends that used every allowed retry fail for good. One whose last attempt
-    was accepted and then reported failed stays `accepted` with status failed (as any send
-    a webhook reported failed); one refused at once becomes `failed` and is counted in its
-    campaign's failures. Returns how many."""
-    used_up = _used_up(session, max_retries, campaign_id=campaign_id, send_ids=send_ids)
+    """Deferred sends that used every allowed retry fail for good. With `changed_since` only
+    those written since then are looked at (deferring a send sets `updated_at`), so a caller
+    that checked all of them before need not again. One whose last attempt was accepted and
+    then reported failed stays `accepted` with status failed (as any send a webhook reported
+    failed); one refused at once becomes `failed` and is counted in its campaign's failures.
+    Returns how many."""
+    used_up = _used_up(
+        session,
+        max_retries,
+        campaign_id=campaign_id,
+        send_ids=send_ids,
+        changed_since=changed_since,
+    )
     if not used_up:
         return 0
     query = select(Send).where(Send.id.in_(used_up), Send.state == SendState.DEFERRED.value)
