@@ -7,7 +7,7 @@ taken (never twice, never given to another campaign), the contact stays reachabl
 engine requests the same send again later (engine/deferred.py).
 
 A retry is a new request with a new message id. The send row always holds the latest attempt;
-each earlier one moves to ``send_attempts`` (migration 0010) with its message id, status and
+each earlier one moves to ``send_attempts`` (migration 0012) with its message id, status and
 error, so a late webhook of an old attempt is recorded for the send without touching the new
 attempt, and a campaign's `retried` count is the number of those rows.
 """

@@ -205,7 +205,7 @@ class Send(Base):
 
 
 class SendAttempt(Base):
-    """An earlier request of a send that was retried (migration 0010): the send row holds the
+    """An earlier request of a send that was retried (migration 0012): the send row holds the
     latest attempt; this keeps each superseded one with its message id, so a late status
     webhook of an old attempt is recorded for the send but never applied to the new one."""
 
