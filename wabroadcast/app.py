@@ -172,9 +172,14 @@ def _lifespan(own_database: bool, cloud_http: HTTPClient | None) -> Any:
             sys.stderr.flush()
         try:
             manager: CampaignManager = app.state.campaigns
-            # daily drip schedules (wabroadcast.schedules); campaigns of dead senders
+            # daily drip schedules (wabroadcast.schedules); campaigns of dead senders; retries
+            # of sends Meta deferred with 131049 (engine/deferred.py)
             sending = app.state.cloud_client is not None
-            async with scheduler_running(manager, enabled=sending), manager.adopting():
+            async with (
+                scheduler_running(manager, enabled=sending),
+                manager.adopting(),
+                manager.retrying_deferred(enabled=sending),
+            ):
                 yield
         finally:
             await app.state.campaigns.close()  # pauses what it was sending (interrupted)

@@ -184,6 +184,23 @@ class Settings(BaseSettings):
             "has not delivered them since 2025-04-01 (131049)."
         ),
     )
+    retry_131049_after_hours: float = Field(
+        24.0,
+        alias="RETRY_131049_AFTER_HOURS",
+        ge=24,
+        le=24 * 30,
+        description=(
+            "Hours after a 131049 (per-user marketing cap) before the send is retried; Meta "
+            "asks for at least 24."
+        ),
+    )
+    retry_131049_max: int = Field(
+        3,
+        alias="RETRY_131049_MAX",
+        ge=0,
+        le=10,
+        description="Retries of a send deferred by 131049 before it fails for good; 0: none.",
+    )
     sender_lease_seconds: float = Field(
         10.0,
         alias="SENDER_LEASE_SECONDS",

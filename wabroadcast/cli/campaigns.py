@@ -43,6 +43,7 @@ from wabroadcast.engine import (
     summary_of,
 )
 from wabroadcast.engine.activity import Activity, activities, activity
+from wabroadcast.engine.deferred import RetryPass, RetryProgress
 from wabroadcast.engine.followup import NothingToRetry
 from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
 from wabroadcast.engine.manager import (
@@ -305,6 +306,8 @@ def _print_summary(
         ("accepted", summary.accepted),
         ("failed", summary.failed),
         ("unknown (not re-sent)", summary.unknown),
+        ("deferred (131049, retried)", summary.deferred),
+        ("retries made", summary.retried),
         ("held back by daily limit", summary.held_back),
         ("delivered", funnel.delivered),
         ("read", funnel.read),
@@ -578,6 +581,79 @@ def retry_failed_command(
         console.print(f"campaign {follow_up} created (retry of {campaign_id})", highlight=False)
     if not no_run:
         _run_and_report(ctx, follow_up, as_json=as_json)
+
+
+@app.command("retry-deferred")
+def retry_deferred_command(
+    ctx: typer.Context,
+    campaign_id: int | None = typer.Argument(
+        None, help="Only this campaign's deferred sends (default: every campaign's)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Retry the sends Meta deferred with 131049 whose wait is over (`serve` does it too)."""
+    settings, database = get_settings(ctx), open_database(ctx)
+    if campaign_id is not None:
+        _existing(ctx, campaign_id)
+    done = asyncio.run(_retry_deferred(settings, database, campaign_id))
+    if as_json:
+        console.print_json(json.dumps(done.as_dict()))
+        return
+    shown = done.as_dict()
+    console.print(
+        f"deferred sends retried: {shown['retried']} (accepted {shown['accepted']}, deferred "
+        f"again {shown['deferred_again']}, failed {shown['failed']}, unknown "
+        f"{shown['unknown']}); failed for good after their last retry: "
+        f"{shown['failed_for_good']}",
+        highlight=False,
+    )
+    if shown["put_back"]:
+        console.print(f"  {shown['put_back']} not sent now, retried later", highlight=False)
+    for note in done.notes:
+        err_console.print(note, style="yellow", highlight=False)
+
+
+async def _retry_deferred(
+    settings: Settings, database: Database, campaign_id: int | None
+) -> RetryPass:
+    async with cloud_client(settings, database) as pool:
+
+        def client_for(number: str) -> TemplateSender:
+            if number == settings.phone_number_id:
+                return pool
+            return pool.clients[0].for_number(number)
+
+        manager = CampaignManager(
+            database, settings, SystemClock(), lambda: None, client_for=client_for
+        )
+        bar = _RetryBar()
+        retrier = manager.deferred_retrier(on_progress=bar.update)
+        with bar.progress:
+            return await retrier.run_once(campaign_id)
+
+
+class _RetryBar:
+    """Progress of a retry pass: sends answered out of those due."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("accepted {task.fields[accepted]}"),
+            TextColumn("deferred again {task.fields[deferred]}"),
+            console=err_console,
+        )
+        self.task = self.progress.add_task("retrying", total=None, accepted=0, deferred=0)
+
+    def update(self, event: RetryProgress) -> None:
+        self.progress.update(
+            self.task,
+            total=event.due or None,
+            completed=event.done,
+            accepted=event.accepted,
+            deferred=event.deferred,
+        )
 
 
 @app.command("list")

@@ -36,6 +36,10 @@ def _share(value: float) -> float:
     return value
 
 
+def _share_or_default(value: float | None) -> float | None:
+    return None if value is None else _share(value)
+
+
 def simulator_config(settings: Settings, **options: Any) -> SimulatorConfig:
     """The simulated number for these settings; a bad option is a clear error, not a trace."""
     try:
@@ -83,6 +87,13 @@ def simulator(
         0.0,
         callback=_share,
         help="Share of marketing sends that fail later with 131049 (per-user cap).",
+    ),
+    async_fail_131049_again: float | None = typer.Option(
+        None,
+        callback=_share_or_default,
+        help="Share of marketing sends to a user capped before (131049), sent again at least "
+        "24 h later, that are capped again (default: the --async-fail-131049 share). A resend "
+        "within 24 h of a cap is always capped again.",
     ),
     async_fail_131050: float = typer.Option(
         0.0,
@@ -145,6 +156,7 @@ def simulator(
         error_5xx_rate=fail_5xx,
         timeout_rate=timeout_rate,
         fail_131049_rate=async_fail_131049,
+        fail_131049_again_rate=async_fail_131049_again,
         fail_131050_rate=async_fail_131050,
         unreachable=_numbers(unreachable),
         opted_out=_numbers(opted_out),

@@ -19,6 +19,9 @@ ACTIONS: dict[Outcome, str] = {
     Outcome.CAMPAIGN_PAUSE: "Pause the campaign with the reason stored; the refused send is "
     "released. The limit lifts after a while: a person checks the number's quality and resumes.",
     Outcome.RECIPIENT_PERMANENT: "Fail this send (never retried) and go on with the rest.",
+    Outcome.DEFERRED: "Defer this send: the pair stays taken and the contact reachable; the "
+    "same send is requested again after RETRY_131049_AFTER_HOURS, at most RETRY_131049_MAX "
+    "times, then it fails for good.",
     Outcome.UNCERTAIN: "Mark the send unknown and never re-send it automatically; a status "
     "webhook (matched by biz_opaque_callback_data) settles it.",
 }
@@ -60,7 +63,7 @@ HEADER = """\
      tests/cloudapi/test_error_doc.py fails when this file and the code disagree. -->
 
 wabroadcast reacts to an **outcome**, never to a raw code. Every error — a Graph error body, an
-async `failed` status, a timeout — is put in one of seven outcomes by
+async `failed` status, a timeout — is put in one of eight outcomes by
 `wabroadcast.cloudapi.errors.classify`, keyed on `error.code` (and, for two codes,
 `error_data.details`) as Meta advises; the HTTP status only decides when a body has no code.
 

@@ -26,6 +26,7 @@ class Outcome(StrEnum):
     CAMPAIGN_FATAL = "campaign_fatal"  # stop the campaign; nothing else will work either
     CAMPAIGN_PAUSE = "campaign_pause"  # pause the campaign with the reason; a person resumes
     RECIPIENT_PERMANENT = "recipient_permanent"  # this contact cannot get it; go on
+    DEFERRED = "deferred"  # not now (131049 marketing cap): the same send is retried later
     UNCERTAIN = "uncertain"  # may have been sent: never re-send automatically
 
 
@@ -67,7 +68,7 @@ ERROR_TABLE: dict[int, tuple[Outcome, str]] = {
     131053: (Outcome.CAMPAIGN_FATAL, "header media upload or fetch failed"),
     # per recipient, permanent
     131026: (Outcome.RECIPIENT_PERMANENT, "undeliverable: not on WhatsApp or cannot receive"),
-    131049: (Outcome.RECIPIENT_PERMANENT, "not delivered to keep ecosystem engagement healthy"),
+    131049: (Outcome.DEFERRED, "not delivered to keep ecosystem engagement healthy"),
     131050: (Outcome.RECIPIENT_PERMANENT, "recipient stopped marketing messages"),
     131021: (Outcome.RECIPIENT_PERMANENT, "recipient is the sender"),
     130472: (Outcome.RECIPIENT_PERMANENT, "recipient in a marketing experiment holdout"),

@@ -20,6 +20,7 @@ class SendState(StrEnum):
     ACCEPTED = "accepted"  # HTTP 200 with a message id
     FAILED = "failed"  # a permanent per-recipient error; the pair stays taken
     UNKNOWN = "unknown"  # the request may or may not have reached Meta; never re-sent
+    DEFERRED = "deferred"  # Meta held it back (131049 marketing cap); retried after a wait
 
 
 class DeliveryStatus(StrEnum):

@@ -4,7 +4,8 @@ It is built once per process (app.py for `serve`, the CLI per command) from the 
 settings, the clock and a `client_for(phone_number_id)`, and it is the only way to create a
 campaign (after the pre-send check below), run it under its number's lease (run_with_lease below),
 start it in the background (engine/runs.py), say what runs here, adopt campaigns whose sender
-died (engine/adopt.py) and stop everything at shutdown.
+died (engine/adopt.py), retry sends Meta deferred with 131049 (engine/deferred.py) and stop
+everything at shutdown.
 
 Everything that can be known to fail is refused **before** a campaign row exists, with one
 sentence that says what is wrong and what exists instead:
@@ -46,6 +47,7 @@ from wabroadcast.domain.render import RenderError
 from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.adopt import adopt_forever
 from wabroadcast.engine.balance import Balancer, Presence, new_process_id
+from wabroadcast.engine.deferred import DeferredRetrier, RetryProgress, retry_forever
 from wabroadcast.engine.followup import follow_up_of
 from wabroadcast.engine.lease import HeldLease, LeaseOptions, new_holder_id, try_acquire
 from wabroadcast.engine.lifecycle import create_campaign, finish_run, pause_campaign
@@ -232,6 +234,39 @@ class CampaignManager:
                 self._balancer = None
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+
+    def deferred_retrier(
+        self, on_progress: Callable[[RetryProgress], None] | None = None
+    ) -> DeferredRetrier:
+        """Retries of sends Meta deferred with 131049 (engine/deferred.py), through this
+        manager's clients, clock and engine options."""
+        if self._client_for is None:
+            raise RuntimeError("sending is disabled: no Cloud API client is configured")
+        return DeferredRetrier(
+            self.database,
+            self.settings,
+            self.clock,
+            self._client_for,
+            sleep=self._sleep,
+            options=self._options,
+            on_progress=on_progress,
+        )
+
+    @contextlib.asynccontextmanager
+    async def retrying_deferred(self, *, enabled: bool = True) -> AsyncIterator[None]:
+        """Retry deferred sends that are due, every few seconds, while inside (`serve`)."""
+        if not enabled or self._client_for is None:
+            yield
+            return
+        interval = max(self.settings.sender_lease_seconds / 2, 0.5)
+        task = asyncio.create_task(
+            retry_forever(self.deferred_retrier(), interval), name="retry-deferred"
+        )
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def close(self) -> list[int]:
         """Stop every background run; the campaigns that were still sending here are paused

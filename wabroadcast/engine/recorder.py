@@ -14,6 +14,7 @@ from functools import partial
 
 from wabroadcast.clock import Clock
 from wabroadcast.storage import campaigns as campaign_store
+from wabroadcast.storage import deferred as deferred_store
 from wabroadcast.storage import releases as release_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.db import Database
@@ -25,6 +26,7 @@ from wabroadcast.storage.sends import Accepted, Failed
 class _Buffer:
     accepted: list[Accepted] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
+    deferred: list[Failed] = field(default_factory=list)
     unknown: list[int] = field(default_factory=list)
     released_after_errors: list[int] = field(default_factory=list)
     released_unsent: list[int] = field(default_factory=list)
@@ -35,6 +37,7 @@ class _Buffer:
         return [
             *(send.send_id for send in self.accepted),
             *(send.send_id for send in self.failed),
+            *(send.send_id for send in self.deferred),
             *self.unknown,
             *self.released_after_errors,
             *self.released_unsent,
@@ -44,6 +47,7 @@ class _Buffer:
         return (
             len(self.accepted)
             + len(self.failed)
+            + len(self.deferred)
             + len(self.unknown)
             + len(self.released_after_errors)
             + len(self.released_unsent)
@@ -75,6 +79,11 @@ class Recorder:
     def failed(self, send: Failed, reason: str) -> None:
         self._buffer.failed.append(send)
         self._buffer.failures[reason] += 1
+        self._wake.set()
+
+    def deferred(self, send: Failed) -> None:
+        """131049: Meta held it back for now; the same send is retried later (deferred.py)."""
+        self._buffer.deferred.append(send)
         self._wake.set()
 
     def unknown(self, send_id: int, attempts: int) -> None:
@@ -132,6 +141,9 @@ class Recorder:
             send_store.mark_accepted(session, buffer.accepted, now)
             send_store.mark_failed(session, sorted(buffer.failed, key=_by_contact), now)
             send_store.mark_unknown(session, buffer.unknown, now)
+            deferred_store.mark_deferred(
+                session, [(d.send_id, d.code, d.reason, d.attempts) for d in buffer.deferred], now
+            )
             release_store.release_after_errors(  # kept in send_releases for "retry failed"
                 session, self.campaign_id, buffer.release_reasons, now
             )

@@ -420,10 +420,13 @@ class _Run:
             self.stop(CampaignState.PAUSED, pause_message(error))  # refused: nothing was sent
             self._finish(claim, released=True)
             return None
-        if outcome == Outcome.RECIPIENT_PERMANENT:
+        if outcome in (Outcome.RECIPIENT_PERMANENT, Outcome.DEFERRED):
             text = error.message if isinstance(error, GraphError) else str(error)
             failed = Failed(claim.send_id, claim.contact_id, code, text, attempt)
-            self._finish(claim, failed=failed)
+            if outcome == Outcome.DEFERRED:
+                self._finish(claim, deferred=failed)
+            else:
+                self._finish(claim, failed=failed)
             return None
         if outcome == Outcome.THROTTLED and attempt < self.policy.max_attempts:
             self.throttle_streak += 1
@@ -451,6 +454,7 @@ class _Run:
         *,
         accepted: Accepted | None = None,
         failed: Failed | None = None,
+        deferred: Failed | None = None,
         unknown: bool = False,
         released: bool = False,
         reason: str | None = None,
@@ -465,6 +469,9 @@ class _Run:
         elif failed is not None:
             self.recorder.failed(failed, failure_reason(failed.code))
             self.counts["failed"] += 1
+        elif deferred is not None:
+            self.recorder.deferred(deferred)
+            self.counts["deferred"] += 1
         elif unknown:
             self.recorder.unknown(claim.send_id, attempts)
             self.counts["unknown"] += 1

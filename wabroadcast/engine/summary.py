@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.storage import campaigns as campaign_store
+from wabroadcast.storage.deferred import DeferralCounts, deferral_counts
 from wabroadcast.storage.stats import Funnel, funnels
 from wabroadcast.storage.tables import Campaign
 
@@ -34,15 +35,22 @@ class CampaignSummary:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     failed_at_send: int = 0
+    deferred: int = 0
+    """Sends Meta held back with 131049, waiting for their retry (storage/deferred.py)."""
+    retried: int = 0
+    """Retries of deferred sends made so far."""
 
     @classmethod
     def read(cls, session: Session, campaign_id: int) -> CampaignSummary:
         """The campaign's summary with the failures its status webhooks reported."""
         row = campaign_store.get_campaign(session, campaign_id)
-        return cls.from_row(row, funnels(session, [campaign_id])[campaign_id])
+        deferrals = deferral_counts(session, [campaign_id])[campaign_id]
+        return cls.from_row(row, funnels(session, [campaign_id])[campaign_id], deferrals)
 
     @classmethod
-    def from_row(cls, row: Campaign, funnel: Funnel | None = None) -> CampaignSummary:
+    def from_row(
+        cls, row: Campaign, funnel: Funnel | None = None, deferrals: DeferralCounts | None = None
+    ) -> CampaignSummary:
         """From the campaign row and its funnel; without the funnel `failed` counts only the
         refusals at send time (what the engine itself knows while it runs)."""
         failures = {str(k): int(v) for k, v in (row.failures or {}).items()}
@@ -59,6 +67,8 @@ class CampaignSummary:
             accepted=row.accepted_count,
             failed=row.failed_count + (funnel.failed_later if funnel else 0),
             failed_at_send=row.failed_count,
+            deferred=deferrals.deferred if deferrals else 0,
+            retried=deferrals.retried if deferrals else 0,
             unknown=row.unknown_count,
             held_back=row.held_back_count,
             failures=failures,
@@ -82,6 +92,8 @@ class CampaignSummary:
             "failed_at_send": self.failed_at_send,
             "failures": dict(self.failures),
             "unknown": self.unknown,
+            "deferred": self.deferred,
+            "retried": self.retried,
             "held_back": self.held_back,
             "error": self.error,
             "created_at": _iso(self.created_at),

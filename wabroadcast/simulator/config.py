@@ -52,6 +52,8 @@ class SimulatorConfig:
     hang_seconds: float = 30.0  # how long an injected timeout holds the response
     timeout_accepts: bool = True  # the hung request was accepted (the uncertain case)
     fail_131049_rate: float = 0.0  # marketing only: per-user marketing cap
+    # a user capped before, sent marketing again ≥ 24 h later; None: fail_131049_rate
+    fail_131049_again_rate: float | None = None
     fail_131050_rate: float = 0.0  # marketing only: user stopped marketing messages
     unreachable_rate: float = 0.0  # any template: 131026
     unreachable: frozenset[str] = frozenset()  # numbers that are not on WhatsApp → 131026
@@ -78,11 +80,12 @@ class SimulatorConfig:
             "error_5xx_rate",
             "timeout_rate",
             "fail_131049_rate",
+            "fail_131049_again_rate",
             "fail_131050_rate",
             "unreachable_rate",
         ):
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if value is not None and not 0.0 <= value <= 1.0:
                 problems.append(f"{name} must be between 0 and 1, got {value}")
         if self.rate <= 0:
             problems.append(f"rate must be positive, got {self.rate}")

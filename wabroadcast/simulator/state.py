@@ -34,6 +34,9 @@ from wabroadcast.simulator.validate import SendRequest
 log = logging.getLogger(__name__)
 
 SERVICE_WINDOW = timedelta(hours=24)
+MARKETING_CAP_WAIT = timedelta(hours=24)
+"""Meta: after 131049 wait at least 24 h before sending that user marketing again; a resend
+sooner is capped again."""
 
 
 class Fate(StrEnum):
@@ -101,6 +104,7 @@ class Simulator:
         self._subscribers: list[Subscriber] = []
         self.stopped_marketing: set[str] = set()  # wa_ids that replied STOP
         self._inbound: dict[str, datetime] = {}  # wa_id → last inbound message (service window)
+        self._capped: dict[str, tuple[int, datetime]] = {}  # wa_id → (times capped, last time)
         self.counters: dict[str, int] = {"requests": 0, "accepted": 0, "errors": 0}
         self._country_code = _country_code(config.display_phone_number)
 
@@ -248,13 +252,32 @@ class Simulator:
             return Fate.DELIVERED, None
         if marketing and wa_id in self.stopped_marketing:
             return Fate.FAILED, 131050
-        if marketing and rng.random() < config.fail_131049_rate:
+        if marketing and self._capped_now(wa_id, key, rng.random()):
             return Fate.FAILED, 131049
         if marketing and rng.random() < config.fail_131050_rate:
             return Fate.FAILED, 131050
         if marketing and wa_id in config.opted_out:
             return Fate.OPT_OUT, None
         return Fate.DELIVERED, None
+
+    def _capped_now(self, wa_id: str, key: str, first_draw: float) -> bool:
+        """Per-user marketing cap (131049). A user's first marketing send is capped with
+        fail_131049_rate (drawn from the send's seeded fate); a resend within 24 h of a cap
+        is capped again; a later one with fail_131049_again_rate (default the same rate),
+        drawn afresh for each time the user was capped before."""
+        config, now = self.config, self.clock.now()
+        times, last = self._capped.get(wa_id, (0, None))
+        if last is not None and now - last < MARKETING_CAP_WAIT:
+            capped = True
+        elif times == 0:
+            capped = first_draw < config.fail_131049_rate
+        else:
+            again = config.fail_131049_again_rate
+            rate = config.fail_131049_rate if again is None else again
+            capped = random.Random(f"{key}:capped:{times}").random() < rate
+        if capped:
+            self._capped[wa_id] = (times + 1, now)
+        return capped
 
     def _write_log(self, message: AcceptedMessage) -> None:
         """Append one line and close: the line is in the OS before the HTTP 200 goes out."""

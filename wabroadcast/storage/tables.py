@@ -26,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -199,6 +200,12 @@ class Send(Base):
         Index("ix_sends_campaign_id_state", "campaign_id", "state"),
         Index("ix_sends_contact_id_claimed_at", "contact_id", "claimed_at"),
         Index("ix_sends_claimed_at", "claimed_at"),
+        Index(
+            "ix_sends_deferred_failed_at",
+            "failed_at",
+            sqlite_where=text("state = 'deferred'"),
+            postgresql_where=text("state = 'deferred'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -223,6 +230,26 @@ class Send(Base):
     read_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class SendAttempt(Base):
+    """An earlier request of a send that was retried (migration 0012): the send row holds the
+    latest attempt; this keeps each superseded one with its message id, so a late status
+    webhook of an old attempt is recorded for the send but never applied to the new one."""
+
+    __tablename__ = "send_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    """1 for the first request, 2 for the first retry's, …"""
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    status: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime]
+    failed_at: Mapped[datetime | None]
+    retried_at: Mapped[datetime]
 
 
 class SendRelease(Base):

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import DELIVERY_RANK, SendState
+from wabroadcast.storage.deferred import defer_if_capped, earlier_attempts
 from wabroadcast.storage.identities import remember as remember_ids
 from wabroadcast.storage.optouts import STOP, mark_unreachable, record_opt_change
 from wabroadcast.storage.sends import lock_sends
@@ -119,12 +120,14 @@ def record_statuses_of_bodies(
     if not unique:
         return 0
     sends = _sends_by_message_id(session, {s.message_id for s in unique})
+    # Statuses of a retried send's earlier attempts: recorded for it, never applied to it.
+    earlier = earlier_attempts(session, {s.message_id for s in unique} - sends.keys())
     # Sends found by callback data may be rows the engine is marking accepted this very
     # moment: lock them all at once in id order (as the engine does) before touching any.
     lock_sends(session, _callback_targets(s for s in unique if s.message_id not in sends))
     reconciled: list[str] = []
     for status in unique:
-        if status.message_id not in sends:
+        if status.message_id not in sends and status.message_id not in earlier:
             send = _reconcile_unknown_send(session, status, now=now)
             if send is not None:
                 sends[status.message_id] = send
@@ -132,7 +135,7 @@ def record_statuses_of_bodies(
     rows = [
         _row(
             s,
-            sends[s.message_id].id if s.message_id in sends else None,
+            sends[s.message_id].id if s.message_id in sends else earlier.get(s.message_id),
             event_of[(s.message_id, s.status)],
         )
         for s in unique
@@ -179,6 +182,8 @@ def _reconcile_unknown_send(session: Session, fact: StatusFact, *, now: datetime
     send = session.get(Send, send_id, with_for_update=True)
     if send is None or send.state != SendState.UNKNOWN or send.message_id is not None:
         return None
+    if earlier_attempts(session, [fact.message_id]):  # an old attempt's id: not this one's
+        return None
     if campaign_id is not None and send.campaign_id != campaign_id:
         return None
     send.state = SendState.ACCEPTED.value
@@ -204,7 +209,7 @@ def _apply(session: Session, pairs: Sequence[tuple[Send, StatusFact]], *, now: d
     """Merge facts into their sends, then update contacts (ids seen, failures)."""
     identities: dict[int, tuple[str | None, str | None]] = {}
     for send, fact in pairs:
-        if _merge(send, fact):
+        if _merge(send, fact) | defer_if_capped(send, fact.error_code, fact.status):
             send.updated_at = now
         if fact.recipient_id or fact.user_id:
             identities[send.contact_id] = (fact.recipient_id, fact.user_id)

@@ -124,11 +124,12 @@ async def running_app(
     sim: SimulatorConfig | None = None,
     webhooks: WebhookConfig | None = None,
     clock: Any = None,
+    simulator_clock: Any = None,
     base_url: str = "http://panel.test",
     token: str | None = TOKEN,
 ) -> AsyncIterator[Harness]:
     sim = sim or simulator_config()
-    simulator_app = create_simulator(sim)
+    simulator_app = create_simulator(sim, clock=simulator_clock)
     cloud_http = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=simulator_app), base_url=GRAPH_URL
     )

@@ -29,6 +29,7 @@ from wabroadcast.engine.manager import CampaignManager, CampaignRefused, Campaig
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.deferred import deferral_counts
 from wabroadcast.storage.stats import funnels
 from wabroadcast.storage.tables import Campaign, Contact, Send
 from wabroadcast.web.api.deps import (
@@ -81,7 +82,9 @@ def load_public(session: Session, campaign_id: int, campaigns: CampaignManager) 
     funnel = funnels(session, [campaign_id])[campaign_id]
     shown = activity(session, campaign, running_here=campaigns.running)
     skipped = skipped_us(session, campaign, marketing_to_us=campaigns.settings.marketing_to_us)
-    return campaign_public(campaign, funnel, campaigns.running(campaign_id), shown, skipped)
+    deferrals = deferral_counts(session, [campaign_id])[campaign_id]
+    running = campaigns.running(campaign_id)
+    return campaign_public(campaign, funnel, running, shown, skipped, deferrals)
 
 
 def skipped_us(session: Session, campaign: Campaign, *, marketing_to_us: bool) -> int | None:
@@ -152,8 +155,12 @@ def list_campaigns(
         count = count.where(Campaign.state == state.value)
     rows = list(session.scalars(query.order_by(Campaign.id.desc()).limit(limit).offset(offset)))
     found = funnels(session, [c.id for c in rows])
+    deferred = deferral_counts(session, [c.id for c in rows])
     shown = activities(session, rows, running_here=campaigns.running)
-    items = [campaign_public(c, found[c.id], campaigns.running(c.id), shown[c.id]) for c in rows]
+    items = [
+        campaign_public(c, found[c.id], campaigns.running(c.id), shown[c.id], None, deferred[c.id])
+        for c in rows
+    ]
     total = session.scalar(count) or 0
     return CampaignPage(items=items, total=total, limit=limit, offset=offset)
 

@@ -145,6 +145,8 @@ def _result(send: Send) -> SendResultItem:
     error = send.error_title or "failed"
     if send.error_code is not None:
         error = f"({send.error_code}) {error}"
+    if send.state == SendState.DEFERRED.value:
+        error += "; deferred: sent again automatically after RETRY_131049_AFTER_HOURS"
     return SendResultItem(phone=phone, status="failed", error=error)
 
 

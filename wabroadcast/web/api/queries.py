@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wabroadcast.engine.activity import Activity
+from wabroadcast.storage.deferred import DeferralCounts
 from wabroadcast.storage.stats import Funnel
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.schemas import CampaignPublic
@@ -14,7 +15,9 @@ def campaign_public(
     running: bool,
     now: Activity,
     skipped_us: int | None = None,
+    deferrals: DeferralCounts | None = None,
 ) -> CampaignPublic:
+    deferrals = deferrals or DeferralCounts()
     failures = {str(k): int(v) for k, v in (campaign.failures or {}).items()}
     for reason, count in funnel.failures_later:
         failures[reason] = failures.get(reason, 0) + count
@@ -32,6 +35,8 @@ def campaign_public(
         failed_at_send=campaign.failed_count,
         failures=failures,
         unknown=campaign.unknown_count,
+        deferred=deferrals.deferred,
+        retried=deferrals.retried,
         held_back=campaign.held_back_count,
         skipped_us=skipped_us,
         delivered=funnel.delivered,

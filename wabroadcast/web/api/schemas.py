@@ -187,6 +187,12 @@ class CampaignPublic(BaseModel):
     )
     unknown: int = Field(description="Outcome unknown: never re-sent automatically.")
     held_back: int = Field(description="Left out by the daily recipient limit.")
+    deferred: int = Field(
+        0,
+        description="Not delivered by Meta with 131049 (per-user marketing cap) and waiting "
+        "for their automatic retry (RETRY_131049_AFTER_HOURS, RETRY_131049_MAX).",
+    )
+    retried: int = Field(0, description="Retries of deferred sends made so far.")
     skipped_us: int | None = Field(
         None,
         description="MARKETING templates only (null otherwise, and in lists): US (+1) contacts "

@@ -56,6 +56,10 @@ MESSAGES: dict[str, str] = {
     "campaign.requested": "Requested",
     "campaign.eligible": "Eligible at start",
     "campaign.held_back": "Held back by the daily limit",
+    "campaign.deferred": "Deferred by Meta (131049)",
+    "campaign.deferred_help": "Meta did not deliver these now (per-user marketing cap); each "
+    "is sent again automatically after the wait, a limited number of times.",
+    "campaign.retried": "Retries of deferred sends",
     "campaign.progress": "Progress",
     "campaign.processed": "sends answered",
     "campaign.failures": "Failures by reason",

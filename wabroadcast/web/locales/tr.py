@@ -54,6 +54,10 @@ MESSAGES: dict[str, str] = {
     "campaign.requested": "İstenen",
     "campaign.eligible": "Başlangıçta uygun",
     "campaign.held_back": "Günlük sınır nedeniyle bekletilen",
+    "campaign.deferred": "Meta tarafından ertelenen (131049)",
+    "campaign.deferred_help": "Meta bunları şimdilik teslim etmedi (kişi başına pazarlama "
+    "sınırı); her biri bekleme süresinden sonra, sınırlı sayıda, kendiliğinden yeniden gönderilir.",
+    "campaign.retried": "Ertelenen gönderimlerin yeniden denemeleri",
     "campaign.progress": "İlerleme",
     "campaign.processed": "gönderim yanıtlandı",
     "campaign.failures": "Nedene göre hatalar",

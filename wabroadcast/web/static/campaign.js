@@ -68,6 +68,8 @@
     setText("target", data.text.target);
     setText("unknown", data.text.unknown);
     setText("held_back", data.text.held_back);
+    setText("deferred", data.text.deferred);
+    setText("retried", data.text.retried);
     setText("failed", data.text.failed);
     setText("eligible", data.text.eligible);
     setText("requested", data.text.requested);

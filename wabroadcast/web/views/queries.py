@@ -18,6 +18,7 @@ from wabroadcast.domain.models import CampaignState, SendState
 from wabroadcast.engine.activity import Activity, activity
 from wabroadcast.storage import stats
 from wabroadcast.storage.contacts import find_contacts
+from wabroadcast.storage.deferred import deferral_counts
 from wabroadcast.storage.tables import Campaign, Contact, Send, Template, WebhookEvent
 from wabroadcast.webhooks.log_body import pretty
 
@@ -53,6 +54,11 @@ class CampaignProgress:
     in_flight: int
     held_back: int
     finished_at: datetime | None
+    deferred: int = 0
+    """Held back by Meta with 131049, waiting for the automatic retry (storage/deferred.py)."""
+    retried: int = 0
+    deferred_at_send: int = 0
+    """Of `deferred`, those refused with 131049 at once (in no other count yet)."""
     started_at: datetime | None = None
     failures: tuple[Failure, ...] = field(default=())
     waiting: Activity | None = None
@@ -69,7 +75,8 @@ class CampaignProgress:
 
     @property
     def done(self) -> int:
-        return min(self.target, self.accepted + self.failed_at_send + self.unknown)
+        answered = self.accepted + self.failed_at_send + self.unknown + self.deferred_at_send
+        return min(self.target, answered)
 
     @property
     def percent(self) -> int:
@@ -102,6 +109,7 @@ def campaign_progress(
         .where(Send.campaign_id == campaign_id, Send.state == SendState.CLAIMED),
     )
     now = activity(session, campaign, running_here=running_here)
+    deferrals = deferral_counts(session, [campaign_id])[campaign_id]
     return CampaignProgress(
         campaign_id=campaign.id,
         state=now.state,
@@ -119,6 +127,9 @@ def campaign_progress(
         unknown=int(campaign.unknown_count or 0),
         in_flight=in_flight,
         held_back=int(campaign.held_back_count or 0),
+        deferred=deferrals.deferred,
+        retried=deferrals.retried,
+        deferred_at_send=deferrals.deferred_at_send,
         finished_at=campaign.finished_at,
         started_at=campaign.started_at,
         failures=tuple(_failures(campaign, funnel)),
