@@ -138,11 +138,14 @@ async def _process_send(request: Request, simulator: Simulator) -> Response:
     wa_id = simulator.recipient(send.to)
     simulator.take_pair(wa_id)
     message = await simulator.accept(send, wa_id)
+    answered: dict[str, Any] = {"id": message.message_id}
+    if message.message_status is not None:  # a template under pacing (cloudapi.md §1, §4)
+        answered["message_status"] = message.message_status
     return JSONResponse(
         {
             "messaging_product": "whatsapp",
             "contacts": [{"input": send.to, "wa_id": wa_id}],
-            "messages": [{"id": message.message_id}],
+            "messages": [answered],
         }
     )
 

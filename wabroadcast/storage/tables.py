@@ -195,6 +195,10 @@ class Send(Base):
     read_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Meta holds the message (template under pacing) and no status has come yet."""
+    held_at: Mapped[datetime | None]
+    """When the send answer said held; kept after a status released or dropped it."""
 
 
 class SendRelease(Base):

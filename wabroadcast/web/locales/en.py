@@ -56,6 +56,9 @@ MESSAGES: dict[str, str] = {
     "campaign.requested": "Requested",
     "campaign.eligible": "Eligible at start",
     "campaign.held_back": "Held back by the daily limit",
+    "campaign.held": "Held by Meta now (template under pacing)",
+    "campaign.held_released": "Held, then sent by Meta",
+    "campaign.held_dropped": "Held, then dropped by Meta",
     "campaign.progress": "Progress",
     "campaign.processed": "sends answered",
     "campaign.failures": "Failures by reason",
@@ -370,6 +373,11 @@ MESSAGES: dict[str, str] = {
     "campaign_error.no_template": "template '{template}' does not exist in language '{language}'",
     "campaign_error.template_paused": "template '{template}' ({language}) is paused by Meta for "
     "low quality",
+    "campaign_error.template_paused_resume": "template '{template}' ({language}) paused by Meta "
+    "for low quality (132015); unpause the template in WhatsApp Manager, then resume",
+    "campaign_error.held_dropped": "template '{template}' ({language}) paused by Meta for low "
+    "quality (132015) — held messages were dropped; unpause the template in WhatsApp Manager, "
+    "then resume",
     "campaign_error.template_disabled": "template '{template}' ({language}) is permanently "
     "disabled by Meta",
     "campaign_error.template_event": "template '{template}' ({language}) was {event} by Meta",

@@ -68,6 +68,9 @@
     setText("target", data.text.target);
     setText("unknown", data.text.unknown);
     setText("held_back", data.text.held_back);
+    setText("held", data.text.held);
+    setText("held_released", data.text.held_released);
+    setText("held_dropped", data.text.held_dropped);
     setText("failed", data.text.failed);
     setText("eligible", data.text.eligible);
     setText("requested", data.text.requested);
