@@ -54,7 +54,7 @@ MESSAGES: dict[str, str] = {
     "campaign.requested": "İstenen",
     "campaign.eligible": "Başlangıçta uygun",
     "campaign.held_back": "Günlük sınır nedeniyle bekletilen",
-    "campaign.held": "Şu an Meta'nın beklettiği (şablon kalite değerlendirmesinde)",
+    "campaign.held": "Meta'nın hâlâ beklettiği (şablon kalite değerlendirmesinde)",
     "campaign.held_released": "Bekletildikten sonra Meta'nın gönderdiği",
     "campaign.held_dropped": "Bekletildikten sonra Meta'nın iptal ettiği",
     "campaign.progress": "İlerleme",
