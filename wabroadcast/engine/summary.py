@@ -34,6 +34,11 @@ class CampaignSummary:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     failed_at_send: int = 0
+    held: int = 0
+    """Sends Meta holds now for a template under pacing; then released or dropped."""
+    held_total: int = 0
+    held_released: int = 0
+    held_dropped: int = 0
 
     @classmethod
     def read(cls, session: Session, campaign_id: int) -> CampaignSummary:
@@ -66,6 +71,10 @@ class CampaignSummary:
             created_at=row.created_at,
             started_at=row.started_at,
             finished_at=row.finished_at,
+            held=funnel.held if funnel else 0,
+            held_total=funnel.held_total if funnel else 0,
+            held_released=funnel.held_released if funnel else 0,
+            held_dropped=funnel.held_dropped if funnel else 0,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,6 +92,10 @@ class CampaignSummary:
             "failures": dict(self.failures),
             "unknown": self.unknown,
             "held_back": self.held_back,
+            "held": self.held,
+            "held_total": self.held_total,
+            "held_released": self.held_released,
+            "held_dropped": self.held_dropped,
             "error": self.error,
             "created_at": _iso(self.created_at),
             "started_at": _iso(self.started_at),

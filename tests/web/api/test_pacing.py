@@ -9,6 +9,7 @@ unpaused. The API, `campaign show` and the panel read the same counts.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -47,14 +48,16 @@ async def _counts(h: Harness, campaign_id: int) -> dict[str, Any]:
     return body
 
 
-def _show(settings: Settings, campaign_id: int) -> str:
+def _show(settings: Settings, campaign_id: int, *options: str) -> str:
     env = {
         "DATABASE_URL": settings.database_url,
         "GRAPH_API_URL": GRAPH_URL,
         "WHATSAPP_ACCESS_TOKEN": SANDBOX_ACCESS_TOKEN,
     }
     result = CliRunner().invoke(
-        cli_app, ["--env-file", "/nonexistent/.env", "campaign", "show", str(campaign_id)], env=env
+        cli_app,
+        ["--env-file", "/nonexistent/.env", "campaign", "show", str(campaign_id), *options],
+        env=env,
     )
     assert result.exit_code == 0, result.output
     return " ".join(result.output.split())  # rich pads the columns and wraps long lines
@@ -83,6 +86,8 @@ async def test_held_sends_are_counted_then_released_and_delivered(settings: Sett
         shown = _show(configured, campaign_id)
         assert "held by Meta now 0 " in shown
         assert f"held, then released {CONTACTS} held, then dropped 0" in shown
+        shown_json = json.loads(_show(configured, campaign_id, "--json"))
+        assert (shown_json["held"], shown_json["held_released"]) == (0, CONTACTS)
         await log_in(h.anon)
         page = await h.anon.get(f"/campaigns/{campaign_id}", headers={"Accept-Language": "tr"})
         assert "Bekletildikten sonra Meta&#39;nın gönderdiği" in page.text
