@@ -51,9 +51,12 @@ def test_every_option_has_help_text() -> None:
         assert expected in names
     for expected in ("--duplicate-rate", "--reorder-rate", "--unreachable", "--opted-out"):
         assert expected in names
+    assert {"--hold-rate", "--hold-outcome"} <= names
 
 
-@pytest.mark.parametrize("option", ["--reply-rate", "--fail-5xx", "--duplicate-rate"])
+@pytest.mark.parametrize(
+    "option", ["--reply-rate", "--fail-5xx", "--duplicate-rate", "--hold-rate"]
+)
 def test_a_share_outside_0_and_1_is_refused_naming_the_option(tmp_path: Path, option: str) -> None:
     result = CliRunner().invoke(
         app, ["--env-file", str(_env_file(tmp_path)), "simulator", option, "1.5"]
@@ -61,6 +64,14 @@ def test_a_share_outside_0_and_1_is_refused_naming_the_option(tmp_path: Path, op
     assert result.exit_code == 2
     assert option in result.output
     assert "between 0 and 1" in result.output
+
+
+def test_an_unknown_hold_outcome_is_refused_naming_the_choices(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["--env-file", str(_env_file(tmp_path)), "simulator", "--hold-outcome", "lose"]
+    )
+    assert result.exit_code == 1
+    assert "--hold-outcome must be one of release, drop, got 'lose'" in result.output
 
 
 def test_webhooks_without_an_app_secret_are_refused_clearly(tmp_path: Path) -> None:

@@ -313,6 +313,12 @@ def _print_summary(
         ("read", funnel.read),
         ("replied", funnel.replied),
     ]
+    if funnel.held_total:  # a template under pacing (cloudapi.md §4)
+        lines += [
+            ("held by Meta now", funnel.held),
+            ("held, then released", funnel.held_released),
+            ("held, then dropped", funnel.held_dropped),
+        ]
     for label, value in lines:
         out.print(f"  {label:<26}{value:>8}", highlight=False)
     for reason_text, count in sorted(summary.failures.items()):

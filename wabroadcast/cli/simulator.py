@@ -18,7 +18,7 @@ from wabroadcast.config import Settings
 from wabroadcast.sandbox import Hook, ShutdownHooks
 from wabroadcast.simulator.app import create_simulator
 from wabroadcast.simulator.callbacks import WebhookEmitter
-from wabroadcast.simulator.config import SimulatorConfig
+from wabroadcast.simulator.config import HOLD_OUTCOMES, SimulatorConfig
 from wabroadcast.simulator.webhook_config import WebhookConfig
 
 _DELAYS = ("sent_delay", "delivered_delay", "read_delay", "reply_delay", "duplicate_delay")
@@ -100,6 +100,17 @@ def simulator(
         callback=_share,
         help="Share of marketing sends that fail later with 131050 (user stopped marketing).",
     ),
+    hold_rate: float = typer.Option(
+        0.0,
+        callback=_share,
+        help="Share of template sends answered held_for_quality_assessment (a template under "
+        "pacing); the others are answered accepted.",
+    ),
+    hold_outcome: str = typer.Option(
+        "release",
+        help="What becomes of held sends: release (sent and delivered later) or drop (the "
+        "template is paused: held sends fail with 132015, later sends are refused with 132015).",
+    ),
     unreachable: list[str] = typer.Option(
         [], help="Number not on WhatsApp: accepted, then failed with 131026 (repeat or comma-list)."
     ),
@@ -141,6 +152,8 @@ def simulator(
     settings = get_settings(ctx)
     if webhook_speed < 0:
         fail("--webhook-speed must not be negative")
+    if hold_outcome not in HOLD_OUTCOMES:
+        fail(f"--hold-outcome must be one of {', '.join(HOLD_OUTCOMES)}, got {hold_outcome!r}")
     if log is not None:
         try:
             log.open("a", encoding="utf-8").close()  # fail now, not on the first accepted send
@@ -158,6 +171,8 @@ def simulator(
         fail_131049_rate=async_fail_131049,
         fail_131049_again_rate=async_fail_131049_again,
         fail_131050_rate=async_fail_131050,
+        hold_rate=hold_rate,
+        hold_outcome=hold_outcome,
         unreachable=_numbers(unreachable),
         opted_out=_numbers(opted_out),
     )

@@ -63,7 +63,7 @@ ERROR_TABLE: dict[int, tuple[Outcome, str]] = {
     132005: (Outcome.CAMPAIGN_FATAL, "translated text too long"),
     132007: (Outcome.CAMPAIGN_FATAL, "template content violates policy"),
     132012: (Outcome.CAMPAIGN_FATAL, "parameter format mismatch"),
-    132015: (Outcome.CAMPAIGN_FATAL, "template paused for low quality"),
+    132015: (Outcome.CAMPAIGN_PAUSE, "template paused for low quality"),
     132016: (Outcome.CAMPAIGN_FATAL, "template permanently disabled"),
     131053: (Outcome.CAMPAIGN_FATAL, "header media upload or fetch failed"),
     # per recipient, permanent

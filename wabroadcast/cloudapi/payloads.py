@@ -39,6 +39,10 @@ PHONE_NUMBER_FIELDS = (
 )
 
 
+HELD_STATUSES = frozenset({"held_for_quality_assessment", "paused"})
+"""`messages[0].message_status` values of a send Meta did not pass on yet (cloudapi.md §1)."""
+
+
 class PayloadError(ValueError):
     """A success answer whose shape we cannot read."""
 
@@ -52,6 +56,13 @@ class SendResult:
     input: str
     message_status: str | None  # only for templates under pacing: accepted / held_for_…
     user_id: str | None = None  # the BSUID, when the send went to `recipient` (no wa_id then)
+
+    @property
+    def held(self) -> bool:
+        """Meta kept the message for a quality assessment of a template under pacing
+        (cloudapi.md §4): it may be sent later or dropped with a failed status (132015).
+        `paused` appears only in SDK types (unconfirmed) and is read the same way."""
+        return self.message_status in HELD_STATUSES
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,6 @@ def fatal_message(error: GraphError, template: str, language: str) -> str:
     code = error.code
     if code == 132001:
         return f"template '{template}' does not exist in language '{language}'"
-    if code == 132015:
-        return f"template '{template}' ({language}) is paused by Meta for low quality"
     if code == 132016:
         return f"template '{template}' ({language}) is permanently disabled by Meta"
     if code in (0, 190):
@@ -28,9 +26,26 @@ def fatal_message(error: GraphError, template: str, language: str) -> str:
     return f"{reason(code)} (Cloud API error {code}: {error.message}{trace})"
 
 
-def pause_message(error: GraphError) -> str:
+TEMPLATE_PAUSED = 132015
+
+
+def template_paused_message(template: str, language: str, *, held_dropped: bool = False) -> str:
+    """Why a campaign paused on Cloud API 132015: Meta paused the template for low quality.
+    A send refused with it reached nobody; a failed status with it means the messages Meta
+    held for a template under pacing were dropped (cloudapi.md §4). Either way the template
+    needs a person to unpause it before the campaign can go on."""
+    text = f"template '{template}' ({language}) paused by Meta for low quality (132015)"
+    if held_dropped:
+        text += " — held messages were dropped"
+    return text + "; unpause the template in WhatsApp Manager, then resume"
+
+
+def pause_message(error: GraphError, template: str = "", language: str = "") -> str:
     """Why a campaign paused itself (Cloud API 131048 spam limit, 131064 miscategorised
-    template limit): Meta lifts these after a while, so a person checks and resumes."""
+    template limit, 132015 template paused): Meta lifts these after a while or a person
+    unpauses the template, so a person checks and resumes."""
+    if error.code == TEMPLATE_PAUSED:
+        return template_paused_message(template, language)
     trace = f", fbtrace_id {error.fbtrace_id}" if error.fbtrace_id else ""
     return (
         f"paused: {reason(error.code)} (Cloud API error {error.code}{trace});"

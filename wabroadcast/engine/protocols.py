@@ -14,6 +14,11 @@ class AcceptedMessage(Protocol):
     @property
     def wa_id(self) -> str | None: ...
 
+    @property
+    def held(self) -> bool:
+        """Held for a quality assessment (a template under pacing), not passed on yet."""
+        ...
+
 
 class TemplateSender(Protocol):
     """What the engine needs from the Cloud API client (CloudAPIClient satisfies it).

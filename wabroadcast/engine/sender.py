@@ -384,7 +384,9 @@ class _Run:
                     await self._wait(delay)
                 continue
             self.throttle_streak = self.error_streak = 0
-            accepted = Accepted(claim.send_id, message.message_id, message.wa_id, attempt)
+            accepted = Accepted(
+                claim.send_id, message.message_id, message.wa_id, attempt, held=message.held
+            )
             self._finish(claim, accepted=accepted)
             return
 
@@ -417,7 +419,8 @@ class _Run:
             self._finish(claim, released=True)
             return None
         if outcome == Outcome.CAMPAIGN_PAUSE and isinstance(error, GraphError):
-            self.stop(CampaignState.PAUSED, pause_message(error))  # refused: nothing was sent
+            reason = pause_message(error, self.campaign.template_name, self.campaign.language)
+            self.stop(CampaignState.PAUSED, reason)  # refused: nothing was sent
             self._finish(claim, released=True)
             return None
         if outcome in (Outcome.RECIPIENT_PERMANENT, Outcome.DEFERRED):

@@ -39,6 +39,11 @@ class CampaignSummary:
     """Sends Meta held back with 131049, waiting for their retry (storage/deferred.py)."""
     retried: int = 0
     """Retries of deferred sends made so far."""
+    held: int = 0
+    """Sends Meta holds now for a template under pacing; then released or dropped."""
+    held_total: int = 0
+    held_released: int = 0
+    held_dropped: int = 0
 
     @classmethod
     def read(cls, session: Session, campaign_id: int) -> CampaignSummary:
@@ -76,6 +81,10 @@ class CampaignSummary:
             created_at=row.created_at,
             started_at=row.started_at,
             finished_at=row.finished_at,
+            held=funnel.held if funnel else 0,
+            held_total=funnel.held_total if funnel else 0,
+            held_released=funnel.held_released if funnel else 0,
+            held_dropped=funnel.held_dropped if funnel else 0,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +104,10 @@ class CampaignSummary:
             "deferred": self.deferred,
             "retried": self.retried,
             "held_back": self.held_back,
+            "held": self.held,
+            "held_total": self.held_total,
+            "held_released": self.held_released,
+            "held_dropped": self.held_dropped,
             "error": self.error,
             "created_at": _iso(self.created_at),
             "started_at": _iso(self.started_at),

@@ -145,11 +145,14 @@ async def _process_send(request: Request, simulator: Simulator) -> Response:
     simulator.take_pair(user)
     message = await simulator.accept(send, user)
     contact = {"input": send.to, ("user_id" if by_user_id else "wa_id"): user}
+    answered: dict[str, Any] = {"id": message.message_id}
+    if message.message_status is not None:  # a template under pacing (cloudapi.md §1, §4)
+        answered["message_status"] = message.message_status
     return JSONResponse(
         {
             "messaging_product": "whatsapp",
             "contacts": [contact],
-            "messages": [{"id": message.message_id}],
+            "messages": [answered],
         }
     )
 

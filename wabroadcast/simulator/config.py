@@ -15,6 +15,8 @@ from wabroadcast.cloudapi.client import SANDBOX_ACCESS_TOKEN
 from wabroadcast.config import Settings, mask
 from wabroadcast.simulator.templates import SimTemplate, default_templates
 
+HOLD_OUTCOMES = ("release", "drop")
+"""What becomes of held messages: sent on later, or dropped when the template is paused."""
 MESSAGING_LIMIT_TIERS = ("TIER_250", "TIER_2K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED")
 THROUGHPUT_LEVELS = ("STANDARD", "HIGH", "NOT_APPLICABLE")
 
@@ -58,6 +60,12 @@ class SimulatorConfig:
     unreachable_rate: float = 0.0  # any template: 131026
     unreachable: frozenset[str] = frozenset()  # numbers that are not on WhatsApp → 131026
     opted_out: frozenset[str] = frozenset()  # numbers whose users reply STOP to marketing
+    # Pacing (cloudapi.md §4): a share of template sends answered held_for_quality_assessment
+    # (the others `accepted`); released → sent/delivered webhooks later, drop → the template
+    # becomes PAUSED at the first held message, held messages fail with 132015 and later
+    # sends of the template are refused with 132015.
+    hold_rate: float = 0.0
+    hold_outcome: str = "release"
     unknown_numbers_unreachable: bool = False  # well-formed but invalid numbers → 131026
     brazil_ninth_digit: bool = False  # wa_id of +55 mobiles drops the 9 (cloudapi.md §6)
     # Templates a BSUID `recipient` cannot get ("not supported for this message type") → 131062.
@@ -83,6 +91,7 @@ class SimulatorConfig:
             "fail_131049_again_rate",
             "fail_131050_rate",
             "unreachable_rate",
+            "hold_rate",
         ):
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
@@ -101,6 +110,8 @@ class SimulatorConfig:
             )
         if self.throughput_level not in THROUGHPUT_LEVELS:
             problems.append(f"throughput_level must be one of {', '.join(THROUGHPUT_LEVELS)}")
+        if self.hold_outcome not in HOLD_OUTCOMES:
+            problems.append(f"hold_outcome must be one of {', '.join(HOLD_OUTCOMES)}")
         if self.page_size < 1:
             problems.append(f"page_size must be at least 1, got {self.page_size}")
         return problems

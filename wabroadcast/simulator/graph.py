@@ -53,6 +53,10 @@ ASYNC_ERRORS: dict[int, tuple[str, str]] = {
         "This message was not delivered to maintain healthy ecosystem engagement.",
         "In order to maintain a healthy ecosystem engagement, the message failed to be delivered.",
     ),
+    132015: (
+        "Template is Paused",
+        "Template is paused due to low quality so it cannot be sent in a template message.",
+    ),
     131050: (
         "Unable to deliver the message. This recipient has chosen to stop receiving marketing "
         "messages on WhatsApp from your business",

@@ -37,6 +37,8 @@ SERVICE_WINDOW = timedelta(hours=24)
 MARKETING_CAP_WAIT = timedelta(hours=24)
 """Meta: after 131049 wait at least 24 h before sending that user marketing again; a resend
 sooner is capped again."""
+HELD = "held_for_quality_assessment"
+TEMPLATE_PAUSED = 132015
 
 
 class Fate(StrEnum):
@@ -65,6 +67,15 @@ class AcceptedMessage:
     quick_replies: tuple[str, ...] = ()  # the template's quick-reply button texts
     text: str | None = None  # body of a text message
     components: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    held: bool = False  # answered held_for_quality_assessment (a template under pacing)
+    paced: bool = False  # the template is under pacing: the answer carries message_status
+
+    @property
+    def message_status(self) -> str | None:
+        """`messages[0].message_status` of the send answer: only for templates under pacing."""
+        if not self.paced:
+            return None
+        return HELD if self.held else "accepted"
 
     def log_line(self) -> dict[str, Any]:
         return {
@@ -76,6 +87,7 @@ class AcceptedMessage:
             "wa_id": self.wa_id,
             "fate": str(self.fate),
             "error_code": self.error_code,
+            "held": self.held,
         }
 
 
@@ -209,6 +221,9 @@ class Simulator:
         """Record the message as sent, decide its fate, log it and tell the subscribers."""
         template = request.template
         fate, code = self._fate(request, wa_id)
+        held = template is not None and self._held(request, wa_id)
+        if held and self.config.hold_outcome == "drop":
+            fate, code = Fate.FAILED, TEMPLATE_PAUSED
         message = AcceptedMessage(
             message_id=make_wamid(wa_id, self.rng),
             to=request.to,
@@ -224,7 +239,13 @@ class Simulator:
             quick_replies=tuple(template.quick_reply_texts()) if template else (),
             text=request.text,
             components=tuple(request.components),
+            held=held,
+            paced=template is not None and self.config.hold_rate > 0,
         )
+        if held and template is not None and self.config.hold_outcome == "drop":
+            # The quality assessment went badly: Meta pauses the template, every held message
+            # fails with 132015 (the emitter reports it) and later sends are refused.
+            self.templates.set_status(template.name, template.language, "PAUSED")
         if fate is Fate.OPT_OUT:
             self.note_stop(wa_id)
         self.accepted.append(message)
@@ -278,6 +299,15 @@ class Simulator:
         if capped:
             self._capped[wa_id] = (times + 1, now)
         return capped
+
+    def _held(self, request: SendRequest, wa_id: str) -> bool:
+        """Seeded per (recipient, template), apart from the fate's draws so that a hold rate
+        leaves the other fates of a seed as they were."""
+        template = request.template
+        if template is None or self.config.hold_rate <= 0:
+            return False
+        key = f"{self._seed}:{wa_id}:{template.name}:{template.language}:hold"
+        return random.Random(key).random() < self.config.hold_rate
 
     def _write_log(self, message: AcceptedMessage) -> None:
         """Append one line and close: the line is in the OS before the HTTP 200 goes out."""

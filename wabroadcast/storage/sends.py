@@ -58,6 +58,8 @@ class Accepted:
     message_id: str
     wa_id: str | None
     attempts: int
+    held: bool = False
+    """The answer said `held_for_quality_assessment` (or `paused`): a template under pacing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ _MARK_ACCEPTED = (
         attempts=bindparam("b_attempts"),
         accepted_at=bindparam("b_now"),
         updated_at=bindparam("b_now"),
+        held=bindparam("b_held"),
+        held_at=bindparam("b_held_at"),
     )
 )
 _MARK_FAILED = (
@@ -369,6 +373,8 @@ def mark_accepted(session: Session, sends: Sequence[Accepted], now: datetime) ->
             "b_wa_id": send.wa_id,
             "b_attempts": send.attempts,
             "b_now": now,
+            "b_held": send.held,
+            "b_held_at": now if send.held else None,
         }
         for send in sends
     ]

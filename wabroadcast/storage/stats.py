@@ -36,12 +36,23 @@ class Funnel:
     failed_later: int = 0
     failures_later: tuple[tuple[str, int], ...] = ()
     """`failed_later` by reason (`131026 Message undeliverable`), most frequent first."""
+    held: int = 0
+    """Held by Meta for a template under pacing, with no status yet (cloudapi.md §4)."""
+    held_total: int = 0
+    """Answered `held_for_quality_assessment` at send time, whatever came after."""
+    held_released: int = 0
+    """Of `held_total`, those Meta sent on later (a sent, delivered or read status)."""
+    held_dropped: int = 0
+    """Of `held_total`, those reported failed (132015 when the template was paused)."""
 
 
 FAILED_LATER = (Send.state == SendState.ACCEPTED.value) & (
     Send.status == DeliveryStatus.FAILED.value
 )
 """Accepted by the Cloud API, then reported failed by a status webhook."""
+WAS_HELD = Send.held_at.is_not(None)
+HELD_DROPPED = WAS_HELD & (Send.status == DeliveryStatus.FAILED.value)
+HELD_RELEASED = WAS_HELD & Send.status.is_not(None) & ~HELD_DROPPED
 
 
 def funnels(session: Session, campaign_ids: Sequence[int]) -> dict[int, Funnel]:
@@ -57,14 +68,20 @@ def funnels(session: Session, campaign_ids: Sequence[int]) -> dict[int, Funnel]:
             func.count().filter(or_(delivered, read)),
             func.count().filter(read),
             func.count().filter(FAILED_LATER),
+            func.count().filter(Send.held.is_(True)),
+            func.count().filter(WAS_HELD),
+            func.count().filter(HELD_RELEASED),
+            func.count().filter(HELD_DROPPED),
         )
         .where(Send.campaign_id.in_(campaign_ids))
         .group_by(Send.campaign_id)
     )
     counts: dict[int, list[int]] = {cid: [0, 0, 0, 0] for cid in campaign_ids}
-    for cid, n_delivered, n_read, n_failed in rows:
+    pacing: dict[int, tuple[int, int, int, int]] = {}
+    for cid, n_delivered, n_read, n_failed, *n_held in rows:
         if cid in counts:
             counts[cid][0], counts[cid][1], counts[cid][3] = n_delivered, n_read, n_failed
+            pacing[cid] = (int(n_held[0]), int(n_held[1]), int(n_held[2]), int(n_held[3]))
     replies = session.execute(
         select(Reply.campaign_id, func.count(func.distinct(func.coalesce(Reply.phone, ""))))
         .where(Reply.campaign_id.in_(campaign_ids))
@@ -85,12 +102,17 @@ def funnels(session: Session, campaign_ids: Sequence[int]) -> dict[int, Funnel]:
                 reason = failure_reason(code, title)
                 reasons[cid][reason] = reasons[cid].get(reason, 0) + int(n)
     for cid, (n_delivered, n_read, n_replied, n_failed) in counts.items():
+        held, held_total, held_released, held_dropped = pacing.get(cid, (0, 0, 0, 0))
         found[cid] = Funnel(
             delivered=int(n_delivered),
             read=int(n_read),
             replied=int(n_replied),
             failed_later=int(n_failed),
             failures_later=tuple(sorted(reasons[cid].items(), key=lambda r: (-r[1], r[0]))),
+            held=held,
+            held_total=held_total,
+            held_released=held_released,
+            held_dropped=held_dropped,
         )
     return found
 

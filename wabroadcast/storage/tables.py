@@ -230,6 +230,11 @@ class Send(Base):
     read_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    held: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Meta holds the message (template under pacing) and no status has come yet. Only a
+    server default: the history import's prepared INSERT names its columns itself."""
+    held_at: Mapped[datetime | None]
+    """When the send answer said held; kept after a status released or dropped it."""
 
 
 class SendAttempt(Base):

@@ -256,6 +256,12 @@ _CAMPAIGN_ERRORS = _sentences(
         (r"access token invalid or expired", "token"),
         (r"template '(?P<template>.*)' does not exist in language '(?P<language>.*)'",
          "no_template"),
+        (r"template '(?P<template>.*)' \((?P<language>[^)]*)\) paused by Meta for low quality "
+         r"\(132015\) — held messages were dropped; unpause the template in WhatsApp Manager, "
+         r"then resume", "held_dropped"),
+        (r"template '(?P<template>.*)' \((?P<language>[^)]*)\) paused by Meta for low quality "
+         r"\(132015\); unpause the template in WhatsApp Manager, then resume",
+         "template_paused_resume"),
         (r"template '(?P<template>.*)' \((?P<language>[^)]*)\) is paused by Meta for low "
          r"quality", "template_paused"),
         (r"template '(?P<template>.*)' \((?P<language>[^)]*)\) is permanently disabled by "

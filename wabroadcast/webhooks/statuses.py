@@ -30,6 +30,7 @@ from wabroadcast.storage.optouts import STOP, mark_unreachable, record_opt_chang
 from wabroadcast.storage.sends import lock_sends
 from wabroadcast.storage.tables import Campaign, Contact, Send, StatusEvent
 from wabroadcast.storage.webhook_events import insert_many_ignoring_duplicates
+from wabroadcast.webhooks.held_drops import is_held_drop, pause_for_dropped
 from wabroadcast.webhooks.parse import StatusUpdate
 
 STAGE_COLUMNS = {
@@ -219,6 +220,11 @@ def _apply(session: Session, pairs: Sequence[tuple[Send, StatusFact]], *, now: d
         if fact.status == "failed":
             contact_id = merged.get(send.contact_id, send.contact_id)
             _apply_failure_to_contact(session, contact_id, fact, now=now)
+    dropped = [
+        send.campaign_id for send, fact in pairs if is_held_drop(fact.status, fact.error_code)
+    ]
+    if dropped:
+        pause_for_dropped(session, dropped, now=now)
 
 
 def _merge(send: Send, fact: StatusFact) -> bool:
@@ -230,6 +236,9 @@ def _merge(send: Send, fact: StatusFact) -> bool:
         if current is None or fact.occurred_at < current:
             setattr(send, column, fact.occurred_at)
             changed = True
+    if send.held and column is not None:  # Meta sent it on, or dropped it; held_at stays
+        send.held = False
+        changed = True
     if DELIVERY_RANK.get(fact.status, 0) > DELIVERY_RANK.get(send.status or "", 0):
         send.status = fact.status
         changed = True

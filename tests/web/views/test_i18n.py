@@ -164,3 +164,21 @@ def test_why_a_campaign_stopped_is_shown_in_the_readers_language() -> None:
         assert campaign_error_text(error, turkish) == expected, error
         assert campaign_error_text(error, english) != expected
     assert campaign_error_text("something new", turkish) == "something new"
+
+
+def test_a_template_paused_for_pacing_is_explained_in_the_readers_language() -> None:
+    from wabroadcast.engine.outcomes import template_paused_message
+    from wabroadcast.web.reasons import campaign_error_text
+
+    turkish, english = i18n.translator("tr"), i18n.translator("en")
+    refused = template_paused_message("daily_offer", "tr")
+    dropped = template_paused_message("daily_offer", "tr", held_dropped=True)
+    assert campaign_error_text(dropped, turkish) == (
+        "'daily_offer' (tr) şablonu düşük kalite nedeniyle Meta tarafından duraklatıldı (132015) "
+        "— bekletilen mesajlar gönderilmedi; şablonu WhatsApp Manager'da yeniden etkinleştirip "
+        "kampanyayı sürdürün"
+    )
+    assert campaign_error_text(refused, turkish).endswith("(132015); şablonu WhatsApp Manager'da "
+        "yeniden etkinleştirip kampanyayı sürdürün")  # fmt: skip
+    assert campaign_error_text(dropped, english) == dropped
+    assert campaign_error_text(refused, english) == refused

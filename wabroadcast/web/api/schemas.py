@@ -202,6 +202,16 @@ class CampaignPublic(BaseModel):
     delivered: int
     read: int
     replied: int
+    held: int = Field(
+        0,
+        description="Held by Meta now: the template is under pacing and the send answer said "
+        "held_for_quality_assessment; no status has come yet.",
+    )
+    held_total: int = Field(0, description="Sends Meta held at first, whatever came after.")
+    held_released: int = Field(0, description="Of held_total, sent on later by Meta.")
+    held_dropped: int = Field(
+        0, description="Of held_total, dropped: failed (132015 when Meta paused the template)."
+    )
     error: str | None
     running_here: bool = Field(description="This server is running the campaign now.")
     retry_of_campaign_id: int | None = Field(

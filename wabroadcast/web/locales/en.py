@@ -60,6 +60,9 @@ MESSAGES: dict[str, str] = {
     "campaign.deferred_help": "Meta did not deliver these now (per-user marketing cap); each "
     "is sent again automatically after the wait, a limited number of times.",
     "campaign.retried": "Retries of deferred sends",
+    "campaign.held": "Held by Meta now (template under pacing)",
+    "campaign.held_released": "Held, then sent by Meta",
+    "campaign.held_dropped": "Held, then dropped by Meta",
     "campaign.progress": "Progress",
     "campaign.processed": "sends answered",
     "campaign.failures": "Failures by reason",
@@ -380,6 +383,11 @@ MESSAGES: dict[str, str] = {
     "campaign_error.no_template": "template '{template}' does not exist in language '{language}'",
     "campaign_error.template_paused": "template '{template}' ({language}) is paused by Meta for "
     "low quality",
+    "campaign_error.template_paused_resume": "template '{template}' ({language}) paused by Meta "
+    "for low quality (132015); unpause the template in WhatsApp Manager, then resume",
+    "campaign_error.held_dropped": "template '{template}' ({language}) paused by Meta for low "
+    "quality (132015) — held messages were dropped; unpause the template in WhatsApp Manager, "
+    "then resume",
     "campaign_error.template_disabled": "template '{template}' ({language}) is permanently "
     "disabled by Meta",
     "campaign_error.template_event": "template '{template}' ({language}) was {event} by Meta",

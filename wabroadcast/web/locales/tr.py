@@ -58,6 +58,9 @@ MESSAGES: dict[str, str] = {
     "campaign.deferred_help": "Meta bunları şimdilik teslim etmedi (kişi başına pazarlama "
     "sınırı); her biri bekleme süresinden sonra, sınırlı sayıda, kendiliğinden yeniden gönderilir.",
     "campaign.retried": "Ertelenen gönderimlerin yeniden denemeleri",
+    "campaign.held": "Meta'nın hâlâ beklettiği (şablon kalite değerlendirmesinde)",
+    "campaign.held_released": "Bekletildikten sonra Meta'nın gönderdiği",
+    "campaign.held_dropped": "Bekletildikten sonra Meta'nın iptal ettiği",
     "campaign.progress": "İlerleme",
     "campaign.processed": "gönderim yanıtlandı",
     "campaign.failures": "Nedene göre hatalar",
@@ -430,6 +433,12 @@ MESSAGES: dict[str, str] = {
     "campaign_error.no_template": "'{template}' şablonu '{language}' dilinde yok",
     "campaign_error.template_paused": "'{template}' ({language}) şablonu düşük kalite nedeniyle "
     "Meta tarafından duraklatıldı",
+    "campaign_error.template_paused_resume": "'{template}' ({language}) şablonu düşük kalite "
+    "nedeniyle Meta tarafından duraklatıldı (132015); şablonu WhatsApp Manager'da yeniden "
+    "etkinleştirip kampanyayı sürdürün",
+    "campaign_error.held_dropped": "'{template}' ({language}) şablonu düşük kalite nedeniyle "
+    "Meta tarafından duraklatıldı (132015) — bekletilen mesajlar gönderilmedi; şablonu WhatsApp "
+    "Manager'da yeniden etkinleştirip kampanyayı sürdürün",
     "campaign_error.template_disabled": "'{template}' ({language}) şablonu Meta tarafından kalıcı "
     "olarak devre dışı bırakıldı",
     "campaign_error.template_event": "'{template}' ({language}) şablonunun durumu Meta tarafından "

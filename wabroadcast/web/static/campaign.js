@@ -70,6 +70,9 @@
     setText("held_back", data.text.held_back);
     setText("deferred", data.text.deferred);
     setText("retried", data.text.retried);
+    setText("held", data.text.held);
+    setText("held_released", data.text.held_released);
+    setText("held_dropped", data.text.held_dropped);
     setText("failed", data.text.failed);
     setText("eligible", data.text.eligible);
     setText("requested", data.text.requested);

@@ -63,6 +63,10 @@ class CampaignProgress:
     failures: tuple[Failure, ...] = field(default=())
     waiting: Activity | None = None
     """Why a `waiting` campaign is not being sent (engine/activity.py)."""
+    held: int = 0
+    """Held by Meta for a template under pacing; then released or dropped (storage/stats.py)."""
+    held_released: int = 0
+    held_dropped: int = 0
 
     @property
     def target(self) -> int:
@@ -133,6 +137,9 @@ def campaign_progress(
         finished_at=campaign.finished_at,
         started_at=campaign.started_at,
         failures=tuple(_failures(campaign, funnel)),
+        held=funnel.held,
+        held_released=funnel.held_released,
+        held_dropped=funnel.held_dropped,
     )
 
 
