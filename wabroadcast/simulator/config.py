@@ -58,6 +58,9 @@ class SimulatorConfig:
     opted_out: frozenset[str] = frozenset()  # numbers whose users reply STOP to marketing
     unknown_numbers_unreachable: bool = False  # well-formed but invalid numbers → 131026
     brazil_ninth_digit: bool = False  # wa_id of +55 mobiles drops the 9 (cloudapi.md §6)
+    # The business portfolio accepted the Marketing Messages API terms; false: every
+    # POST /marketing_messages is refused the way Meta refuses it then.
+    marketing_messages_terms_accepted: bool = True
     seed: int | None = None
     log_path: Path | None = None  # ground-truth JSONL of accepted messages
     page_size: int = 25  # message_templates page size when the request has no `limit`

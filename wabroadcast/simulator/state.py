@@ -61,10 +61,12 @@ class AcceptedMessage:
     quick_replies: tuple[str, ...] = ()  # the template's quick-reply button texts
     text: str | None = None  # body of a text message
     components: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    endpoint: str = "messages"  # or "marketing_messages" (the Marketing Messages API)
 
     def log_line(self) -> dict[str, Any]:
         return {
             "message_id": self.message_id,
+            "endpoint": self.endpoint,
             "to": self.to,
             "template": self.template,
             "language": self.language,
@@ -200,7 +202,9 @@ class Simulator:
 
     # -- accepting ---------------------------------------------------------------------------
 
-    async def accept(self, request: SendRequest, wa_id: str) -> AcceptedMessage:
+    async def accept(
+        self, request: SendRequest, wa_id: str, endpoint: str = "messages"
+    ) -> AcceptedMessage:
         """Record the message as sent, decide its fate, log it and tell the subscribers."""
         template = request.template
         fate, code = self._fate(request, wa_id)
@@ -219,6 +223,7 @@ class Simulator:
             quick_replies=tuple(template.quick_reply_texts()) if template else (),
             text=request.text,
             components=tuple(request.components),
+            endpoint=endpoint,
         )
         if fate is Fate.OPT_OUT:
             self.note_stop(wa_id)

@@ -56,6 +56,8 @@ class Accepted:
     message_id: str
     wa_id: str | None
     attempts: int
+    endpoint: str = "messages"
+    """The Cloud API endpoint that accepted it: `messages` or `marketing_messages`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ _MARK_ACCEPTED = (
         message_id=bindparam("b_message_id"),
         wa_id=bindparam("b_wa_id"),
         attempts=bindparam("b_attempts"),
+        endpoint=bindparam("b_endpoint"),
         accepted_at=bindparam("b_now"),
         updated_at=bindparam("b_now"),
     )
@@ -350,6 +353,7 @@ def mark_accepted(session: Session, sends: Sequence[Accepted], now: datetime) ->
             "b_message_id": send.message_id,
             "b_wa_id": send.wa_id,
             "b_attempts": send.attempts,
+            "b_endpoint": send.endpoint,
             "b_now": now,
         }
         for send in sends

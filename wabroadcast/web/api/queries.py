@@ -14,6 +14,7 @@ def campaign_public(
     running: bool,
     now: Activity,
     skipped_us: int | None = None,
+    endpoints: dict[str, int] | None = None,
 ) -> CampaignPublic:
     failures = {str(k): int(v) for k, v in (campaign.failures or {}).items()}
     for reason, count in funnel.failures_later:
@@ -34,10 +35,12 @@ def campaign_public(
         unknown=campaign.unknown_count,
         held_back=campaign.held_back_count,
         skipped_us=skipped_us,
+        endpoints=endpoints,
         delivered=funnel.delivered,
         read=funnel.read,
         replied=funnel.replied,
         error=campaign.error,
+        note=campaign.note,
         running_here=running,
         retry_of_campaign_id=campaign.retry_of_campaign_id,
         created_at=campaign.created_at,
