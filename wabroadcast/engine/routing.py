@@ -4,8 +4,9 @@ MARKETING_MESSAGES_API decides it for MARKETING templates (by the template's lat
 category; Meta prices by the category at send time and may recategorise): `off` keeps
 /messages, `prefer` and `only` use /marketing_messages. Every other category stays on
 /messages, which is the only endpoint that takes them. The route is resolved once when a run
-starts; under `prefer` a refusal that only the MM API gives (terms not accepted, template
-ineligible) moves the rest of the run to /messages, once, with a note on the campaign.
+starts (clearing the note of the campaign's last run); under `prefer` a refusal that only the
+MM API gives (terms not accepted, template ineligible) moves the rest of the run to
+/messages, once, with a note on the campaign.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from wabroadcast.cloudapi.marketing import (
 from wabroadcast.config import Settings
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.endpoints import set_note
+from wabroadcast.storage.endpoints import clear_note
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +47,14 @@ class Route:
 def resolve_route(
     database: Database, campaign_id: int, template: str, settings: Settings, now: datetime
 ) -> Route:
-    """The run's route; a MARKETING template's run under prefer/only clears the last note."""
+    """The run's route. The campaign's note (about its last run's route) is cleared."""
     mode = settings.marketing_messages_api
-    if mode == "off":
-        return Route(mode)
     with database.session() as session:
-        category = template_store.category_of(session, template)
-        if category != template_store.MARKETING:
-            return Route(mode)
-        set_note(session, campaign_id, None, now)
+        clear_note(session, campaign_id, now)
+        category = template_store.category_of(session, template) if mode != "off" else None
         session.commit()
+    if category != template_store.MARKETING:
+        return Route(mode)
     options = MarketingOptions(
         product_policy=settings.marketing_messages_product_policy,
         message_activity_sharing=settings.marketing_messages_activity_sharing,

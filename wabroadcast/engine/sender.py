@@ -430,10 +430,10 @@ class _Run:
     async def _request(self, claim: Claim, marketing: MarketingOptions | None) -> AcceptedMessage:
         self.in_flight += 1
         started = time.perf_counter()
-        components = self.renderer.take(claim.contact_id) if self.renderer else None
-        data = callback_data(claim.send_id, self.campaign.campaign_id)
         template, language = self.campaign.template_name, self.campaign.language
+        data = callback_data(claim.send_id, self.campaign.campaign_id)
         try:
+            components = self.renderer.take(claim.contact_id) if self.renderer else None
             if marketing is None:  # TemplateSenders that predate the MM API keep working
                 return await self.client.send_template(
                     claim.phone, template, language, components=components, callback_data=data

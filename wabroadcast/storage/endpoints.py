@@ -21,6 +21,12 @@ def set_note(session: Session, campaign_id: int, note: str | None, now: datetime
     )
 
 
+def clear_note(session: Session, campaign_id: int, now: datetime) -> None:
+    """A new run starts without the last run's note (a no-op when there is none)."""
+    query = update(Campaign).where(Campaign.id == campaign_id, Campaign.note.is_not(None))
+    session.execute(query.values(note=None, updated_at=now))
+
+
 def campaign_note(session: Session, campaign_id: int) -> str | None:
     return session.scalar(select(Campaign.note).where(Campaign.id == campaign_id))
 

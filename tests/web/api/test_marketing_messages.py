@@ -176,5 +176,16 @@ async def test_marketing_lite_pricing_of_status_webhooks_is_stored(settings: Set
             return found if None not in set().union(*found.values()) else None
 
         found = await h.wait_for(priced)
+
+        async def all_read() -> bool:
+            # Leave only once every status webhook has arrived: closing the app while the
+            # emitter still has posts in flight has been seen to hang the teardown.
+            for campaign in (marketing, utility):
+                body = (await h.client.get(f"/api/campaigns/{campaign['id']}")).json()
+                if body["read"] != 3:
+                    return False
+            return True
+
+        await h.wait_for(all_read)
     assert found[marketing["id"]] == {"marketing_lite"}
     assert found[utility["id"]] == {"utility"}
