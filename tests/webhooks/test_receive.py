@@ -34,7 +34,7 @@ KIND = {
 
 
 def test_every_fixture_is_a_meta_envelope() -> None:
-    assert len(ALL_FIXTURES) == 15
+    assert len(ALL_FIXTURES) == 16
     for name in ALL_FIXTURES:
         data = load_fixture(name)
         assert data["object"] == "whatsapp_business_account", name

@@ -11,7 +11,6 @@ MM API gives (terms not accepted, template ineligible) moves the rest of the run
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,8 +26,6 @@ from wabroadcast.config import Settings
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.endpoints import clear_note
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -94,5 +91,4 @@ def on_refusal(
         f"sent through /messages from {now:%Y-%m-%d %H:%M} UTC: {why}; "
         "the next run tries the Marketing Messages API again"
     )
-    log.warning("campaign run falls back to /messages for the rest of the run: %s", why)
     return RouteDecision(retry_on_messages=True, note=note)

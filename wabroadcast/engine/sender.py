@@ -418,7 +418,12 @@ class _Run:
             self.stop(CampaignState.PAUSED, decision.pause)  # refused: nothing was sent
             self._finish(claim, released=True)
             return False
-        if decision.note is not None:
+        if decision.note is not None:  # the first refusal of this run: said once
+            log.warning(
+                "campaign %s falls back to /messages for the rest of the run: %s",
+                self.campaign.campaign_id,
+                decision.note,
+            )
             await asyncio.to_thread(self._write_note, decision.note)
         return decision.retry_on_messages or None
 
