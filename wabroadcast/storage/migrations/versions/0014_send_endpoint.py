@@ -7,8 +7,8 @@ which way. Sends accepted before this migration all went through /messages. `cam
 holds what a run wants a person to know without it being an error, such as a fall back to
 /messages because the portfolio has not accepted the Marketing Messages API terms.
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 14:30:00.000000
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0009"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
