@@ -11,11 +11,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 REAL_GRAPH_API_URL = "https://graph.facebook.com"
@@ -201,6 +208,31 @@ class Settings(BaseSettings):
         le=10,
         description="Retries of a send deferred by 131049 before it fails for good; 0: none.",
     )
+    marketing_messages_api: Literal["off", "prefer", "only"] = Field(
+        "off",
+        alias="MARKETING_MESSAGES_API",
+        description=(
+            "Route MARKETING templates to the Marketing Messages API (/marketing_messages): "
+            "off, prefer (fall back to /messages when the portfolio has not accepted its "
+            "terms) or only (pause instead). Other categories always use /messages."
+        ),
+    )
+    marketing_messages_product_policy: Literal["CLOUD_API_FALLBACK", "STRICT"] = Field(
+        "CLOUD_API_FALLBACK",
+        alias="MARKETING_MESSAGES_PRODUCT_POLICY",
+        description=(
+            "product_policy of Marketing Messages API sends: CLOUD_API_FALLBACK (Meta may "
+            "deliver through the Cloud API instead) or STRICT (Meta refuses instead)."
+        ),
+    )
+    marketing_messages_activity_sharing: bool | None = Field(
+        None,
+        alias="MARKETING_MESSAGES_ACTIVITY_SHARING",
+        description=(
+            "message_activity_sharing of Marketing Messages API sends. Unset: the field is "
+            "left out and the portfolio's own setting applies."
+        ),
+    )
     sender_lease_seconds: float = Field(
         10.0,
         alias="SENDER_LEASE_SECONDS",
@@ -273,6 +305,15 @@ class Settings(BaseSettings):
             "for the client address; '*' trusts every peer. Default: loopback only."
         ),
     )
+
+    @field_validator("marketing_messages_api", "marketing_messages_product_policy", mode="before")
+    @classmethod
+    def _route_words(cls, value: Any, info: ValidationInfo) -> Any:
+        """`Prefer`, `strict`: the words are matched without regard to case."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.lower() if info.field_name == "marketing_messages_api" else value.upper()
 
     @field_validator("graph_api_url")
     @classmethod

@@ -34,7 +34,7 @@ KIND = {
 
 
 def test_every_fixture_is_a_meta_envelope() -> None:
-    assert len(ALL_FIXTURES) == 22
+    assert len(ALL_FIXTURES) == 23
     for name in ALL_FIXTURES:
         data = load_fixture(name)
         assert data["object"] == "whatsapp_business_account", name

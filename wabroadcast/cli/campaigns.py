@@ -66,6 +66,7 @@ from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.endpoints import campaign_note, endpoint_counts
 from wabroadcast.storage.stats import funnels
 
 app = typer.Typer(
@@ -257,6 +258,12 @@ def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> N
         raise typer.Exit(1)
 
 
+def endpoints_line(counts: dict[str, int]) -> str:
+    """`sent through: marketing_messages 40, messages 2` (most first)."""
+    parts = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "sent through: " + ", ".join(f"{name} {count}" for name, count in parts)
+
+
 def skipped_us_line(count: int) -> str:
     """Why a MARKETING campaign left contacts out, said wherever its counts are shown."""
     numbers = "number" if count == 1 else "numbers"
@@ -292,6 +299,8 @@ def _print_summary(
     now = shown_activity(database, summary.campaign_id)
     with database.session() as session:
         funnel = funnels(session, [summary.campaign_id])[summary.campaign_id]
+        endpoints = endpoint_counts(session, summary.campaign_id)
+        note = campaign_note(session, summary.campaign_id)
     out.print(
         f"campaign {summary.campaign_id}: {summary.template_name} ({summary.language}) "
         f"— {now.state}",
@@ -326,6 +335,10 @@ def _print_summary(
     skipped = _skipped_us(database, summary, marketing_to_us)
     if skipped:
         out.print(f"  {skipped_us_line(skipped)}", highlight=False)
+    if endpoints:
+        out.print(f"  {endpoints_line(endpoints)}", highlight=False)
+    if note:
+        out.print(f"  note: {note}", highlight=False)
     if summary.error:
         style = "red" if summary.state == CampaignState.ABORTED else "yellow"
         err_console.print(

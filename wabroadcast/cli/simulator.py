@@ -138,6 +138,12 @@ def simulator(
     reorder_rate: float = typer.Option(
         0.0, callback=_share, help="Share of messages whose updates arrive in reverse order."
     ),
+    marketing_terms_not_accepted: bool = typer.Option(
+        False,
+        "--marketing-terms-not-accepted",
+        help="Refuse every POST /marketing_messages as Meta does while the business portfolio "
+        "has not accepted the Marketing Messages API terms.",
+    ),
     max_batch: int = typer.Option(100, help="Most updates in one webhook POST (Meta: 1,000)."),
     webhook_concurrency: int = typer.Option(
         4, help="Webhook POSTs in flight at once (Meta delivers in parallel)."
@@ -175,6 +181,7 @@ def simulator(
         hold_outcome=hold_outcome,
         unreachable=_numbers(unreachable),
         opted_out=_numbers(opted_out),
+        marketing_messages_terms_accepted=not marketing_terms_not_accepted,
     )
     app = create_simulator(config)
     hooks: list[Hook] = []

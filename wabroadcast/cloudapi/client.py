@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import SecretStr
 
 from wabroadcast.cloudapi.errors import CloudAPIError, GraphError, UncertainError
+from wabroadcast.cloudapi.marketing import Endpoint, MarketingOptions
 from wabroadcast.cloudapi.payloads import (
     PHONE_NUMBER_FIELDS,
     TEMPLATE_FIELDS,
@@ -119,13 +120,19 @@ class CloudAPIClient:
         language: str,
         components: Sequence[dict[str, Any]] | None = None,
         callback_data: str | None = None,
+        *,
+        marketing: MarketingOptions | None = None,
     ) -> SendResult:
-        """POST /messages. A digits-only `to` gets a `+`: without it Meta would prepend the
-        business number's country code (cloudapi.md §6) and message a different number."""
+        """POST /messages, or /marketing_messages with `marketing` (the MM API, marketing.py).
+        A digits-only `to` gets a `+`: without it Meta would prepend the business number's
+        country code (cloudapi.md §6) and message a different number."""
         recipient = "+" + to if to.isdigit() else to
         body = template_message(recipient, template, language, components, callback_data)
+        endpoint = Endpoint.MESSAGES
+        if marketing is not None:
+            body, endpoint = marketing.apply(body), Endpoint.MARKETING_MESSAGES
         answer = await self._request(
-            "POST", f"{self.phone_number_id}/messages", payload=body, idempotent=False
+            "POST", f"{self.phone_number_id}/{endpoint}", payload=body, idempotent=False
         )
         try:
             return parse_send_result(answer)

@@ -89,6 +89,29 @@ RULES = """
 - **No code** (a proxy's HTML page, an empty body): HTTP 429 → `throttled`; 401/403 →
   `campaign_fatal`; 5xx or anything else → `transient`.
 
+## Marketing Messages API refusals
+
+`POST /{{phone-number-id}}/marketing_messages` (MARKETING_MESSAGES_API, see engine.md) answers
+with the Cloud API's codes plus its own, handled so:
+
+- **131055, 134100**: not a MARKETING template (Meta's support page for the API lists both;
+  134100 from Graph v23.0). `campaign_fatal`: the template was probably recategorised; a sync
+  sends it through `/messages` next time.
+- **134101**: the template was created or changed minutes ago and has not reached the API yet
+  (Meta: wait up to 10 minutes). `campaign_pause`: nothing was sent; resume later.
+- **134102**: the template could not be synced there / is not eligible. `campaign_fatal`
+  under `only`; under `prefer` the rest of the run goes through `/messages`.
+- **Terms not accepted.** The terms of the Marketing Messages API must be accepted once per
+  business portfolio (WhatsApp Manager, or Meta Business Suite, "Accept terms" alert; an
+  admin of the portfolio). Meta's pages checked in December 2026 say so but give **no error
+  code** for a send made before that (**unconfirmed**); Twilio documents its own error 63062
+  "WhatsApp Terms of Service for Marketing Messages API not accepted" for the same case.
+  wabroadcast therefore recognises it by a permission-class code (3, 10, 100, 131005,
+  200–299) whose `message` or `error_data.details` mentions the terms, and the simulator
+  answers with Graph's permission error 10 worded that way. Under `only` the campaign pauses
+  with what to do; under `prefer` the run falls back to `/messages` and says so once.
+- Status webhooks of messages sent this way carry `pricing.category: "marketing_lite"`.
+
 ## Failures below HTTP
 
 | Failure | Outcome | Why |

@@ -66,6 +66,11 @@ ERROR_TABLE: dict[int, tuple[Outcome, str]] = {
     132015: (Outcome.CAMPAIGN_PAUSE, "template paused for low quality"),
     132016: (Outcome.CAMPAIGN_FATAL, "template permanently disabled"),
     131053: (Outcome.CAMPAIGN_FATAL, "header media upload or fetch failed"),
+    # Marketing Messages API (POST /marketing_messages; cloudapi.md §7)
+    131055: (Outcome.CAMPAIGN_FATAL, "Marketing Messages API takes marketing templates only"),
+    134100: (Outcome.CAMPAIGN_FATAL, "Marketing Messages API takes marketing templates only"),
+    134101: (Outcome.CAMPAIGN_PAUSE, "template still syncing to the Marketing Messages API"),
+    134102: (Outcome.CAMPAIGN_FATAL, "template not eligible for the Marketing Messages API"),
     # per recipient, permanent
     131026: (Outcome.RECIPIENT_PERMANENT, "undeliverable: not on WhatsApp or cannot receive"),
     131049: (Outcome.DEFERRED, "not delivered to keep ecosystem engagement healthy"),

@@ -22,6 +22,13 @@ def fatal_message(error: GraphError, template: str, language: str) -> str:
         return f"template '{template}' ({language}) is permanently disabled by Meta"
     if code in (0, 190):
         return "access token invalid or expired"
+    if code in (131055, 134100):
+        return (
+            f"the Marketing Messages API refused template '{template}' ({language}) as not a "
+            f"MARKETING template (Cloud API error {code}); Meta may have recategorised it: "
+            "sync the templates and send again (a template that is not MARKETING any more goes "
+            "through /messages)"
+        )
     trace = f", fbtrace_id {error.fbtrace_id}" if error.fbtrace_id else ""
     return f"{reason(code)} (Cloud API error {code}: {error.message}{trace})"
 
@@ -47,6 +54,11 @@ def pause_message(error: GraphError, template: str = "", language: str = "") -> 
     if error.code == TEMPLATE_PAUSED:
         return template_paused_message(template, language)
     trace = f", fbtrace_id {error.fbtrace_id}" if error.fbtrace_id else ""
+    if error.code == 134101:
+        return (
+            f"paused: {reason(error.code)} (Cloud API error 134101{trace}); a new or changed "
+            "template can take about 10 minutes to reach it: resume the campaign later"
+        )
     return (
         f"paused: {reason(error.code)} (Cloud API error {error.code}{trace});"
         " check the number's quality in WhatsApp Manager, then resume the campaign"

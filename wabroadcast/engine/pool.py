@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 
 from wabroadcast.cloudapi.client import CloudAPIClient
+from wabroadcast.cloudapi.marketing import MarketingOptions
 from wabroadcast.cloudapi.payloads import PhoneNumberInfo, SendResult, TemplateInfo
 from wabroadcast.cloudapi.transport import default_http_client
 
@@ -40,12 +41,19 @@ class SenderPool:
         language: str,
         components: Any = None,
         callback_data: str | None = None,
+        *,
+        marketing: MarketingOptions | None = None,
     ) -> SendResult:
         index = min(range(len(self.clients)), key=self._busy.__getitem__)
         self._busy[index] += 1
         try:
             return await self.clients[index].send_template(
-                to, template, language, components=components, callback_data=callback_data
+                to,
+                template,
+                language,
+                components=components,
+                callback_data=callback_data,
+                marketing=marketing,
             )
         finally:
             self._busy[index] -= 1

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from wabroadcast.cloudapi.marketing import MarketingOptions
+
 
 class AcceptedMessage(Protocol):
     @property
@@ -32,6 +34,8 @@ class TemplateSender(Protocol):
         language: str,
         components: Any = None,
         callback_data: str | None = None,
+        *,
+        marketing: MarketingOptions | None = None,
     ) -> AcceptedMessage: ...
 
 

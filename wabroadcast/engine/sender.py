@@ -29,6 +29,7 @@ from functools import partial
 
 from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.errors import CloudAPIError, GraphError, Outcome, UncertainError
+from wabroadcast.cloudapi.marketing import Endpoint, MarketingOptions
 from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.claims import ClaimBatch, DailyWindow, claim_next
@@ -44,10 +45,12 @@ from wabroadcast.engine.protocols import (
 )
 from wabroadcast.engine.ratelimit import TokenBucket
 from wabroadcast.engine.recorder import Recorder
+from wabroadcast.engine.routing import Route, on_refusal, resolve_route
 from wabroadcast.engine.settle import SETTLE_TIMEOUT, HeldClaims, wait_through_cancellation
 from wabroadcast.engine.summary import CampaignSummary
 from wabroadcast.engine.templates import CampaignRenderer, prepare_campaign
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.endpoints import set_note
 from wabroadcast.storage.sends import Accepted, Claim, Failed
 from wabroadcast.storage.templates import CampaignRefused
 
@@ -116,6 +119,9 @@ async def run_campaign(
     run.daily_limit = await resolve_daily_limit(settings, client)
     run.marketing_to_us = us
     run.renderer = renderer
+    run.route = await asyncio.to_thread(
+        resolve_route, database, campaign_id, campaign.template_name, settings, clock.now()
+    )
     await run.run()
     return await asyncio.to_thread(
         finish_run,
@@ -166,6 +172,8 @@ class _Run:
         self.window: DailyWindow | None = None
         """The daily recipient count this run's claims share (see claims.DailyWindow)."""
         self.renderer: CampaignRenderer | None = None
+        self.route = Route("off")
+        """/messages or /marketing_messages (engine/routing.py), resolved once per run."""
         self.held_back = 0
         self.stop_state: CampaignState | None = None
         self.stop_error: str | None = None
@@ -367,14 +375,20 @@ class _Run:
                 return
             attempt += 1
             self.held.requested(claim.send_id, attempt)
+            marketing = self.route.marketing
             try:
-                message = await self._request(claim)
+                message = await self._request(claim, marketing)
             except UncertainError:
                 self.error_streak += 1
                 self._finish(claim, unknown=True, attempts=attempt)
                 return
             except CloudAPIError as error:  # GraphError, or nothing sent (connect failure)
                 self.held.answered(claim.send_id)  # refused: this attempt reached nobody
+                again = await self._route_refused(claim, error, via_marketing=marketing is not None)
+                if again is not None:
+                    if again:
+                        continue
+                    return
                 delay = self._on_error(claim, error, attempt, pair_attempt)
                 if delay is None:
                     return
@@ -384,22 +398,64 @@ class _Run:
                     await self._wait(delay)
                 continue
             self.throttle_streak = self.error_streak = 0
+            endpoint = Endpoint.MESSAGES if marketing is None else Endpoint.MARKETING_MESSAGES
             accepted = Accepted(
-                claim.send_id, message.message_id, message.wa_id, attempt, held=message.held
+                claim.send_id,
+                message.message_id,
+                message.wa_id,
+                attempt,
+                endpoint=endpoint.value,
+                held=message.held,
             )
             self._finish(claim, accepted=accepted)
             return
 
-    async def _request(self, claim: Claim) -> AcceptedMessage:
+    async def _route_refused(
+        self, claim: Claim, error: CloudAPIError, *, via_marketing: bool
+    ) -> bool | None:
+        """The Marketing Messages API's own refusals (engine/routing.py): True to send this
+        claim again (now through /messages), False when the claim is finished (a pause under
+        `only`), None when the error table decides."""
+        decision = on_refusal(self.route, error, self.clock.now(), via_marketing=via_marketing)
+        if decision is None:
+            return None
+        if decision.pause is not None:
+            self.stop(CampaignState.PAUSED, decision.pause)  # refused: nothing was sent
+            self._finish(claim, released=True)
+            return False
+        if decision.note is not None:  # the first refusal of this run: said once
+            log.warning(
+                "campaign %s falls back to /messages for the rest of the run: %s",
+                self.campaign.campaign_id,
+                decision.note,
+            )
+            await asyncio.to_thread(self._write_note, decision.note)
+        return decision.retry_on_messages or None
+
+    def _write_note(self, note: str) -> None:
+        with self.database.session() as session:
+            set_note(session, self.campaign.campaign_id, note, self.clock.now())
+            session.commit()
+
+    async def _request(self, claim: Claim, marketing: MarketingOptions | None) -> AcceptedMessage:
         self.in_flight += 1
         started = time.perf_counter()
+        template, language = self.campaign.template_name, self.campaign.language
+        data = callback_data(claim.send_id, self.campaign.campaign_id)
+        to = claim.phone or claim.user_id or ""  # no phone: the contact's BSUID
         try:
+            components = self.renderer.take(claim.contact_id) if self.renderer else None
+            if marketing is None:  # TemplateSenders that predate the MM API keep working
+                return await self.client.send_template(
+                    to, template, language, components=components, callback_data=data
+                )
             return await self.client.send_template(
-                claim.phone or claim.user_id or "",  # no phone: the contact's BSUID
-                self.campaign.template_name,
-                self.campaign.language,
-                components=self.renderer.take(claim.contact_id) if self.renderer else None,
-                callback_data=callback_data(claim.send_id, self.campaign.campaign_id),
+                to,
+                template,
+                language,
+                components=components,
+                callback_data=data,
+                marketing=marketing,
             )
         finally:
             self.in_flight -= 1

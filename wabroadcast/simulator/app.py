@@ -1,10 +1,11 @@
-"""The simulator's HTTP face: the three Graph API endpoints a bulk template sender uses.
+"""The simulator's HTTP face: the Graph API endpoints a bulk template sender uses.
 
-POST /{version}/{phone-number-id}/messages, GET /{version}/{waba-id}/message_templates and
-GET /{version}/{phone-number-id}, answering with cloudapi.md §1–4 shapes. Checks run in the order
-Meta applies them: token (190), object id (100), throughput (130429), payload and template
-(100, 131008, 132001, 132015, 132016, 132000, 132012), recipient (100/131009), pair limit
-(131056). Failure injection (5xx, hangs) comes first so it can hit any request.
+POST /{version}/{phone-number-id}/messages (and /marketing_messages, see simulator/marketing.py),
+GET /{version}/{waba-id}/message_templates and GET /{version}/{phone-number-id}, answering with
+cloudapi.md §1–4 shapes. Checks run in the order Meta applies them: token (190), object id
+(100), throughput (130429), payload and template (100, 131008, 132001, 132015, 132016, 132000,
+132012), recipient (100/131009), pair limit (131056). Failure injection (5xx, hangs) comes
+first so it can hit any request.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.routing import Route
 
 from wabroadcast.clock import Clock
 from wabroadcast.domain.bsuid import is_bsuid
+from wabroadcast.simulator import marketing
 from wabroadcast.simulator.config import SimulatorConfig
 from wabroadcast.simulator.graph import SimError
 from wabroadcast.simulator.state import Simulator
@@ -62,6 +64,9 @@ def create_simulator(
     )
     routes = [
         Route("/{version}/{object_id}/messages", _graph(_send), methods=["POST"]),
+        Route(
+            "/{version}/{object_id}/marketing_messages", _graph(_send_marketing), methods=["POST"]
+        ),
         Route("/{version}/{object_id}/message_templates", _graph(_templates), methods=["GET"]),
         Route("/{version}/{object_id}", _graph(_phone_number), methods=["GET"]),
         Route("/{path:path}", _graph(_unknown_path), methods=["GET", "POST", "DELETE"]),
@@ -118,24 +123,35 @@ def _check_object(object_id: str, expected: frozenset[str], verb: str) -> None:
         )
 
 
-async def _send(request: Request, simulator: Simulator) -> Response:
+async def _send(request: Request, simulator: Simulator, endpoint: str = "messages") -> Response:
     """POST /messages: inject faults, validate, rate-limit, accept."""
     _check_object(request.path_params["object_id"], simulator.config.phone_number_ids, "post")
     injected = _injected_5xx(simulator)
     if injected is not None:
         return injected
     if simulator.roll(simulator.config.timeout_rate):
-        return await _hang(request, simulator)
-    return await _process_send(request, simulator)
+        return await _hang(request, simulator, endpoint)
+    return await _process_send(request, simulator, endpoint)
 
 
-async def _process_send(request: Request, simulator: Simulator) -> Response:
+async def _send_marketing(request: Request, simulator: Simulator) -> Response:
+    """POST /marketing_messages (simulator/marketing.py): the same path as /messages."""
+    return await _send(request, simulator, "marketing_messages")
+
+
+async def _process_send(request: Request, simulator: Simulator, endpoint: str) -> Response:
     try:
         body: Any = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
         raise SimError(100, "The request body is not valid JSON.") from None
+    via_marketing = endpoint == "marketing_messages"
+    if via_marketing:
+        marketing.check_terms(simulator.config.marketing_messages_terms_accepted)
+        marketing.check_fields(body)
     simulator.take_throughput()
     send = parse_send(body, simulator.templates)
+    if via_marketing:
+        marketing.check_request(send)
     by_user_id = is_bsuid(send.to)
     if by_user_id:  # sent to `recipient`: the BSUID is the user (no wa_id in the answer)
         _check_bsuid_supported(send, simulator)
@@ -143,7 +159,7 @@ async def _process_send(request: Request, simulator: Simulator) -> Response:
     else:
         user = simulator.recipient(send.to)
     simulator.take_pair(user)
-    message = await simulator.accept(send, user)
+    message = await simulator.accept(send, user, endpoint)
     contact = {"input": send.to, ("user_id" if by_user_id else "wa_id"): user}
     answered: dict[str, Any] = {"id": message.message_id}
     if message.message_status is not None:  # a template under pacing (cloudapi.md §1, §4)
@@ -166,7 +182,7 @@ def _check_bsuid_supported(send: SendRequest, simulator: Simulator) -> None:
         )
 
 
-async def _hang(request: Request, simulator: Simulator) -> Response:
+async def _hang(request: Request, simulator: Simulator, endpoint: str) -> Response:
     """An injected timeout: hold the answer longer than any client waits.
 
     With `timeout_accepts` the message is accepted first — the case that makes a send
@@ -174,7 +190,7 @@ async def _hang(request: Request, simulator: Simulator) -> Response:
     """
     if simulator.config.timeout_accepts:
         try:
-            response = await _process_send(request, simulator)
+            response = await _process_send(request, simulator, endpoint)
         except SimError as error:
             response = _error_response(error, simulator)
         await anyio.sleep(simulator.config.hang_seconds)

@@ -70,6 +70,9 @@ class SimulatorConfig:
     brazil_ninth_digit: bool = False  # wa_id of +55 mobiles drops the 9 (cloudapi.md §6)
     # Templates a BSUID `recipient` cannot get ("not supported for this message type") → 131062.
     bsuid_unsupported_templates: frozenset[str] = frozenset()
+    # The business portfolio accepted the Marketing Messages API terms; false: every
+    # POST /marketing_messages is refused the way Meta refuses it then.
+    marketing_messages_terms_accepted: bool = True
     seed: int | None = None
     log_path: Path | None = None  # ground-truth JSONL of accepted messages
     page_size: int = 25  # message_templates page size when the request has no `limit`

@@ -36,6 +36,10 @@ SYNC_ERRORS: dict[int, tuple[int, str]] = {
     132012: (400, "(#132012) Parameter format does not match format in the created template"),
     132015: (400, "(#132015) Template is Paused"),
     132016: (400, "(#132016) Template is disabled"),
+    # Marketing Messages API (cloudapi.md §7)
+    134100: (400, "(#134100) Non-marketing template"),
+    134101: (400, "(#134101) Template has not synced"),
+    134102: (400, "(#134102) Template is not eligible"),
 }
 
 # code → (title, details) of async `failed` statuses.

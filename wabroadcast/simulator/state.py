@@ -77,9 +77,12 @@ class AcceptedMessage:
             return None
         return HELD if self.held else "accepted"
 
+    endpoint: str = "messages"  # or "marketing_messages" (the Marketing Messages API)
+
     def log_line(self) -> dict[str, Any]:
         return {
             "message_id": self.message_id,
+            "endpoint": self.endpoint,
             "to": self.to,
             "template": self.template,
             "language": self.language,
@@ -217,7 +220,9 @@ class Simulator:
 
     # -- accepting ---------------------------------------------------------------------------
 
-    async def accept(self, request: SendRequest, wa_id: str) -> AcceptedMessage:
+    async def accept(
+        self, request: SendRequest, wa_id: str, endpoint: str = "messages"
+    ) -> AcceptedMessage:
         """Record the message as sent, decide its fate, log it and tell the subscribers."""
         template = request.template
         fate, code = self._fate(request, wa_id)
@@ -241,6 +246,7 @@ class Simulator:
             components=tuple(request.components),
             held=held,
             paced=template is not None and self.config.hold_rate > 0,
+            endpoint=endpoint,
         )
         if held and template is not None and self.config.hold_outcome == "drop":
             # The quality assessment went badly: Meta pauses the template, every held message

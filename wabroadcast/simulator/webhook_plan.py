@@ -127,12 +127,20 @@ def facts_from_accepted(message: AcceptedMessage) -> MessageFacts:
         wa_id=message.wa_id,
         language=message.language or "en_US",
         accepted_at=message.at.timestamp(),
-        category=(message.category or "service").lower(),
+        category=pricing_category(message),
         callback_data=message.callback_data,
         failure_code=(message.error_code or 131000) if failed else None,
         opt_out=message.fate is Fate.OPT_OUT,
         quick_replies=quick_replies(message.quick_replies, message.components),
     )
+
+
+def pricing_category(message: AcceptedMessage) -> str:
+    """`marketing_lite` for what the Marketing Messages API sent, else the template's category
+    in lower case (`service` for a text message)."""
+    if message.endpoint == "marketing_messages":
+        return "marketing_lite"
+    return (message.category or "service").lower()
 
 
 def quick_replies(

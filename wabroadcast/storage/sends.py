@@ -60,6 +60,8 @@ class Accepted:
     attempts: int
     held: bool = False
     """The answer said `held_for_quality_assessment` (or `paused`): a template under pacing."""
+    endpoint: str = "messages"
+    """The Cloud API endpoint that accepted it: `messages` or `marketing_messages`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,7 @@ _MARK_ACCEPTED = (
         message_id=bindparam("b_message_id"),
         wa_id=bindparam("b_wa_id"),
         attempts=bindparam("b_attempts"),
+        endpoint=bindparam("b_endpoint"),
         accepted_at=bindparam("b_now"),
         updated_at=bindparam("b_now"),
         held=bindparam("b_held"),
@@ -372,6 +375,7 @@ def mark_accepted(session: Session, sends: Sequence[Accepted], now: datetime) ->
             "b_message_id": send.message_id,
             "b_wa_id": send.wa_id,
             "b_attempts": send.attempts,
+            "b_endpoint": send.endpoint,
             "b_now": now,
             "b_held": send.held,
             "b_held_at": now if send.held else None,

@@ -178,6 +178,8 @@ class Campaign(Base):
     failures: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Failed sends by reason, including released ones: {"131026 undeliverable": 3}."""
     error: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    """What a run wants a person to know that is not an error (a route fallback, say)."""
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     retry_of_campaign_id: Mapped[int | None] = mapped_column(BigId)
     """A "retry failed" follow-up: selects only contacts that campaign released (send_releases)."""
@@ -223,6 +225,8 @@ class Send(Base):
     error_title: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(16))
     pricing_category: Mapped[str | None] = mapped_column(String(32))
+    endpoint: Mapped[str | None] = mapped_column(String(24))
+    """Cloud API endpoint of the accepted request: `messages` or `marketing_messages`."""
     claimed_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

@@ -273,9 +273,42 @@ _CAMPAIGN_ERRORS = _sentences(
          "paused_quality"),
         (r"paused after (?P<count>\d+) sends in a row failed \(last: (?P<last>.*)\)",
          "error_streak"),
+        (r"paused: the business portfolio has not accepted the Marketing Messages API terms: "
+         r"accept them in WhatsApp Manager \(or Meta Business Suite\) under the Marketing "
+         r"Messages API alert, then resume the campaign", "mm_terms"),
+        (r"paused: template still syncing to the Marketing Messages API \(Cloud API error "
+         r"134101(?P<trace>, fbtrace_id \S+)?\); a new or changed template can take about 10 "
+         r"minutes to reach it: resume the campaign later", "mm_syncing"),
+        (r"the Marketing Messages API refused template '(?P<template>.*)' \((?P<language>[^)]*)"
+         r"\) as not a MARKETING template \(Cloud API error (?P<number>\d+)\); Meta may have "
+         r"recategorised it: sync the templates and send again \(a template that is not "
+         r"MARKETING any more goes through /messages\)", "mm_not_marketing"),
         (r"(?P<reason>.*) \(Cloud API error (?P<code>\d+): (?P<message>.*)\)", "fatal"),
     )
 )  # fmt: skip
+
+
+_CAMPAIGN_NOTES = _sentences(
+    (
+        (r"sent through /messages from (?P<time>.+?) UTC: the business portfolio has not "
+         r"accepted the Marketing Messages API terms \(accept them in WhatsApp Manager or Meta "
+         r"Business Suite\); the next run tries the Marketing Messages API again",
+         "fallback_terms"),
+        (r"sent through /messages from (?P<time>.+?) UTC: the template is not eligible for the "
+         r"Marketing Messages API \(134102\); the next run tries the Marketing Messages API "
+         r"again", "fallback_ineligible"),
+    )
+)  # fmt: skip
+"""The notes engine/routing.py writes on a campaign."""
+
+
+def campaign_note_text(note: str, t: Translator) -> str:
+    """A campaign's note in the reader's language; an unknown one as written."""
+    known = _first_match(_CAMPAIGN_NOTES, note)
+    if known is None:
+        return note
+    key, values = known
+    return t(f"campaign_note.{key}", **values)
 
 
 def campaign_error_text(error: str, t: Translator) -> str:

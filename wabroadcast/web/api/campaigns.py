@@ -30,6 +30,7 @@ from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.deferred import deferral_counts
+from wabroadcast.storage.endpoints import endpoint_counts
 from wabroadcast.storage.stats import funnels
 from wabroadcast.storage.tables import Campaign, Contact, Send
 from wabroadcast.web.api.deps import (
@@ -83,8 +84,9 @@ def load_public(session: Session, campaign_id: int, campaigns: CampaignManager) 
     shown = activity(session, campaign, running_here=campaigns.running)
     skipped = skipped_us(session, campaign, marketing_to_us=campaigns.settings.marketing_to_us)
     deferrals = deferral_counts(session, [campaign_id])[campaign_id]
+    endpoints = endpoint_counts(session, campaign_id)
     running = campaigns.running(campaign_id)
-    return campaign_public(campaign, funnel, running, shown, skipped, deferrals)
+    return campaign_public(campaign, funnel, running, shown, skipped, deferrals, endpoints)
 
 
 def skipped_us(session: Session, campaign: Campaign, *, marketing_to_us: bool) -> int | None:

@@ -16,6 +16,7 @@ def campaign_public(
     now: Activity,
     skipped_us: int | None = None,
     deferrals: DeferralCounts | None = None,
+    endpoints: dict[str, int] | None = None,
 ) -> CampaignPublic:
     deferrals = deferrals or DeferralCounts()
     failures = {str(k): int(v) for k, v in (campaign.failures or {}).items()}
@@ -39,6 +40,7 @@ def campaign_public(
         retried=deferrals.retried,
         held_back=campaign.held_back_count,
         skipped_us=skipped_us,
+        endpoints=endpoints,
         delivered=funnel.delivered,
         read=funnel.read,
         replied=funnel.replied,
@@ -47,6 +49,7 @@ def campaign_public(
         held_released=funnel.held_released,
         held_dropped=funnel.held_dropped,
         error=campaign.error,
+        note=campaign.note,
         running_here=running,
         retry_of_campaign_id=campaign.retry_of_campaign_id,
         created_at=campaign.created_at,

@@ -199,6 +199,11 @@ class CampaignPublic(BaseModel):
         "left out because Meta does not deliver marketing templates to US numbers (since "
         "2025-04-01); 0 when MARKETING_TO_US=true sends to them. Counted when asked.",
     )
+    endpoints: dict[str, int] | None = Field(
+        None,
+        description="Accepted sends per Cloud API endpoint: `messages` or `marketing_messages` "
+        "(the Marketing Messages API, MARKETING_MESSAGES_API). Null in lists.",
+    )
     delivered: int
     read: int
     replied: int
@@ -213,6 +218,11 @@ class CampaignPublic(BaseModel):
         0, description="Of held_total, dropped: failed (132015 when Meta paused the template)."
     )
     error: str | None
+    note: str | None = Field(
+        None,
+        description="What the last run wants known that is not an error, e.g. that it fell back "
+        "from the Marketing Messages API to /messages and why.",
+    )
     running_here: bool = Field(description="This server is running the campaign now.")
     retry_of_campaign_id: int | None = Field(
         None, description="A retry-failed follow-up: the campaign whose releases it retries."

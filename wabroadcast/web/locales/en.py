@@ -397,6 +397,25 @@ MESSAGES: dict[str, str] = {
     "WhatsApp Manager, then resume the campaign",
     "campaign_error.error_streak": "paused after {count} sends in a row failed (last: {last})",
     "campaign_error.fatal": "{reason} (Cloud API: {message})",
+    "campaign_error.mm_terms": "paused: the business portfolio has not accepted the Marketing "
+    "Messages API terms; accept them in WhatsApp Manager (or Meta Business Suite) under the "
+    "Marketing Messages API alert, then resume the campaign",
+    "campaign_error.mm_syncing": "paused: the template is still syncing to the Marketing "
+    "Messages API{trace}; a new or changed template can take about 10 minutes to reach it, so "
+    "resume the campaign later",
+    "campaign_error.mm_not_marketing": "the Marketing Messages API refused template '{template}' "
+    "({language}) as not a MARKETING template ({number}); Meta may have recategorised it: sync "
+    "the templates and send again (a template that is not MARKETING any more goes through "
+    "/messages)",
+    # which Cloud API endpoint a campaign's sends went through (MARKETING_MESSAGES_API)
+    "campaign.endpoints": "Sent through",
+    "endpoint.messages": "Cloud API (/messages)",
+    "endpoint.marketing_messages": "Marketing Messages API",
+    "campaign_note.fallback_terms": "Sent through /messages from {time} UTC: the business "
+    "portfolio has not accepted the Marketing Messages API terms (accept them in WhatsApp "
+    "Manager or Meta Business Suite). The next run tries the Marketing Messages API again.",
+    "campaign_note.fallback_ineligible": "Sent through /messages from {time} UTC: the template "
+    "is not eligible for the Marketing Messages API (134102). The next run tries it again.",
     # HTTP API error messages (web/error_language.py, for Accept-Language)
     "api_error.not_found": "{what} {id} does not exist",
     "api_error.what.campaign": "campaign",

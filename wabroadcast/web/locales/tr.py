@@ -370,6 +370,10 @@ MESSAGES: dict[str, str] = {
     "error_code.130497": "işletme bu ülkedeki kullanıcılara mesaj gönderemiyor",
     "error_code.131062": "işletmeye özel kullanıcı kimliği burada desteklenmiyor",
     "error_code.131030": "alıcı test numarasının izinli listesinde değil",
+    "error_code.131055": "Marketing Messages API yalnızca pazarlama şablonlarını kabul eder",
+    "error_code.134100": "Marketing Messages API yalnızca pazarlama şablonlarını kabul eder",
+    "error_code.134101": "şablon Marketing Messages API'ye henüz aktarılıyor",
+    "error_code.134102": "şablon Marketing Messages API için uygun değil",
     # why an imported row was rejected (web/reasons.py matches the importer's sentences)
     "import_reason.no_phone": "telefon numarası yok",
     "import_reason.phone_type": "telefon numarası metin olmalı, {type} geldi",
@@ -450,6 +454,27 @@ MESSAGES: dict[str, str] = {
     "campaign_error.error_streak": "art arda {count} gönderim başarısız olduğu için duraklatıldı "
     "(son: {last})",
     "campaign_error.fatal": "{reason} (Cloud API: {message})",
+    "campaign_error.mm_terms": "duraklatıldı: işletme portföyü Marketing Messages API "
+    "koşullarını kabul etmemiş; koşulları WhatsApp Manager'da (ya da Meta Business Suite'te) "
+    "Marketing Messages API uyarısından kabul edip kampanyayı sürdürün",
+    "campaign_error.mm_syncing": "duraklatıldı: şablon Marketing Messages API'ye henüz "
+    "aktarılıyor{trace}; yeni ya da değiştirilmiş bir şablonun oraya ulaşması 10 dakika "
+    "kadar sürebilir, kampanyayı biraz sonra sürdürün",
+    "campaign_error.mm_not_marketing": "Marketing Messages API '{template}' ({language}) "
+    "şablonunu PAZARLAMA şablonu olmadığı için reddetti ({number}); Meta kategorisini değiştirmiş "
+    "olabilir: şablonları eşitleyip yeniden gönderin (artık pazarlama olmayan bir şablon "
+    "/messages üzerinden gider)",
+    # kampanyanın gönderimlerinin hangi Cloud API uç noktasından gittiği
+    "campaign.endpoints": "Gönderim yolu",
+    "endpoint.messages": "Cloud API (/messages)",
+    "endpoint.marketing_messages": "Marketing Messages API",
+    "campaign_note.fallback_terms": "{time} UTC'den itibaren /messages üzerinden gönderildi: "
+    "işletme portföyü Marketing Messages API koşullarını kabul etmemiş (koşulları WhatsApp "
+    "Manager'da ya da Meta Business Suite'te kabul edin). Sonraki çalıştırma Marketing "
+    "Messages API'yi yeniden dener.",
+    "campaign_note.fallback_ineligible": "{time} UTC'den itibaren /messages üzerinden "
+    "gönderildi: şablon Marketing Messages API için uygun değil (134102). Sonraki çalıştırma "
+    "yeniden dener.",
     # HTTP API error messages (web/error_language.py, for Accept-Language)
     "api_error.not_found": "{what} {id} yok",
     "api_error.what.campaign": "kampanya",

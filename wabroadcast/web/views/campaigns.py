@@ -23,12 +23,18 @@ from wabroadcast.engine.activity import WAITING, Activity
 from wabroadcast.engine.followup import retryable_count
 from wabroadcast.engine.manager import CampaignManager
 from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.endpoints import endpoint_counts
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
-from wabroadcast.web.reasons import api_error_text, campaign_error_text, failure_text
+from wabroadcast.web.reasons import (
+    api_error_text,
+    campaign_error_text,
+    campaign_note_text,
+    failure_text,
+)
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.render import Panel, format_when
 
@@ -171,6 +177,7 @@ def routes(panel: Panel) -> APIRouter:
             releasable = send_store.count_unknown(
                 session, before=panel.clock.now() - UNKNOWN_RELEASE_AGE, campaign_id=campaign_id
             )
+            endpoints = endpoint_counts(session, campaign_id)
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
         t = panel.translator(request)
@@ -199,6 +206,8 @@ def routes(panel: Panel) -> APIRouter:
             flashes=flashes,
             retry_label=retry_label(progress, retryable, t),
             releasable=releasable,
+            endpoints=sorted(endpoints.items(), key=lambda item: (-item[1], item[0])),
+            note=campaign_note_text(campaign.note, t) if campaign.note else None,
         )
 
     @router.get("/campaigns/{raw_id}", response_class=HTMLResponse)
