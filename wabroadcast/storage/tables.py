@@ -188,6 +188,8 @@ class Send(Base):
     error_title: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(16))
     pricing_category: Mapped[str | None] = mapped_column(String(32))
+    pricing_type: Mapped[str | None] = mapped_column(String(32))
+    """``pricing.type`` of its status webhooks: ``regular`` is charged (migration 0017)."""
     claimed_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
@@ -232,6 +234,7 @@ class StatusEvent(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_title: Mapped[str | None] = mapped_column(Text)
     pricing_category: Mapped[str | None] = mapped_column(String(32))
+    pricing_type: Mapped[str | None] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
     webhook_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("webhook_events.id", ondelete="SET NULL"), index=True

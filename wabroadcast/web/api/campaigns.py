@@ -46,6 +46,7 @@ from wabroadcast.web.api.schemas import (
     CampaignPage,
     CampaignPublic,
 )
+from wabroadcast.web.costs import RateCardDep, campaign_cost, cost_public
 from wabroadcast.web.errors import ApiError
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
@@ -159,9 +160,14 @@ def list_campaigns(
 
 
 @router.get("/{campaign_id}", response_model=CampaignPublic)
-def read(campaign_id: CampaignId, session: SessionDep, campaigns: CampaignsDep) -> CampaignPublic:
-    """Live counts: selected, accepted, failed by reason, unknown, held back, funnel."""
-    return load_public(session, campaign_id, campaigns)
+def read(
+    campaign_id: CampaignId, session: SessionDep, campaigns: CampaignsDep, card: RateCardDep
+) -> CampaignPublic:
+    """Live counts: selected, accepted, failed by reason, unknown, held back, funnel, and the
+    charged cost (`cost`)."""
+    public = load_public(session, campaign_id, campaigns)
+    cost = cost_public(campaign_cost(session, card, campaign_id))
+    return public.model_copy(update={"cost": cost})
 
 
 def _change(

@@ -130,6 +130,16 @@ MESSAGES: dict[str, str] = {
     "send.count": "Kaç kişiye",
     "send.eligible": "Uygun kişi",
     "send.will_send": "bu kampanya {count} gönderecek",
+    "cost.title": "Ücretlendirilen tutar",
+    "cost.line": "{market} ({category}): {count} × {price} = {cost}",
+    "cost.free": "{count} ücretsiz (müşteri hizmetleri ya da ücretsiz giriş noktası penceresi)",
+    "cost.none": "Henüz fiyat bilgisi içeren durum webhook'u gelmedi.",
+    "cost.note": "Durum webhook'larındaki Meta fiyatlandırması, {date} tarihli ücret tablosuyla.",
+    "send.estimate": "Tahmini maliyet: {total}",
+    "send.estimate_line": "{market} ({category}): {count} × {price}",
+    "send.estimate_unpriced": "{count} mesajın ücret tablosunda fiyatı yok",
+    "send.estimate_note": "{date} tarihli ücret tablosuna göre; Meta'nın güncel fiyatlarını "
+    "kontrol edin.",
     "send.submit": "Kampanyayı başlat",
     "send.skipped_us": "{count} ABD (+1) numarası atlandı: Meta, 1 Nisan 2025'ten beri "
     "pazarlama şablonlarını ABD numaralarına iletmiyor; MARKETING_TO_US=true ayarıyla bu "

@@ -26,6 +26,7 @@ from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
+from wabroadcast.web.costs import campaign_cost, cost_view
 from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import api_error_text, campaign_error_text, failure_text
@@ -149,6 +150,7 @@ def routes(panel: Panel) -> APIRouter:
             releasable = send_store.count_unknown(
                 session, before=panel.clock.now() - UNKNOWN_RELEASE_AGE, campaign_id=campaign_id
             )
+            cost = campaign_cost(session, request.app.state.rate_card, campaign_id)
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
         t = panel.translator(request)
@@ -177,6 +179,7 @@ def routes(panel: Panel) -> APIRouter:
             flashes=flashes,
             retryable=retryable,
             releasable=releasable,
+            cost=cost_view(cost, t),
         )
 
     @router.get("/campaigns/{raw_id}", response_class=HTMLResponse)
