@@ -28,7 +28,7 @@ from wabroadcast.engine.protocols import TemplateSender
 from wabroadcast.pricing.card import load_rate_card
 from wabroadcast.schedules.runner import scheduler_running
 from wabroadcast.storage.db import Database
-from wabroadcast.web.api import campaigns, contacts, original, schedules, stats, templates
+from wabroadcast.web.api import campaigns, contacts, original, schedules, sends, stats, templates
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
 from wabroadcast.web.body_limit import BodyLimitMiddleware, BodyLimits
 from wabroadcast.web.error_language import ErrorLanguageMiddleware
@@ -117,6 +117,7 @@ def _include_routers(app: FastAPI, settings: Settings, database: Database, clock
     app.include_router(templates.router)
     app.include_router(schedules.router)
     app.include_router(stats.router)
+    app.include_router(sends.router)
     app.include_router(build_webhook_router(settings, database, clock=clock))
     install_panel(app, settings, database, clock=clock)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
 
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from tests.cli.test_campaign_cli import cli, env_for, simulator  # noqa: F401 (fixture)
@@ -13,7 +16,7 @@ from tests.engine.helpers import add_contacts
 from wabroadcast.pricing.card import load_rate_card
 from wabroadcast.simulator import Simulator
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Campaign, Send
+from wabroadcast.storage.tables import Campaign, Contact, Send
 
 CARD = load_rate_card(None)
 PHONES = ["+905551000001", "+5511987654321", "+905551000002", "+819012345678"]
@@ -89,3 +92,35 @@ def test_campaign_show_gives_the_charged_cost_and_a_broken_card_stops_the_comman
     code, output = cli({**env, "RATE_CARD": str(broken)}, "campaign", "show", str(campaign_id))
     assert code == 1
     assert f"{broken}: line 2: unknown category 'x'" in " ".join(output.split())
+
+
+def test_sends_export_writes_csv_or_xlsx_of_one_contact(
+    database: Database,
+    simulator: tuple[str, Simulator],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    url, _ = simulator
+    ids = add_contacts(database, 2, phones=PHONES[:2])
+    with database.session() as session:
+        session.execute(update(Contact).where(Contact.id == ids[0]).values(name="=cmd()"))
+    env = env_for(database.url, url)
+    code, output = cli(env, "send", "-t", "daily_offer", "-l", "tr", "-n", "2")
+    assert code == 0, output
+    code, output = cli(env, "sends", "export", "--contact", str(ids[0]))
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert [(r["contact_id"], r["name"], r["state"]) for r in rows] == [
+        (str(ids[0]), "'=cmd()", "accepted")
+    ]
+    target = tmp_path / "sends.xlsx"
+    code, output = cli(env, "sends", "export", "--format", "xlsx", "-o", str(target))
+    assert code == 0, output
+    sheet = load_workbook(target)["sends"]
+    assert sheet.max_row == 3
+    names = {cell.value for cell in sheet["C"]}
+    assert names == {"name", "'=cmd()", None}
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    code, output = cli(env, "sends", "export", "--format", "xlsx")
+    assert code == 1 and "--format xlsx needs --output FILE" in output
+    code, output = cli(env, "sends", "export", "--format", "pdf")
+    assert code == 1 and "--format must be one of csv, xlsx, got 'pdf'" in output
