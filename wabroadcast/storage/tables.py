@@ -189,7 +189,7 @@ class Send(Base):
     status: Mapped[str | None] = mapped_column(String(16))
     pricing_category: Mapped[str | None] = mapped_column(String(32))
     pricing_type: Mapped[str | None] = mapped_column(String(32))
-    """``pricing.type`` of its status webhooks: ``regular`` is charged (migration 0017)."""
+    """``pricing.type`` of its status webhooks: ``regular`` is charged (migration 0015)."""
     claimed_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

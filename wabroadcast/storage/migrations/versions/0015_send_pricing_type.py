@@ -5,8 +5,8 @@ Status webhooks carry ``pricing.type``: ``regular`` is billed, ``free_customer_s
 say what a campaign cost, so the type is kept next to it. Rows written before this migration
 have no type and are not counted as charged.
 
-Revision ID: 0017
-Revises: 0009
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 15:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0009"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
