@@ -25,9 +25,10 @@ from wabroadcast.cloudapi.transport import HTTPClient, close_quietly, default_ht
 from wabroadcast.config import Settings
 from wabroadcast.engine.manager import CampaignManager, number_client
 from wabroadcast.engine.protocols import TemplateSender
+from wabroadcast.pricing.card import load_rate_card
 from wabroadcast.schedules.runner import scheduler_running
 from wabroadcast.storage.db import Database
-from wabroadcast.web.api import campaigns, contacts, original, schedules, stats, templates
+from wabroadcast.web.api import campaigns, contacts, original, schedules, sends, stats, templates
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
 from wabroadcast.web.body_limit import BodyLimitMiddleware, BodyLimits
 from wabroadcast.web.error_language import ErrorLanguageMiddleware
@@ -58,6 +59,7 @@ def create_app(
     or database stays the caller's to close.
     """
     own_database = database is None
+    rate_card = load_rate_card(settings.rate_card)  # a broken card is refused before anything
     db = database if database is not None else Database(settings.database_url)
     app_clock = clock if clock is not None else SystemClock()
     app = FastAPI(
@@ -69,6 +71,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.rate_card = rate_card
     app.state.database = db
     app.state.clock = app_clock
     app.state.sandbox = settings.sandbox
@@ -120,6 +123,7 @@ def _include_routers(
     app.include_router(templates.router)
     app.include_router(schedules.router)
     app.include_router(stats.router)
+    app.include_router(sends.router)
     app.include_router(build_webhook_router(settings, database, receiver=webhook))
     install_panel(app, settings, database, clock=clock)
 

@@ -233,6 +233,14 @@ class Settings(BaseSettings):
             "left out and the portfolio's own setting applies."
         ),
     )
+    rate_card: str | None = Field(
+        None,
+        alias="RATE_CARD",
+        description=(
+            "Path of a rate card (CSV or JSON: calling code × category → price) for cost "
+            "estimates and charged costs. Unset: the shipped example card."
+        ),
+    )
     sender_lease_seconds: float = Field(
         10.0,
         alias="SENDER_LEASE_SECONDS",

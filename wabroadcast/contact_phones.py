@@ -56,3 +56,20 @@ def normalize_phone(raw: object, region: str = "TR") -> str:
 def wa_digits(e164: str) -> str:
     """The digits-only form the Cloud API uses in `wa_id` and `recipient_id`."""
     return e164.lstrip("+")
+
+
+def calling_code(e164: str) -> str | None:
+    """The country calling code an E.164 number (or its first digits, ``+901``) starts with.
+
+    ITU calling codes are a prefix code (no code starts another), so the first known 1-3 digit
+    prefix is the answer; None when there is none.
+    """
+    digits = e164.lstrip("+")
+    for length in (1, 2, 3):
+        head = digits[:length]
+        if len(head) == length and head.isdigit() and int(head) in _CALLING_CODES:
+            return head
+    return None
+
+
+_CALLING_CODES = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)

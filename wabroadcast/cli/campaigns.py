@@ -25,6 +25,7 @@ from rich.table import Table
 
 from wabroadcast.business_numbers import UnknownPhoneNumber, settings_for_number
 from wabroadcast.cli.common import console, err_console, fail, get_settings, open_database
+from wabroadcast.cli.costs import cost_lines, rate_card
 from wabroadcast.cli.templates import cloud_client as template_client
 from wabroadcast.clock import SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
@@ -68,6 +69,7 @@ from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.endpoints import campaign_note, endpoint_counts
 from wabroadcast.storage.stats import funnels
+from wabroadcast.web.costs import campaign_cost, send_estimate
 
 app = typer.Typer(
     help="Campaigns: send a template to the next eligible contacts.", no_args_is_help=True
@@ -376,6 +378,7 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
             capacity = max(limit_today - used, 0)
             take = min(take, capacity)
         rows = send_store.select_eligible(session, template, take, marketing_to_us=us)
+        cost = send_estimate(session, rate_card(ctx), template, limit=take, marketing_to_us=us)
         shown = rows if as_json else rows[:20]
         names = contact_store.names_of(session, [contact_id for contact_id, _ in shown])
     held_back = min(limit, eligible) - take
@@ -388,6 +391,7 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
             "total_selected": take,
             "held_back": held_back,
             "skipped_us": skipped_us,
+            "estimated_cost": cost.as_json(),
             "recipients": [phone for _, phone in rows],
             "contacts": [{"phone": phone, "name": names.get(cid)} for cid, phone in rows],
         }
@@ -401,6 +405,8 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
         console.print(f"  {held_back} held back by the daily recipient limit ({limit_today})")
     if skipped_us:
         console.print(f"  {skipped_us_line(skipped_us)}", highlight=False)
+    for line in cost_lines(cost, "estimated cost"):
+        console.print(line, highlight=False)
     table = Table("#", "phone", "name")
     for number, (contact_id, phone) in enumerate(shown, start=1):
         table.add_row(str(number), phone, escape(names.get(contact_id) or ""))
@@ -710,10 +716,14 @@ def show(
 ) -> None:
     """One campaign's numbers, failures by reason and error."""
     summary = _existing(ctx, campaign_id)
+    with open_database(ctx).session() as session:
+        cost = campaign_cost(session, rate_card(ctx), campaign_id)
     if as_json:
         now = shown_activity(open_database(ctx), campaign_id)
         shown = summary.as_dict() | {"state": now.state, "waiting_for": now.waiting_for}
-        console.print_json(json.dumps(shown))
+        console.print_json(json.dumps(shown | {"cost": cost.as_json()}))
         return
     us = get_settings(ctx).marketing_to_us
     _print_summary(open_database(ctx), summary, as_json=False, marketing_to_us=us)
+    for line in cost_lines(cost, "charged cost"):
+        console.print(f"  {line}", highlight=False)

@@ -1,4 +1,4 @@
-"""`wabroadcast sends` commands: sends whose outcome is unknown, and releasing them.
+"""`wabroadcast sends` commands: sends whose outcome is unknown, releasing them, exports.
 
 An `unknown` send may have reached the person (a timeout after the request was written, or a
 crash between claim and answer); the engine never re-sends it. A status webhook carrying its
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -17,8 +19,12 @@ from rich.table import Table
 from wabroadcast.cli.common import console, fail, open_database
 from wabroadcast.clock import SystemClock
 from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.send_results import SendFilter
+from wabroadcast.web.exports import FORMATS, csv_chunks, xlsx_bytes
 
-app = typer.Typer(help="Sends: unknown outcomes and releasing them.", no_args_is_help=True)
+app = typer.Typer(
+    help="Sends: unknown outcomes, releasing them, exporting them.", no_args_is_help=True
+)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -105,3 +111,41 @@ def release(
     except Exception as exc:  # a database failure is reported, not a traceback
         fail(f"could not release: {str(exc).splitlines()[0]}")
     console.print(f"released {released} unknown send(s)")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    file_format: str = typer.Option(
+        "csv", "--format", "-f", help="csv or xlsx (the panel's and the API's columns)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write; CSV goes to standard output without it."
+    ),
+    campaign_id: int | None = typer.Option(None, "--campaign", min=1, help="Only this campaign."),
+    contact_id: int | None = typer.Option(None, "--contact", min=1, help="Only this contact."),
+    template: str | None = typer.Option(None, "--template", "-t", help="Only this template."),
+) -> None:
+    """Every send (or those of a campaign, a contact or a template) with its stages, error and
+    pricing. Cells that a spreadsheet would run as a formula get a leading '."""
+    if file_format not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, got {file_format!r}")
+    if file_format == "xlsx" and output is None:
+        fail("--format xlsx needs --output FILE (a workbook is not text)")
+    database = open_database(ctx)
+    chosen = SendFilter(campaign_id=campaign_id, contact_id=contact_id, template_name=template)
+    try:
+        if file_format == "xlsx" and output is not None:
+            output.write_bytes(xlsx_bytes(database, chosen))
+        elif output is not None:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                for chunk in csv_chunks(database, chosen):
+                    out.write(chunk)
+        else:
+            for chunk in csv_chunks(database, chosen):
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    if output is not None:
+        console.print(f"wrote {output}", highlight=False)

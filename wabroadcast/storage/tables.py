@@ -227,6 +227,8 @@ class Send(Base):
     pricing_category: Mapped[str | None] = mapped_column(String(32))
     endpoint: Mapped[str | None] = mapped_column(String(24))
     """Cloud API endpoint of the accepted request: `messages` or `marketing_messages`."""
+    pricing_type: Mapped[str | None] = mapped_column(String(32))
+    """``pricing.type`` of its status webhooks: ``regular`` is charged (migration 0015)."""
     claimed_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
@@ -296,6 +298,7 @@ class StatusEvent(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_title: Mapped[str | None] = mapped_column(Text)
     pricing_category: Mapped[str | None] = mapped_column(String(32))
+    pricing_type: Mapped[str | None] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
     webhook_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("webhook_events.id", ondelete="SET NULL"), index=True

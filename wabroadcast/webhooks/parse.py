@@ -48,6 +48,7 @@ class StatusUpdate:
     error_code: int | None = None
     error_title: str | None = None
     pricing_category: str | None = None
+    pricing_type: str | None = None
     profile_name: str | None = None
     where: str = field(default="", compare=False)
 
@@ -364,6 +365,7 @@ def _parse_status(
         error_code=code,
         error_title=title,
         pricing_category=_str(_dict(item.get("pricing")).get("category")),
+        pricing_type=_str(_dict(item.get("pricing")).get("type")),
         profile_name=_profile_name(contact),
         where=where,
     )

@@ -64,6 +64,8 @@ class StatusFact(Protocol):
     def error_title(self) -> str | None: ...
     @property
     def pricing_category(self) -> str | None: ...
+    @property
+    def pricing_type(self) -> str | None: ...
 
 
 def parse_callback(data: str | None) -> tuple[int, int | None] | None:
@@ -93,6 +95,7 @@ def _row(status: StatusUpdate, send_id: int | None, webhook_event_id: int | None
         "error_code": status.error_code,
         "error_title": status.error_title,
         "pricing_category": (status.pricing_category or "")[:32] or None,
+        "pricing_type": (status.pricing_type or "")[:32] or None,
         "occurred_at": status.occurred_at,
         "webhook_event_id": webhook_event_id,
     }
@@ -249,6 +252,9 @@ def _merge(send: Send, fact: StatusFact) -> bool:
         changed = True
     if fact.pricing_category and send.pricing_category != fact.pricing_category:
         send.pricing_category = fact.pricing_category
+        changed = True
+    if fact.pricing_type and send.pricing_type != fact.pricing_type:
+        send.pricing_type = fact.pricing_type
         changed = True
     if fact.recipient_id and send.wa_id is None and len(fact.recipient_id) <= 32:
         send.wa_id = fact.recipient_id

@@ -19,7 +19,7 @@ from tests.web.api.harness import (
 from wabroadcast.config import Settings
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Reply, Send
-from wabroadcast.web.api.campaigns import CSV_COLUMNS
+from wabroadcast.web.exports import CSV_COLUMNS
 
 
 @pytest.mark.anyio

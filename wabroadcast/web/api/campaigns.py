@@ -7,10 +7,7 @@ so they work the same whether this server, another one or the CLI is running the
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -20,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.domain.models import CampaignState
-from wabroadcast.domain.spreadsheet import safe_cell
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import activities, activity
@@ -31,8 +27,9 @@ from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.deferred import deferral_counts
 from wabroadcast.storage.endpoints import endpoint_counts
+from wabroadcast.storage.send_results import SendFilter
 from wabroadcast.storage.stats import funnels
-from wabroadcast.storage.tables import Campaign, Contact, Send
+from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.deps import (
     CampaignsDep,
     ClockDep,
@@ -48,28 +45,13 @@ from wabroadcast.web.api.schemas import (
     CampaignPage,
     CampaignPublic,
 )
+from wabroadcast.web.api.sends import export_response
+from wabroadcast.web.costs import RateCardDep, campaign_cost, cost_public
 from wabroadcast.web.errors import ApiError
+from wabroadcast.web.exports import XLSX_MEDIA_TYPE
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
 CampaignId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Campaign id.")]
-EXPORT_BATCH = 2000
-CSV_COLUMNS = (
-    "send_id",
-    "contact_id",
-    "name",
-    "phone",
-    "state",
-    "status",
-    "claimed_at",
-    "accepted_at",
-    "sent_at",
-    "delivered_at",
-    "read_at",
-    "failed_at",
-    "error_code",
-    "error",
-    "message_id",
-)
 
 
 def not_found(campaign_id: int) -> ApiError:
@@ -168,9 +150,14 @@ def list_campaigns(
 
 
 @router.get("/{campaign_id}", response_model=CampaignPublic)
-def read(campaign_id: CampaignId, session: SessionDep, campaigns: CampaignsDep) -> CampaignPublic:
-    """Live counts: selected, accepted, failed by reason, unknown, held back, funnel."""
-    return load_public(session, campaign_id, campaigns)
+def read(
+    campaign_id: CampaignId, session: SessionDep, campaigns: CampaignsDep, card: RateCardDep
+) -> CampaignPublic:
+    """Live counts: selected, accepted, failed by reason, unknown, held back, funnel, and the
+    charged cost (`cost`)."""
+    public = load_public(session, campaign_id, campaigns)
+    cost = cost_public(campaign_cost(session, card, campaign_id))
+    return public.model_copy(update={"cost": cost})
 
 
 def _change(
@@ -261,60 +248,23 @@ def retry_failed_sends(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "One row per send."}},
 )
-def export_sends(campaign_id: CampaignId, database: DatabaseDep) -> StreamingResponse:
+def export_sends(campaign_id: CampaignId, database: DatabaseDep) -> Response:
     """Every send of the campaign as CSV, streamed in batches (bounded memory at any size)."""
+    return _export(database, campaign_id, "csv")
+
+
+@router.get(
+    "/{campaign_id}/sends.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "One row per send."}},
+)
+def export_sends_xlsx(campaign_id: CampaignId, database: DatabaseDep) -> Response:
+    """The same rows as sends.csv, as an Excel workbook."""
+    return _export(database, campaign_id, "xlsx")
+
+
+def _export(database: Database, campaign_id: int, file_format: str) -> Response:
     with database.session() as session:
         if session.get(Campaign, campaign_id) is None:
             raise not_found(campaign_id)
-    headers = {"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-sends.csv"'}
-    return StreamingResponse(
-        _csv_rows(database, campaign_id), media_type="text/csv; charset=utf-8", headers=headers
-    )
-
-
-def _csv_rows(database: Database, campaign_id: int) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    after = 0
-    while True:
-        with database.session() as session:
-            rows = session.execute(
-                select(Send, Contact.name)
-                .join(Contact, Contact.id == Send.contact_id)
-                .where(Send.campaign_id == campaign_id, Send.id > after)
-                .order_by(Send.id)
-                .limit(EXPORT_BATCH)
-            ).all()
-        for send, name in rows:
-            writer.writerow(_csv_row(send, name))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        if len(rows) < EXPORT_BATCH:
-            return
-        after = rows[-1][0].id
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else ""
-
-
-def _csv_row(send: Send, name: str | None) -> list[str | int]:
-    return [
-        send.id,
-        send.contact_id,
-        safe_cell(name),
-        send.phone or "",
-        send.state,
-        send.status or "",
-        _iso(send.claimed_at),
-        _iso(send.accepted_at),
-        _iso(send.sent_at),
-        _iso(send.delivered_at),
-        _iso(send.read_at),
-        _iso(send.failed_at),
-        "" if send.error_code is None else send.error_code,
-        safe_cell(send.error_title),
-        send.message_id or "",
-    ]
+    return export_response(database, SendFilter(campaign_id=campaign_id), file_format)

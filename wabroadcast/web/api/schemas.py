@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
 from wabroadcast.engine.manager import MAX_CAMPAIGN_LIMIT, limit_problem
 from wabroadcast.schedules.store import MAX_DAILY_COUNT
+from wabroadcast.web.costs import CostPublic, DayCost
 
 TEMPLATE_NAME_PATTERN = r"^[a-z0-9_]+$"
 """Meta's rule for template names: lowercase letters, digits and underscores."""
@@ -231,6 +232,11 @@ class CampaignPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    cost: CostPublic | None = Field(
+        None,
+        description="What Meta charged, from the pricing on status webhooks, priced with the "
+        "rate card (one campaign only; null in lists).",
+    )
 
 
 class CampaignPage(BaseModel):
@@ -317,6 +323,9 @@ class StatsPublic(BaseModel):
     messages_sent: int
     opted_out: int
     days: list[DayCounts]
+    cost_days: list[DayCost] = Field(
+        default_factory=list, description="Charged cost per UTC day, the same days as `days`."
+    )
 
 
 class TemplateSyncResult(BaseModel):

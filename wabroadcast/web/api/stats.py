@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from wabroadcast.storage.stats import daily_counts, overview
 from wabroadcast.web.api.deps import ClockDep, SessionDep
 from wabroadcast.web.api.schemas import DayCounts, StatsPublic
+from wabroadcast.web.costs import RateCardDep, daily_costs
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
 
@@ -17,10 +18,12 @@ router = APIRouter(prefix="/api/stats", tags=["stats"])
 def stats(
     session: SessionDep,
     clock: ClockDep,
+    card: RateCardDep,
     days: Annotated[int, Query(ge=1, le=366, description="Days of history, today included.")] = 30,
 ) -> StatsPublic:
     """`contacts`, `templates`, `messages_sent` (as the original panel), opt-outs, and per UTC
-    day the sends accepted, deliveries, reads and replies."""
+    day the sends accepted, deliveries, reads and replies; `cost_days`: the charged cost per
+    UTC day."""
     numbers = overview(session)
     per_day = [
         DayCounts.model_validate(day, from_attributes=True)
@@ -32,4 +35,5 @@ def stats(
         messages_sent=numbers["messages_sent"],
         opted_out=numbers.get("opted_out", 0),
         days=per_day,
+        cost_days=daily_costs(session, card, today=clock.now().date(), days=days),
     )

@@ -9,6 +9,7 @@
   var countEl = document.getElementById("eligible-count");
   var willEl = document.getElementById("will-send");
   var skippedEl = document.getElementById("skipped-us");
+  var estimateEl = document.getElementById("estimate");
   var list = document.getElementById("preview-list");
   var empty = document.getElementById("preview-empty");
   var messageBox = document.getElementById("message-box");
@@ -38,12 +39,27 @@
     empty.hidden = rows.length > 0;
   }
 
+  function showEstimate(data) {
+    // the estimated cost of the contacts it would send to (text built by the server)
+    var lines = document.getElementById("estimate-lines");
+    document.getElementById("estimate-total").textContent = data.estimated_cost_text || "";
+    document.getElementById("estimate-note").textContent = data.estimate_note || "";
+    while (lines.firstChild) lines.removeChild(lines.firstChild);
+    (data.estimated_cost_lines || []).forEach(function (text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      lines.appendChild(item);
+    });
+    estimateEl.hidden = !data.estimated_cost_text;
+  }
+
   function refresh() {
     if (!template.value) {
       countEl.textContent = "\u2013";
       willEl.textContent = "";
       skippedEl.textContent = "";
       skippedEl.hidden = true;
+      showEstimate({});
       showPreview([]);
       messageBox.hidden = true;
       return;
@@ -69,6 +85,7 @@
       willEl.textContent = data.will_send_text || "";
       skippedEl.textContent = data.skipped_us_text || "";
       skippedEl.hidden = !data.skipped_us_text;
+      showEstimate(data);
       showPreview(data.preview || []);
       messageText.textContent = data.message || "";
       messageBox.hidden = !data.message;

@@ -14,6 +14,7 @@ from wabroadcast.storage.db import Database
 from wabroadcast.web.views import login
 from wabroadcast.web.views.actions import routes as action_routes
 from wabroadcast.web.views.campaigns import routes as campaign_routes
+from wabroadcast.web.views.contact_page import routes as contact_page_routes
 from wabroadcast.web.views.contacts import routes as contact_routes
 from wabroadcast.web.views.pages import routes as page_routes
 from wabroadcast.web.views.render import Panel
@@ -28,7 +29,7 @@ def _router(panel: Panel) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     for routes in (static_routes, page_routes, send_routes, action_routes, campaign_routes):
         router.include_router(routes(panel))
-    for routes in (contact_routes, schedule_routes):
+    for routes in (contact_routes, contact_page_routes, schedule_routes):
         router.include_router(routes(panel))
     return router
 

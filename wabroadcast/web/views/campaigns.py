@@ -27,6 +27,7 @@ from wabroadcast.storage.endpoints import endpoint_counts
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
+from wabroadcast.web.costs import campaign_cost, cost_view
 from wabroadcast.web.events import EVENT_STREAM_HEADERS, change_stream
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import (
@@ -178,6 +179,7 @@ def routes(panel: Panel) -> APIRouter:
                 session, before=panel.clock.now() - UNKNOWN_RELEASE_AGE, campaign_id=campaign_id
             )
             endpoints = endpoint_counts(session, campaign_id)
+            cost = campaign_cost(session, request.app.state.rate_card, campaign_id)
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
         t = panel.translator(request)
@@ -208,6 +210,7 @@ def routes(panel: Panel) -> APIRouter:
             releasable=releasable,
             endpoints=sorted(endpoints.items(), key=lambda item: (-item[1], item[0])),
             note=campaign_note_text(campaign.note, t) if campaign.note else None,
+            cost=cost_view(cost, t),
         )
 
     @router.get("/campaigns/{raw_id}", response_class=HTMLResponse)

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from wabroadcast.engine.activity import activities
 from wabroadcast.storage import stats as stat_store
 from wabroadcast.storage.stats import overview
+from wabroadcast.web.costs import cost_view, daily_cost_reports, money
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.campaigns import runs_here
 from wabroadcast.web.views.charts import line_chart
@@ -85,13 +86,15 @@ def routes(panel: Panel) -> APIRouter:
         except ValueError:
             days = 14
         days = days if days in STATS_RANGES else 14
+        card = request.app.state.rate_card
+        today = panel.clock.now().date()
         with panel.database.session() as session:
             rows = [
-                day.as_row()
-                for day in stat_store.daily_counts(
-                    session, today=panel.clock.now().date(), days=days
-                )
+                day.as_row() for day in stat_store.daily_counts(session, today=today, days=days)
             ]
+            costs, whole = daily_cost_reports(session, card, today=today, days=days)
+        for row, (_, day_cost) in zip(rows, costs, strict=True):
+            row["cost"] = money(day_cost.total, card.currency, t.language)
         keys = stat_store.DAY_SERIES
         labels = {key: t("stats." + key) for key in keys}
         chart = line_chart(rows, keys, labels=labels, title=t("stats.chart_title"), number=t.number)
@@ -105,6 +108,7 @@ def routes(panel: Panel) -> APIRouter:
             series_keys=keys,
             totals=totals,
             chart=chart,
+            cost=cost_view(whole, t),
         )
 
     return router

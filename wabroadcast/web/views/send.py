@@ -30,10 +30,13 @@ from wabroadcast.engine.manager import (
     is_template_name,
     limit_problem,
 )
+from wabroadcast.pricing.card import RateCard
+from wabroadcast.pricing.costs import CostReport
 from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Template
+from wabroadcast.web.costs import money, send_estimate
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import api_error_text, unavailable_reason_text
 from wabroadcast.web.views.render import Panel
@@ -81,6 +84,8 @@ class Eligibility:
     """The body text the first recipient would read, when the template is stored."""
     skipped_us: int = 0
     """US (+1) contacts a MARKETING template leaves out (MARKETING_TO_US not set)."""
+    cost: CostReport | None = None
+    """What the contacts it would send to cost at the rate card's prices."""
 
     def skipped_us_text(self, t: Translator) -> str | None:
         if not self.skipped_us:
@@ -103,7 +108,33 @@ class Eligibility:
             "message": self.message,
             "skipped_us": self.skipped_us,
             "skipped_us_text": self.skipped_us_text(t),
+            "estimated_cost": self.cost.as_json() if self.cost else None,
+            **estimate_texts(self.cost, t),
         }
+
+
+def estimate_texts(cost: CostReport | None, t: Translator) -> dict[str, Any]:
+    """The estimate as the page shows it: total, one line per market, the card's date."""
+    if cost is None:
+        return {"estimated_cost_text": None, "estimated_cost_lines": [], "estimate_note": None}
+    language, currency = t.language, cost.currency
+    lines = [
+        t(
+            "send.estimate_line",
+            market=line.market,
+            category=line.category,
+            count=t.number(line.messages),
+            price="–" if line.unit_price is None else money(line.unit_price, currency, language),
+        )
+        for line in cost.lines
+    ]
+    if cost.unpriced_messages:
+        lines.append(t("send.estimate_unpriced", count=t.number(cost.unpriced_messages)))
+    return {
+        "estimated_cost_text": t("send.estimate", total=money(cost.total, currency, language)),
+        "estimated_cost_lines": lines,
+        "estimate_note": t("send.estimate_note", date=cost.card_date),
+    }
 
 
 def first_message(
@@ -130,6 +161,7 @@ def eligibility(
     *,
     preview: bool,
     language: str = "",
+    card: RateCard | None = None,
 ) -> Eligibility:
     """Who `template` would reach. A name that is not a template name (HTML, NUL, 100,000
     characters) reaches nobody and is never put to the database: PostgreSQL refuses NUL."""
@@ -158,7 +190,11 @@ def eligibility(
         first = [{"name": names.get(cid), "phone": phone} for cid, phone in chosen]
     message = first_message(session, template, language, us) if preview and first else None
     capped = eligible >= ELIGIBLE_CAP
-    return Eligibility(eligible, capped, will_send, recent, daily, first, message, skipped_us)
+    cost = None
+    if card is not None:
+        take = eligible if will_send is None else will_send
+        cost = send_estimate(session, card, template, limit=take, marketing_to_us=us)
+    return Eligibility(eligible, capped, will_send, recent, daily, first, message, skipped_us, cost)
 
 
 def stored_templates(session: Session) -> list[tuple[str, list[Template]]]:
@@ -189,7 +225,13 @@ def routes(panel: Panel) -> APIRouter:
             templates = stored_templates(session)
             found = (
                 eligibility(
-                    session, panel, form.template, limit, preview=True, language=form.language
+                    session,
+                    panel,
+                    form.template,
+                    limit,
+                    preview=True,
+                    language=form.language,
+                    card=request.app.state.rate_card,
                 )
                 if form.template
                 else None
@@ -209,6 +251,7 @@ def routes(panel: Panel) -> APIRouter:
             preview=found.preview if found else [],
             message=found.message if found else None,
             skipped_us=found.skipped_us_text(t) if found else None,
+            estimate=estimate_texts(found.cost if found else None, t),
             disabled=sending_disabled(request, t),
         )
 
@@ -265,6 +308,7 @@ def routes(panel: Panel) -> APIRouter:
                 parse_limit(form.limit),
                 preview=request.query_params.get("preview") == "1",
                 language=form.language,
+                card=request.app.state.rate_card,
             )
         body = found.as_json(t)
         if found.will_send is not None:
