@@ -33,7 +33,8 @@ from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.claims import ClaimBatch, DailyWindow, claim_next
 from wabroadcast.engine.lifecycle import finish_run, mark_requested, start_run
-from wabroadcast.engine.limits import EngineOptions, resolve_daily_limit
+from wabroadcast.engine.limits import EngineOptions
+from wabroadcast.engine.number_limits import resolve_number_limits
 from wabroadcast.engine.outcomes import failure_reason, fatal_message, pause_message
 from wabroadcast.engine.protocols import (
     AcceptedMessage,
@@ -99,11 +100,21 @@ async def run_campaign(
         return await asyncio.to_thread(
             finish_run, database, campaign_id, clock.now(), stop, str(refused), 0
         )
+    limits = await resolve_number_limits(database, settings, client)
+    log.info(
+        "campaign %s: number %s sends at %g msg/s (%s), daily limit %s (%s)",
+        campaign_id,
+        limits.phone_number_id,
+        limits.send_rate,
+        limits.rate_source,
+        "unlimited" if limits.daily_limit is None else f"{limits.daily_limit:,}",
+        limits.daily_source,
+    )
     run = _Run(
         campaign,
         database=database,
         client=client,
-        rate=settings.send_rate,
+        rate=limits.send_rate,
         clock=clock,
         sleep=sleep,
         options=options,
@@ -113,7 +124,7 @@ async def run_campaign(
     )
     if lease is not None:  # another process sends from this number now: stop, state unchanged
         lease.on_lost(lambda: run.stop(CampaignState.RUNNING, "sending lease lost"))
-    run.daily_limit = await resolve_daily_limit(settings, client)
+    run.daily_limit = limits.daily_limit
     run.marketing_to_us = us
     run.renderer = renderer
     await run.run()
