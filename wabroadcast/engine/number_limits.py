@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from wabroadcast.business_numbers import PhoneNumber, configured_numbers
+from wabroadcast.business_numbers import PhoneNumber, configured_numbers, settings_for_number
 from wabroadcast.config import Settings
 from wabroadcast.domain.messaging_limits import HIGH, THROUGHPUT_RATES, UNLIMITED
 from wabroadcast.engine.limits import resolve_daily_limit
@@ -44,6 +44,8 @@ class NumberLimits:
     daily_source: str
     quality_event: str | None = None
     quality_at: datetime | None = None
+    display_number: str | None = None
+    """The display phone number the webhooks named, once linked."""
 
 
 def _when(at: datetime | None) -> str:
@@ -145,4 +147,39 @@ async def resolve_number_limits(
         daily_source=daily_source,
         quality_event=state.quality_event if state else None,
         quality_at=state.quality_event_at if state else None,
+        display_number=state.number if state else None,
     )
+
+
+READ_AT_START = "read from the Graph API when a run starts (250 if that fails)"
+
+
+def stored_number_limits(database: Database, settings: Settings) -> list[NumberLimits]:
+    """Every configured number's rate and daily limit as far as known without the Graph API
+    (`wabroadcast config`, GET /api/numbers, the panel). A daily limit of None with
+    :data:`READ_AT_START` as its source is not unlimited but unknown until a run reads it."""
+    shown: list[NumberLimits] = []
+    for number in configured_numbers(settings).values():
+        own = settings_for_number(settings, number.phone_number_id)
+        state, portfolio, _ = stored_limits(database, own)
+        rate, rate_source = number_rate(own, number, state)
+        from_webhook = webhook_daily_limit(number.daily_limit, portfolio)
+        if from_webhook is not None:
+            daily, daily_source = from_webhook
+        elif number.daily_limit is not None:
+            daily, daily_source = number.daily_limit, "setting"
+        else:
+            daily, daily_source = None, READ_AT_START
+        shown.append(
+            NumberLimits(
+                phone_number_id=number.phone_number_id,
+                send_rate=rate,
+                rate_source=rate_source,
+                daily_limit=daily,
+                daily_source=daily_source,
+                quality_event=state.quality_event if state else None,
+                quality_at=state.quality_event_at if state else None,
+                display_number=state.number if state else None,
+            )
+        )
+    return shown

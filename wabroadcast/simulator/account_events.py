@@ -112,3 +112,33 @@ def category_changed(
         "new_category": new,
     }
     return _envelope(simulator.config.waba_id, time, "template_category_update", value)
+
+
+EVENTS = ("throughput_upgrade", "limit_change", "category_impending", "category_changed")
+CONTROL_PATH = "/_simulator/account_events"
+"""POST here (JSON ``{"event": …}``) to make a running simulator send an account webhook."""
+
+
+def build_event(simulator: Simulator, request: dict[str, Any]) -> dict[str, Any]:
+    """The webhook body for a control request; ValueError names what is wrong with it."""
+    event = request.get("event")
+    time = int(simulator.clock.now().timestamp())
+    if event == "throughput_upgrade":
+        return throughput_upgrade(simulator, time)
+    if event == "limit_change":
+        limit = request.get("limit")
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise ValueError("limit_change needs an integer limit (250, 2000, 10000, 100000, -1)")
+        return limit_change(simulator, limit, time)
+    if event in ("category_impending", "category_changed"):
+        name, language = request.get("template"), request.get("language")
+        category = request.get("category")
+        if not all(isinstance(v, str) and v for v in (name, language, category)):
+            raise ValueError(f"{event} needs template, language and category")
+        assert isinstance(name, str) and isinstance(language, str) and isinstance(category, str)
+        if event == "category_changed":
+            return category_changed(simulator, name, language, category, time)
+        effective = request.get("effective")
+        when = effective if isinstance(effective, int) else time + 86400
+        return category_impending(simulator, name, language, category, time, when)
+    raise ValueError(f"event must be one of {', '.join(EVENTS)}, not {event!r}")
