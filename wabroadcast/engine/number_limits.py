@@ -46,6 +46,10 @@ class NumberLimits:
     quality_at: datetime | None = None
     display_number: str | None = None
     """The display phone number the webhooks named, once linked."""
+    rate_at: datetime | None = None
+    """Time of the webhook the rate comes from; None: from the settings."""
+    daily_at: datetime | None = None
+    """Time of the webhook the daily limit comes from; None: settings or the Graph API."""
 
 
 def _when(at: datetime | None) -> str:
@@ -151,6 +155,10 @@ async def resolve_number_limits(
     )
 
 
+def _webhook_time(source: str, at: datetime | None) -> datetime | None:
+    return at if source.startswith("webhook") else None
+
+
 READ_AT_START = "read from the Graph API when a run starts (250 if that fails)"
 
 
@@ -180,6 +188,12 @@ def stored_number_limits(database: Database, settings: Settings) -> list[NumberL
                 quality_event=state.quality_event if state else None,
                 quality_at=state.quality_event_at if state else None,
                 display_number=state.number if state else None,
+                rate_at=state.throughput_at
+                if state and rate_source.startswith("webhook")
+                else None,
+                daily_at=portfolio.daily_limit_at
+                if portfolio and daily_source.startswith("webhook")
+                else None,
             )
         )
     return shown
