@@ -18,6 +18,7 @@ Graph API the first time a run of that number finds an unlinked row.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,10 +96,10 @@ def _number(settings: Settings) -> PhoneNumber:
 
 
 def stored_limits(
-    database: Database, settings: Settings
+    database: Database, settings: Settings, display_number: str | None = None
 ) -> tuple[store.NumberState | None, store.NumberState | None, list[str]]:
     with database.session() as session:
-        number = store.number_state(session, settings.phone_number_id)
+        number = store.number_state(session, settings.phone_number_id, display_number)
         return number, store.portfolio_state(session), store.unlinked_numbers(session)
 
 
@@ -197,3 +198,24 @@ def stored_number_limits(database: Database, settings: Settings) -> list[NumberL
             )
         )
     return shown
+
+
+REFRESH_EVERY = 2.0
+"""Seconds (by the run's clock) between a running sender's looks at the stored webhook
+facts: a THROUGHPUT_UPGRADE or a new messaging limit then applies within that time."""
+
+
+def refreshed(database: Database, settings: Settings, limits: NumberLimits) -> NumberLimits:
+    """`limits` with what the stored webhooks say now (no Graph API call): the rate as at a
+    run's start, the daily limit when a webhook gave one (else the one the run started with)."""
+    state, portfolio, _ = stored_limits(database, settings, limits.display_number)
+    rate, rate_source = number_rate(settings, _number(settings), state)
+    from_webhook = webhook_daily_limit(_number(settings).daily_limit, portfolio)
+    daily, daily_source = from_webhook or (limits.daily_limit, limits.daily_source)
+    return dataclasses.replace(
+        limits,
+        send_rate=rate,
+        rate_source=rate_source,
+        daily_limit=daily,
+        daily_source=daily_source,
+    )

@@ -34,7 +34,12 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.claims import ClaimBatch, DailyWindow, claim_next
 from wabroadcast.engine.lifecycle import finish_run, mark_requested, start_run
 from wabroadcast.engine.limits import EngineOptions
-from wabroadcast.engine.number_limits import resolve_number_limits
+from wabroadcast.engine.number_limits import (
+    REFRESH_EVERY,
+    NumberLimits,
+    refreshed,
+    resolve_number_limits,
+)
 from wabroadcast.engine.outcomes import failure_reason, fatal_message, pause_message
 from wabroadcast.engine.protocols import (
     AcceptedMessage,
@@ -125,6 +130,7 @@ async def run_campaign(
     if lease is not None:  # another process sends from this number now: stop, state unchanged
         lease.on_lost(lambda: run.stop(CampaignState.RUNNING, "sending lease lost"))
     run.daily_limit = limits.daily_limit
+    run.limits, run.settings = limits, settings
     run.marketing_to_us = us
     run.renderer = renderer
     await run.run()
@@ -176,6 +182,9 @@ class _Run:
         """MARKETING_TO_US: whether a MARKETING template's claims take US (+1) numbers."""
         self.window: DailyWindow | None = None
         """The daily recipient count this run's claims share (see claims.DailyWindow)."""
+        self.limits: NumberLimits | None = None
+        self.settings: Settings | None = None
+        self.limits_seen_at = clock.now()
         self.renderer: CampaignRenderer | None = None
         self.held_back = 0
         self.stop_state: CampaignState | None = None
@@ -278,8 +287,34 @@ class _Run:
             self.window = DailyWindow(self.daily_limit)
         return self.window
 
+    async def _refresh_limits(self) -> None:
+        """Between claim batches: take up a throughput upgrade or a new messaging limit that
+        a webhook stored meanwhile (engine/number_limits.py). The rate changes the bucket and
+        the claim batch; queue sizes stay as the run started (only the spacing changes)."""
+        now = self.clock.now()
+        if self.limits is None or self.settings is None:
+            return
+        if (now - self.limits_seen_at).total_seconds() < REFRESH_EVERY:
+            return
+        self.limits_seen_at = now
+        fresh = await asyncio.to_thread(refreshed, self.database, self.settings, self.limits)
+        if fresh.send_rate != self.rate:
+            log.info(
+                "campaign %s: rate %g → %g msg/s (%s)",
+                self.campaign.campaign_id,
+                self.rate,
+                fresh.send_rate,
+                fresh.rate_source,
+            )
+            self.rate = fresh.send_rate
+            self.bucket.set_rate(fresh.send_rate)
+            self.batch = self.options.claim_batch(fresh.send_rate)
+        self.daily_limit = fresh.daily_limit
+        self.limits = fresh
+
     async def _claim_loop(self) -> None:
         while not self._stopping() and self.recorder.failure is None:
+            await self._refresh_limits()
             # Shielded: if this run is cut off meanwhile, _drain still learns what it took.
             self.claiming = asyncio.get_running_loop().run_in_executor(
                 None,
