@@ -17,6 +17,7 @@ from tests.webhooks.conftest import Hook, load_fixture
 from wabroadcast.storage import number_limits
 from wabroadcast.storage.tables import BusinessNumberLimit, Template, WebhookEvent
 from wabroadcast.storage.templates import category_of
+from wabroadcast.webhooks.parse import parse_payload
 
 pytestmark = pytest.mark.anyio
 
@@ -137,3 +138,47 @@ async def test_a_category_that_is_no_category_is_a_problem_not_a_change(hook: Ho
         assert category_of(session, "order_update") == "UTILITY"
         event = session.scalars(select(WebhookEvent)).one()
     assert event.error is not None and "new_category 'PROMO'" in event.error
+
+
+NAMED = {"message_template_name": "a"}
+CAPABILITY = "business_capability_update"
+LIMIT = "max_daily_conversations_per_business"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("phone_number_quality_update", {"display_phone_number": "1555", "event": {}}, "event"),
+        ("phone_number_quality_update", {"display_phone_number": [], "event": "UP"}, "display"),
+        ("template_category_update", {"message_template_name": "x\ud800"}, "message_template"),
+        (
+            "template_category_update",
+            {"message_template_name": "a", "message_template_language": "en"},
+            "neither",
+        ),
+    ],
+)
+def test_odd_values_become_problems_not_errors(field: str, value: object, problem: str) -> None:
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "time": 1765810800, "changes": [{"field": field, "value": value}]}],
+    }
+    parsed = parse_payload(payload, datetime(2026, 1, 1, tzinfo=UTC))
+    assert parsed.account_updates == []
+    assert len(parsed.problems) == 1 and problem in parsed.problems[0]
+
+
+def test_a_capability_update_without_a_limit_and_odd_limits_are_ignored() -> None:
+    for value in (
+        {"max_phone_numbers_per_waba": 25},
+        {"max_daily_conversations_per_business": True},
+        {"max_daily_conversations_per_business": -7},
+    ):
+        payload = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {"id": "1", "changes": [{"field": "business_capability_update", "value": value}]}
+            ],
+        }
+        parsed = parse_payload(payload, datetime(2026, 1, 1, tzinfo=UTC))
+        assert (parsed.account_updates, parsed.problems, parsed.unhandled_fields) == ([], [], [])

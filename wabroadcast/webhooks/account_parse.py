@@ -72,9 +72,11 @@ AccountUpdate = NumberQualityUpdate | CapabilityUpdate | CategoryUpdate
 
 
 def _text(value: Any) -> str | None:
+    """A short printable ASCII string (every value these webhooks carry is: tiers, events,
+    categories, template names, language codes), or None; nothing a database could refuse."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip() and "\x00" not in value:
+        return str(value)[:64]
+    if isinstance(value, str) and value.isascii() and value.strip() and value.isprintable():
         return value.strip()[:512]
     return None
 
