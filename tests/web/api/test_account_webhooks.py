@@ -27,6 +27,7 @@ from tests.web.api.harness import (
 from tests.webhooks.conftest import load_fixture
 from wabroadcast.config import Settings
 from wabroadcast.simulator import account_events
+from wabroadcast.simulator.callbacks import WebhookEmitter
 from wabroadcast.webhooks import sign
 
 pytestmark = pytest.mark.anyio
@@ -51,8 +52,13 @@ async def send(h: Harness, template: str, language: str, limit: int) -> dict[str
 
 
 async def deliver(h: Harness, payload: dict[str, object]) -> None:
-    assert h.emitter is not None
-    assert await h.emitter.post_payload(payload)
+    """POST one account webhook, signed as the simulator signs, to the app's /webhook. Its own
+    emitter: the runs' status webhooks are not needed here, so none are attached."""
+    emitter = WebhookEmitter.to_app(fast_webhooks(simulator_config()), h.app)
+    try:
+        assert await emitter.post_payload(payload)
+    finally:
+        await emitter.close()
 
 
 async def test_a_throughput_upgrade_raises_the_next_runs_rate(
@@ -60,7 +66,7 @@ async def test_a_throughput_upgrade_raises_the_next_runs_rate(
 ) -> None:
     caplog.set_level(logging.INFO, logger="wabroadcast.engine.sender")
     sim = simulator_config()
-    async with running_app(app_settings(settings), sim=sim, webhooks=fast_webhooks(sim)) as h:
+    async with running_app(app_settings(settings), sim=sim) as h:
         add_contacts(h.database, 4)
         first = await send(h, "daily_offer", "tr", 2)
         assert run_rate(caplog, int(first["id"])) == (80.0, "SEND_RATE")
@@ -82,7 +88,7 @@ async def test_max_send_rate_caps_the_upgrade_and_a_phone_numbers_rate_is_kept(
     caplog.set_level(logging.INFO, logger="wabroadcast.engine.sender")
     sim = simulator_config(extra_phone_number_ids=("107000000000001",))
     configured = app_settings(settings, max_send_rate=400.0, phone_numbers="107000000000001:20")
-    async with running_app(configured, sim=sim, webhooks=fast_webhooks(sim)) as h:
+    async with running_app(configured, sim=sim) as h:
         add_contacts(h.database, 2)
         await deliver(h, account_events.throughput_upgrade(h.simulator, NOW))
         done = await send(h, "daily_offer", "tr", 1)
@@ -96,7 +102,7 @@ async def test_max_send_rate_caps_the_upgrade_and_a_phone_numbers_rate_is_kept(
 
 async def test_a_messaging_limit_webhook_limits_the_next_run(settings: Settings) -> None:
     sim = simulator_config()  # the Graph API says TIER_10K; the webhook says 250 later
-    async with running_app(app_settings(settings), sim=sim, webhooks=fast_webhooks(sim)) as h:
+    async with running_app(app_settings(settings), sim=sim) as h:
         add_contacts(h.database, 260)
         payload = copy.deepcopy(load_fixture("business_capability_update"))
         payload["entry"][0]["time"] = NOW
@@ -109,7 +115,7 @@ async def test_a_messaging_limit_webhook_limits_the_next_run(settings: Settings)
 
 async def test_a_recategorisation_to_marketing_makes_the_us_skip_apply(settings: Settings) -> None:
     sim = simulator_config()
-    async with running_app(app_settings(settings), sim=sim, webhooks=fast_webhooks(sim)) as h:
+    async with running_app(app_settings(settings), sim=sim) as h:
         add_phones(
             h.database, 4, phones=["+905551000001", "+12025550101", "+905551000002", "+14155550102"]
         )
@@ -131,7 +137,7 @@ async def test_forged_and_repeated_account_webhooks_change_nothing(
 ) -> None:
     caplog.set_level(logging.INFO, logger="wabroadcast.engine.sender")
     sim = simulator_config()
-    async with running_app(app_settings(settings), sim=sim, webhooks=fast_webhooks(sim)) as h:
+    async with running_app(app_settings(settings), sim=sim) as h:
         add_contacts(h.database, 2)
         body = json.dumps(load_fixture("phone_quality_throughput_upgrade")).encode()
         headers = {"X-Hub-Signature-256": sign(body, "not-the-app-secret")}
