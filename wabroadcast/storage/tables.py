@@ -369,7 +369,7 @@ class SenderLease(Base):
 
 
 class BusinessNumberLimit(Base):
-    """What Meta's account webhooks last said about a business number (migration 0013).
+    """What Meta's account webhooks last said about a business number (migration 0016).
 
     `number` is the display phone number in digits, as ``phone_number_quality_update`` names
     it, or ``portfolio`` for the business portfolio's messaging limit, which every number
@@ -393,7 +393,7 @@ class BusinessNumberLimit(Base):
 
 
 class TemplateCategoryUpdate(Base):
-    """The last ``template_category_update`` of a template (migration 0013): a completed
+    """The last ``template_category_update`` of a template (migration 0016): a completed
     change (the templates table's category is updated with it) and an impending one."""
 
     __tablename__ = "template_category_updates"

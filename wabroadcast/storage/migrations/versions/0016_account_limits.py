@@ -5,8 +5,8 @@
 number and for the portfolio; ``template_category_update`` per template and language. Each
 value keeps its webhook time, so a late or repeated event never overwrites a newer one.
 
-Revision ID: 0013
-Revises: 0009
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 14:30:00.000000
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0009"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
