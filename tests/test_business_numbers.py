@@ -30,9 +30,10 @@ def test_entries_take_their_own_rate_and_limit_and_default_the_rest() -> None:
         default_limit=None,
     )
     assert list(numbers) == ["111", "222", "333", "444"]
-    assert numbers["222"] == PhoneNumber("222", 1000.0, 10000)
-    assert numbers["333"] == PhoneNumber("333", 80.0, 500)
-    assert numbers["444"] == PhoneNumber("444", 80.0, None)
+    assert numbers["222"] == PhoneNumber("222", 1000.0, 10000, rate_configured=True)
+    assert numbers["333"] == PhoneNumber("333", 80.0, 500)  # SEND_RATE: webhooks may raise it
+    assert numbers["444"] == PhoneNumber("444", 80.0, None, rate_configured=True)
+    assert numbers["111"].rate_configured is False
 
 
 @pytest.mark.parametrize(

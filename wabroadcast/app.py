@@ -28,7 +28,16 @@ from wabroadcast.engine.protocols import TemplateSender
 from wabroadcast.pricing.card import load_rate_card
 from wabroadcast.schedules.runner import scheduler_running
 from wabroadcast.storage.db import Database
-from wabroadcast.web.api import campaigns, contacts, original, schedules, sends, stats, templates
+from wabroadcast.web.api import (
+    campaigns,
+    contacts,
+    numbers,
+    original,
+    schedules,
+    sends,
+    stats,
+    templates,
+)
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
 from wabroadcast.web.body_limit import BodyLimitMiddleware, BodyLimits
 from wabroadcast.web.error_language import ErrorLanguageMiddleware
@@ -121,6 +130,7 @@ def _include_routers(
     app.include_router(campaigns.router)
     app.include_router(contacts.router)
     app.include_router(templates.router)
+    app.include_router(numbers.router)
     app.include_router(schedules.router)
     app.include_router(stats.router)
     app.include_router(sends.router)

@@ -49,6 +49,9 @@ class PhoneNumber:
     phone_number_id: str
     send_rate: float
     daily_limit: int | None
+    rate_configured: bool = False
+    """The rate was written in PHONE_NUMBERS (`id:20`, e.g. a coexistence number at Meta's
+    fixed 20 msg/s): account webhooks never raise it (engine/number_limits.py)."""
 
 
 def parse_phone_numbers(
@@ -92,7 +95,8 @@ def _parse_entry(
         if not parts[2].isdigit() or int(parts[2]) < 1:
             raise ValueError(f"{where}: daily_limit must be a whole number of at least 1")
         limit = int(parts[2])
-    return PhoneNumber(parts[0], rate, limit)
+    configured = len(parts) > 1 and bool(parts[1])
+    return PhoneNumber(parts[0], rate, limit, rate_configured=configured)
 
 
 class SettingsError(ValueError):
@@ -165,6 +169,16 @@ class Settings(BaseSettings):
         gt=0,
         le=1000,
         description="Messages per second for the phone number (Cloud API default 80).",
+    )
+    max_send_rate: float | None = Field(
+        None,
+        alias="MAX_SEND_RATE",
+        gt=0,
+        le=1000,
+        description=(
+            "Highest rate a THROUGHPUT_UPGRADE webhook may raise a number to. Unset: Meta's "
+            "level (1,000 msg/s). Rates written in PHONE_NUMBERS are never raised."
+        ),
     )
     daily_recipient_limit: int | None = Field(
         None,

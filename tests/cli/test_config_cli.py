@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
 from tests.engine.helpers import add_contacts, served, sim_config
 from wabroadcast.cli.main import app
 from wabroadcast.simulator import create_simulator
+from wabroadcast.storage import number_limits
 from wabroadcast.storage.db import Database
 
 runner = CliRunner()
@@ -72,7 +74,30 @@ def test_config_lists_each_number_with_its_rate_and_daily_cap() -> None:
     env["PHONE_NUMBERS"] = "106540352242922,107000000000001:20:500"
     code, output = cli(env, "config")
     assert code == 0, output
-    assert "# number 106540352242922: 80 msg/s, daily limit from the number's messaging tier" in (
-        output
+    assert (
+        "# number 106540352242922: 80 msg/s (SEND_RATE), daily limit read from the Graph API "
+        "when a run starts (250 if that fails)"
+    ) in output
+    assert (
+        "# number 107000000000001: 20 msg/s (PHONE_NUMBERS), cap 500 recipients a day (setting)"
+        in output
     )
-    assert "# number 107000000000001: 20 msg/s, cap 500 recipients a day" in output
+
+
+def test_config_shows_what_account_webhooks_changed_and_when(database: Database) -> None:
+    at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    with database.session() as session:
+        number_limits.record_throughput(session, "15550783881", "HIGH", at=at, now=at)
+        number_limits.record_quality_event(session, "15550783881", "FLAGGED", at=at, now=at)
+        number_limits.remember_phone_number_id(session, "15550783881", "106540352242922")
+        number_limits.record_daily_limit(session, 2000, at=at, now=at)
+    env = {**UNSET, "DATABASE_URL": database.url, "PHONE_NUMBER_ID": "106540352242922"}
+    env.update({"MAX_SEND_RATE": "500", "PHONE_NUMBERS": "106540352242922,107000000000001:20"})
+    code, output = cli(env, "config")
+    assert code == 0, output
+    assert (
+        "# number 106540352242922: 500 msg/s (webhook THROUGHPUT_UPGRADE at 2026-11-25 12:00 UTC"
+        " (capped by MAX_SEND_RATE)), cap 2,000 recipients a day (webhook at 2026-11-25 12:00 UTC)"
+        ", last quality event FLAGGED at 2026-11-25 12:00 UTC"
+    ) in output
+    assert "# number 107000000000001: 20 msg/s (PHONE_NUMBERS), cap 2,000" in output

@@ -28,13 +28,18 @@ ALL_FIXTURES = sorted(p.stem for p in FIXTURES.glob("*.json"))
 KIND = {
     "template_status_paused": "message_template_status_update",
     "unknown_field": "phone_number_quality_update",
+    "phone_quality_throughput_upgrade": "phone_number_quality_update",
+    "phone_quality_limit_upgrade": "phone_number_quality_update",
+    "business_capability_update": "business_capability_update",
+    "template_category_impending": "template_category_update",
+    "template_category_completed": "template_category_update",
     "user_preferences_stop": "user_preferences",
     "user_preferences_resume": "user_preferences",
 }
 
 
 def test_every_fixture_is_a_meta_envelope() -> None:
-    assert len(ALL_FIXTURES) == 23
+    assert len(ALL_FIXTURES) == 28
     for name in ALL_FIXTURES:
         data = load_fixture(name)
         assert data["object"] == "whatsapp_business_account", name

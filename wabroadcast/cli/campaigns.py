@@ -46,7 +46,7 @@ from wabroadcast.engine import (
 from wabroadcast.engine.activity import Activity, activities, activity
 from wabroadcast.engine.deferred import RetryPass, RetryProgress
 from wabroadcast.engine.followup import NothingToRetry
-from wabroadcast.engine.limits import DAILY_WINDOW, resolve_daily_limit
+from wabroadcast.engine.limits import DAILY_WINDOW
 from wabroadcast.engine.manager import (
     MAX_CAMPAIGN_LIMIT,
     CampaignManager,
@@ -55,6 +55,7 @@ from wabroadcast.engine.manager import (
     campaign_number,
     limit_problem,
 )
+from wabroadcast.engine.number_limits import resolve_number_limits
 from wabroadcast.engine.pool import SenderPool, sender_pool
 from wabroadcast.engine.templates import TemplateSource
 from wabroadcast.sandbox import (
@@ -362,8 +363,8 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
     database = open_database(ctx)
 
     async def daily_limit() -> int | None:
-        async with cloud_client(settings) as client:
-            return await resolve_daily_limit(settings, client)
+        async with cloud_client(settings) as client:  # the webhook limit first, as a run does
+            return (await resolve_number_limits(database, settings, client)).daily_limit
 
     limit_today = asyncio.run(daily_limit())
     now = SystemClock().now()

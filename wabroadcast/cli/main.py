@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -12,6 +13,8 @@ from wabroadcast.business_numbers import configured_numbers
 from wabroadcast.cli import campaigns, contacts, history, schedules, sends, simulator, templates
 from wabroadcast.cli.common import console, get_settings, open_database
 from wabroadcast.cli.serve import serve
+from wabroadcast.config import Settings
+from wabroadcast.engine.number_limits import READ_AT_START, NumberLimits, stored_number_limits
 from wabroadcast.sandbox import BUILTIN_SIMULATOR_SHOWN, uses_builtin_simulator
 from wabroadcast.storage import db as storage_db
 from wabroadcast.storage.stats import overview
@@ -33,6 +36,7 @@ app.add_typer(schedules.app, name="schedule")
 app.command("serve")(serve)
 app.command("send")(campaigns.send)
 app.command("simulator")(simulator.simulator)
+app.command("simulator-event")(simulator.simulator_event)
 
 
 def _version(value: bool) -> None:
@@ -71,17 +75,59 @@ def show_config(ctx: typer.Context) -> None:
     else:
         mode = f"live ({settings.graph_api_url})"
     console.print(f"# mode: {mode}", style="dim", highlight=False)
+    for line in number_lines(settings):
+        console.print(line, style="dim", highlight=False, soft_wrap=True)
+
+
+def _stored_limits(settings: Settings) -> list[NumberLimits] | None:
+    """What account webhooks told this installation, if its database exists and has it; the
+    config command never creates a database (nor a SQLite file)."""
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return None
+    try:
+        database = storage_db.Database(url, migrate=False)
+    except Exception:  # config must print even when the database is down
+        return None
+    try:
+        return stored_number_limits(database, settings)
+    except Exception:  # not migrated yet (no business_number_limits table): settings only
+        return None
+    finally:
+        database.dispose()
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at is not None else "?"
+
+
+def number_lines(settings: Settings) -> list[str]:
+    """`# number …` lines: rate, daily limit and quality, each with where it came from."""
+    stored = {n.phone_number_id: n for n in _stored_limits(settings) or []}
+    lines = []
     for number in configured_numbers(settings).values():
-        limit = (
-            f"cap {number.daily_limit:,} recipients a day"
-            if number.daily_limit is not None
-            else "daily limit from the number's messaging tier"
-        )
-        console.print(
-            f"# number {number.phone_number_id}: {number.send_rate:g} msg/s, {limit}",
-            style="dim",
-            highlight=False,
-        )
+        known = stored.get(number.phone_number_id)
+        if known is None:
+            source = "PHONE_NUMBERS" if number.rate_configured else "SEND_RATE"
+            known = NumberLimits(
+                phone_number_id=number.phone_number_id,
+                send_rate=number.send_rate,
+                rate_source=source,
+                daily_limit=number.daily_limit,
+                daily_source="setting" if number.daily_limit is not None else READ_AT_START,
+            )
+        if known.daily_source == READ_AT_START:
+            limit = f"daily limit {READ_AT_START}"
+        elif known.daily_limit is None:
+            limit = f"no daily limit ({known.daily_source})"
+        else:
+            limit = f"cap {known.daily_limit:,} recipients a day ({known.daily_source})"
+        rate = f"{known.send_rate:g} msg/s ({known.rate_source})"
+        line = f"# number {number.phone_number_id}: {rate}, {limit}"
+        if known.quality_event is not None:
+            line += f", last quality event {known.quality_event} at {_when(known.quality_at)}"
+        lines.append(line)
+    return lines
 
 
 @db_app.command("upgrade")

@@ -7,15 +7,18 @@ app's token; the app only needs GRAPH_API_URL pointed at the printed address.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import typer
 import uvicorn
 
 from wabroadcast.cli.common import console, fail, get_settings
 from wabroadcast.config import Settings
 from wabroadcast.sandbox import Hook, ShutdownHooks
+from wabroadcast.simulator.account_events import CONTROL_PATH
 from wabroadcast.simulator.app import create_simulator
 from wabroadcast.simulator.callbacks import WebhookEmitter
 from wabroadcast.simulator.config import HOLD_OUTCOMES, SimulatorConfig
@@ -201,6 +204,7 @@ def simulator(
         )
         emitter = WebhookEmitter.to_url(webhooks, webhook_url)
         emitter.attach(app.state.simulator)
+        app.state.account_event_sinks.append(emitter.post_payload)
         hooks.append(emitter.close)
     _announce(config, host, port, webhook_url, log)
     uvicorn.run(ShutdownHooks(app, before=hooks, after=[]), host=host, port=port)
@@ -224,3 +228,48 @@ def _announce(
         lines.append(f"seed: {config.seed}")
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True)
+
+
+def simulator_event(
+    event: str = typer.Argument(
+        ...,
+        help="throughput_upgrade, limit_change, category_impending or category_changed.",
+    ),
+    simulator_url: str = typer.Option(
+        "http://127.0.0.1:5006", help="The running `wabroadcast simulator`."
+    ),
+    limit: int | None = typer.Option(
+        None, help="limit_change: 250, 2000, 10000, 100000, or -1 for unlimited."
+    ),
+    template: str | None = typer.Option(None, help="category_*: the template's name."),
+    language: str | None = typer.Option(None, help="category_*: the template's language."),
+    category: str | None = typer.Option(
+        None, help="category_*: MARKETING, UTILITY or AUTHENTICATION."
+    ),
+) -> None:
+    """Make a running simulator send an account webhook (signed, to its --webhook-url)."""
+    asked: dict[str, Any] = {"event": event}
+    for key, value in (
+        ("limit", limit),
+        ("template", template),
+        ("language", language),
+        ("category", category),
+    ):
+        if value is not None:
+            asked[key] = value
+    url = simulator_url.rstrip("/") + CONTROL_PATH
+    try:
+        answer = httpx.post(url, json=asked, timeout=10.0)
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach the simulator at {simulator_url}: {exc}")
+    body = (
+        answer.json()
+        if answer.headers.get("content-type", "").startswith("application/json")
+        else {}
+    )
+    if answer.status_code != 200:
+        fail(f"the simulator refused the event: {body.get('error') or answer.text[:200]}")
+    if not body.get("sinks"):
+        fail("the simulator has no --webhook-url: the event changed it but was sent nowhere")
+    console.print_json(json.dumps(body["payload"]))
+    console.print(f"delivered to {body['delivered']} of {body['sinks']} receiver(s)")

@@ -30,6 +30,14 @@ class TokenBucket:
         self._next = float("-inf")
         self._held_until = float("-inf")
 
+    def set_rate(self, rate: float) -> None:
+        """Change the rate from the next slot on (a throughput upgrade during a run)."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self._interval = 1.0 / rate
+        self._catch_up = max(self._catch_up, self._interval)
+
     async def acquire(self) -> None:
         """Wait for this caller's slot. Slots are assigned in call order."""
         now = self._now()

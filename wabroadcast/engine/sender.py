@@ -34,7 +34,13 @@ from wabroadcast.config import Settings
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.claims import ClaimBatch, DailyWindow, claim_next
 from wabroadcast.engine.lifecycle import finish_run, mark_requested, start_run
-from wabroadcast.engine.limits import EngineOptions, resolve_daily_limit
+from wabroadcast.engine.limits import EngineOptions
+from wabroadcast.engine.number_limits import (
+    REFRESH_EVERY,
+    NumberLimits,
+    refreshed,
+    resolve_number_limits,
+)
 from wabroadcast.engine.outcomes import failure_reason, fatal_message, pause_message
 from wabroadcast.engine.protocols import (
     AcceptedMessage,
@@ -102,11 +108,21 @@ async def run_campaign(
         return await asyncio.to_thread(
             finish_run, database, campaign_id, clock.now(), stop, str(refused), 0
         )
+    limits = await resolve_number_limits(database, settings, client)
+    log.info(
+        "campaign %s: number %s sends at %g msg/s (%s), daily limit %s (%s)",
+        campaign_id,
+        limits.phone_number_id,
+        limits.send_rate,
+        limits.rate_source,
+        "unlimited" if limits.daily_limit is None else f"{limits.daily_limit:,}",
+        limits.daily_source,
+    )
     run = _Run(
         campaign,
         database=database,
         client=client,
-        rate=settings.send_rate,
+        rate=limits.send_rate,
         clock=clock,
         sleep=sleep,
         options=options,
@@ -116,7 +132,8 @@ async def run_campaign(
     )
     if lease is not None:  # another process sends from this number now: stop, state unchanged
         lease.on_lost(lambda: run.stop(CampaignState.RUNNING, "sending lease lost"))
-    run.daily_limit = await resolve_daily_limit(settings, client)
+    run.daily_limit = limits.daily_limit
+    run.limits, run.settings = limits, settings
     run.marketing_to_us = us
     run.renderer = renderer
     run.route = await asyncio.to_thread(
@@ -171,6 +188,9 @@ class _Run:
         """MARKETING_TO_US: whether a MARKETING template's claims take US (+1) numbers."""
         self.window: DailyWindow | None = None
         """The daily recipient count this run's claims share (see claims.DailyWindow)."""
+        self.limits: NumberLimits | None = None
+        self.settings: Settings | None = None
+        self.limits_seen_at = clock.now()
         self.renderer: CampaignRenderer | None = None
         self.route = Route("off")
         """/messages or /marketing_messages (engine/routing.py), resolved once per run."""
@@ -275,8 +295,34 @@ class _Run:
             self.window = DailyWindow(self.daily_limit)
         return self.window
 
+    async def _refresh_limits(self) -> None:
+        """Between claim batches: take up a throughput upgrade or a new messaging limit that
+        a webhook stored meanwhile (engine/number_limits.py). The rate changes the bucket and
+        the claim batch; queue sizes stay as the run started (only the spacing changes)."""
+        now = self.clock.now()
+        if self.limits is None or self.settings is None:
+            return
+        if (now - self.limits_seen_at).total_seconds() < REFRESH_EVERY:
+            return
+        self.limits_seen_at = now
+        fresh = await asyncio.to_thread(refreshed, self.database, self.settings, self.limits)
+        if fresh.send_rate != self.rate:
+            log.info(
+                "campaign %s: rate %g → %g msg/s (%s)",
+                self.campaign.campaign_id,
+                self.rate,
+                fresh.send_rate,
+                fresh.rate_source,
+            )
+            self.rate = fresh.send_rate
+            self.bucket.set_rate(fresh.send_rate)
+            self.batch = self.options.claim_batch(fresh.send_rate)
+        self.daily_limit = fresh.daily_limit
+        self.limits = fresh
+
     async def _claim_loop(self) -> None:
         while not self._stopping() and self.recorder.failure is None:
+            await self._refresh_limits()
             # Shielded: if this run is cut off meanwhile, _drain still learns what it took.
             self.claiming = asyncio.get_running_loop().run_in_executor(
                 None,

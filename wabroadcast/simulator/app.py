@@ -26,6 +26,8 @@ from starlette.routing import Route
 from wabroadcast.clock import Clock
 from wabroadcast.domain.bsuid import is_bsuid
 from wabroadcast.simulator import marketing
+from wabroadcast.simulator.account_control import account_event
+from wabroadcast.simulator.account_events import CONTROL_PATH
 from wabroadcast.simulator.config import SimulatorConfig
 from wabroadcast.simulator.graph import SimError
 from wabroadcast.simulator.state import Simulator
@@ -69,10 +71,12 @@ def create_simulator(
         ),
         Route("/{version}/{object_id}/message_templates", _graph(_templates), methods=["GET"]),
         Route("/{version}/{object_id}", _graph(_phone_number), methods=["GET"]),
+        Route(CONTROL_PATH, account_event, methods=["POST"]),
         Route("/{path:path}", _graph(_unknown_path), methods=["GET", "POST", "DELETE"]),
     ]
     app = Starlette(routes=routes)
     app.state.simulator = simulator
+    app.state.account_event_sinks = []
     return app
 
 

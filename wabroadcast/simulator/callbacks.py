@@ -170,6 +170,10 @@ class WebhookEmitter:
         if self._task is None:
             self._task = loop.create_task(self._run(), name="wabroadcast-webhook-emitter")
 
+    async def post_payload(self, payload: dict[str, Any]) -> bool:
+        """POST one body now, signed, once (account events: account_events.py); True on 200."""
+        return await self._attempt(encode(payload))
+
     async def drain(self) -> None:
         """Wait until every scheduled update has been delivered or given up on."""
         await self._idle.wait()

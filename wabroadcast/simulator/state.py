@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -205,6 +205,14 @@ class Simulator:
         if self.config.brazil_ninth_digit and brazil_mobile:
             digits = digits[:4] + digits[5:]
         return digits
+
+    def reconfigure(self, **changes: Any) -> None:
+        """Change the simulated number as an account event says (account_events.py); a new
+        `rate` starts a full bucket at that rate."""
+        self.config = replace(self.config, **changes)
+        self._throughput = TokenBucket.full(
+            self.config.rate, self.config.bucket_size, self.monotonic()
+        )
 
     def take_throughput(self) -> None:
         if not self._throughput.take(self.monotonic()):

@@ -445,3 +445,43 @@ class SenderProcess(Base):
     started_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class BusinessNumberLimit(Base):
+    """What Meta's account webhooks last said about a business number (migration 0016).
+
+    `number` is the display phone number in digits, as ``phone_number_quality_update`` names
+    it, or ``portfolio`` for the business portfolio's messaging limit, which every number
+    shares since 2025-10-07. Each value keeps the webhook time it came from: an older event,
+    delivered late or again, changes nothing.
+    """
+
+    __tablename__ = "business_number_limits"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    phone_number_id: Mapped[str | None] = mapped_column(String(64))
+    """Learned from the Graph API when a run starts; NULL until then."""
+    throughput_level: Mapped[str | None] = mapped_column(String(16))
+    throughput_at: Mapped[datetime | None]
+    daily_limit: Mapped[int | None] = mapped_column(Integer)
+    """Unique recipients per rolling 24 h; -1 is unlimited (Meta's own encoding)."""
+    daily_limit_at: Mapped[datetime | None]
+    quality_event: Mapped[str | None] = mapped_column(String(32))
+    quality_event_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class TemplateCategoryUpdate(Base):
+    """The last ``template_category_update`` of a template (migration 0016): a completed
+    change (the templates table's category is updated with it) and an impending one."""
+
+    __tablename__ = "template_category_updates"
+
+    name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    previous_category: Mapped[str | None] = mapped_column(String(32))
+    new_category: Mapped[str | None] = mapped_column(String(32))
+    changed_at: Mapped[datetime | None]
+    correct_category: Mapped[str | None] = mapped_column(String(32))
+    takes_effect_at: Mapped[datetime | None]
+    noticed_at: Mapped[datetime | None]

@@ -22,6 +22,7 @@ from wabroadcast.storage.replies import (
     send_by_message_id,
 )
 from wabroadcast.storage.tables import Template
+from wabroadcast.webhooks.account_apply import apply_account_update
 from wabroadcast.webhooks.contacts import (
     create_bsuid_contact,
     create_opted_out_contact,
@@ -94,6 +95,8 @@ def apply_payload(
         apply_preference(session, preference, now=now)
     for change in parsed.template_changes:
         apply_template_change(session, change, now=now)
+    for account_update in parsed.account_updates:
+        apply_account_update(session, account_update, now=now)
 
 
 def _reply_target(

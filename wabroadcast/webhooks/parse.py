@@ -20,7 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-HANDLED_FIELDS = frozenset({"messages", "user_preferences", "message_template_status_update"})
+from wabroadcast.webhooks.account_parse import ACCOUNT_FIELDS, AccountUpdate, parse_account_change
+
+HANDLED_FIELDS = (
+    frozenset({"messages", "user_preferences", "message_template_status_update"}) | ACCOUNT_FIELDS
+)
 MAX_TIMESTAMP = 32503680000
 """Year 3000 in Unix seconds: a later (or non-positive) timestamp is garbage, not a date."""
 MAX_TIMESTAMP_DIGITS = len(str(MAX_TIMESTAMP))
@@ -128,6 +132,8 @@ class ParsedWebhook:
     messages: list[InboundMessage] = field(default_factory=list)
     preferences: list[PreferenceChange] = field(default_factory=list)
     template_changes: list[TemplateStatusChange] = field(default_factory=list)
+    account_updates: list[AccountUpdate] = field(default_factory=list)
+    """Throughput, quality, messaging limit and template category news (account_parse.py)."""
     unhandled_fields: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -235,12 +241,15 @@ def parse_payload(data: Any, fallback_time: datetime) -> ParsedWebhook:
         if not isinstance(changes, list):
             parsed.problems.append(f"entry {e}: changes is {_type_name(changes)}, not a list")
             continue
+        entry_time = parse_timestamp(entry.get("time"), fallback_time)
         for c, change in enumerate(changes):
-            _parse_change(change, f"entry {e}, change {c}", fallback_time, parsed)
+            _parse_change(change, f"entry {e}, change {c}", fallback_time, parsed, entry_time)
     return parsed
 
 
-def _parse_change(change: Any, where: str, fallback: datetime, out: ParsedWebhook) -> None:
+def _parse_change(
+    change: Any, where: str, fallback: datetime, out: ParsedWebhook, entry_time: datetime
+) -> None:
     if not isinstance(change, dict):
         out.problems.append(f"{where}: is {_type_name(change)}, not an object")
         return
@@ -254,6 +263,14 @@ def _parse_change(change: Any, where: str, fallback: datetime, out: ParsedWebhoo
         _parse_messages_value(value, where, fallback, out)
     elif name == "user_preferences":
         _items(value, "user_preferences", where, out, out.preferences, _preference(fallback))
+    elif name in ACCOUNT_FIELDS:
+        try:
+            update = parse_account_change(name, value, entry_time, f"{where}: {name}")
+        except ValueError as exc:
+            out.problems.append(f"{where}: {name}: {exc}")
+        else:
+            if update is not None:
+                out.account_updates.append(update)
     else:
         _one(f"{where}: message_template_status_update", out, out.template_changes, value)
 

@@ -30,6 +30,7 @@ from wabroadcast.clock import Clock
 from wabroadcast.storage import webhook_events
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.retry import is_deadlock, retry_on_conflict
+from wabroadcast.webhooks.account_apply import apply_account_update
 from wabroadcast.webhooks.apply import (
     WebhookRules,
     apply_payload,
@@ -177,7 +178,12 @@ def _apply_group(
         statuses: list[tuple[StatusUpdate, int | None]] = []
         for event in events:
             parsed = parse_payload(load_body(event.body), event.received_at)
-            status_only = not (parsed.messages or parsed.preferences or parsed.template_changes)
+            status_only = not (
+                parsed.messages
+                or parsed.preferences
+                or parsed.template_changes
+                or parsed.account_updates
+            )
             if status_only and not one_by_one:
                 statuses.extend((status, event.id) for status in parsed.statuses)
             else:
@@ -231,6 +237,8 @@ def _apply_one_by_one(
         steps.append((preference.where, partial(apply_preference, session, preference, now=now)))
     for change in parsed.template_changes:
         steps.append((change.where, partial(apply_template_change, session, change, now=now)))
+    for update in parsed.account_updates:
+        steps.append((update.where, partial(apply_account_update, session, update, now=now)))
     problems: list[str] = []
     for where, run in steps:
         try:

@@ -297,6 +297,18 @@ class ImportReport(BaseModel):
 # --- templates and stats -----------------------------------------------------------------
 
 
+class TemplateCategoryChange(BaseModel):
+    """Meta's last ``template_category_update`` for the template (docs/webhooks.md)."""
+
+    previous_category: str | None
+    new_category: str | None
+    changed_at: datetime | None
+    correct_category: str | None = Field(
+        description="An announced recategorisation that has not happened yet."
+    )
+    takes_effect_at: datetime | None
+
+
 class TemplatePublic(BaseModel):
     id: int
     name: str
@@ -307,6 +319,20 @@ class TemplatePublic(BaseModel):
     components: list[Any]
     quality_score: str | None
     synced_at: datetime
+    category_change: TemplateCategoryChange | None = None
+
+
+class NumberLimitsPublic(BaseModel):
+    """A business number's send rate and daily recipient limit, and where each came from."""
+
+    phone_number_id: str
+    display_number: str | None
+    send_rate: float
+    rate_source: str = Field(description="SEND_RATE, PHONE_NUMBERS, or the webhook and its time.")
+    daily_limit: int | None = Field(description="None: unlimited, or read when a run starts.")
+    daily_source: str
+    quality_event: str | None = Field(description="Last phone_number_quality_update event.")
+    quality_at: datetime | None
 
 
 class DayCounts(BaseModel):

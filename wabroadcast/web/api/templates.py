@@ -10,10 +10,15 @@ from sqlalchemy import select
 
 from wabroadcast.cloudapi.errors import CloudAPIError, GraphError
 from wabroadcast.engine import templates as engine_templates
+from wabroadcast.storage import number_limits
 from wabroadcast.storage import templates as template_store
-from wabroadcast.storage.tables import Template
+from wabroadcast.storage.tables import Template, TemplateCategoryUpdate
 from wabroadcast.web.api.deps import SessionDep
-from wabroadcast.web.api.schemas import TemplatePublic, TemplateSyncResult
+from wabroadcast.web.api.schemas import (
+    TemplateCategoryChange,
+    TemplatePublic,
+    TemplateSyncResult,
+)
 from wabroadcast.web.errors import ApiError
 
 router = APIRouter(prefix="/api/templates", tags=["templates"])
@@ -33,6 +38,7 @@ def list_templates(
     query = select(Template).order_by(Template.name, Template.language)
     if status is not None:
         query = query.where(Template.status == status.upper())
+    changes = number_limits.category_updates(session)
     return [
         TemplatePublic(
             id=t.id,
@@ -44,9 +50,24 @@ def list_templates(
             components=list(t.components or []),
             quality_score=t.quality_score,
             synced_at=t.synced_at,
+            category_change=_category_change(changes.get((t.name, t.language))),
         )
         for t in session.scalars(query)
     ]
+
+
+def _category_change(
+    row: TemplateCategoryUpdate | None,
+) -> TemplateCategoryChange | None:
+    if row is None:
+        return None
+    return TemplateCategoryChange(
+        previous_category=row.previous_category,
+        new_category=row.new_category,
+        changed_at=row.changed_at,
+        correct_category=row.correct_category,
+        takes_effect_at=row.takes_effect_at,
+    )
 
 
 def sync_error_message(error: Exception, waba_id: str) -> str:

@@ -274,6 +274,20 @@ MESSAGES: dict[str, str] = {
     "templates.send": "Gönder…",
     "templates.none": "Henüz kayıtlı şablon yok.",
     "templates.actions": "İşlemler",
+    "templates.category_changed": "{when} tarihine kadar {previous} idi "
+    "(Meta kategorisini değiştirdi)",
+    "templates.category_coming": "Meta bunu {when} tarihinde {category} yapacak",
+    "numbers.title": "İşletme numaraları",
+    "numbers.number": "Numara",
+    "numbers.rate": "Gönderim hızı",
+    "numbers.daily_limit": "Günlük alıcı sınırı",
+    "numbers.quality": "Son kalite olayı",
+    "numbers.per_second": "saniyede {rate} mesaj",
+    "numbers.from_webhook": "Meta'nın {when} tarihli webhook'undan",
+    "numbers.from_setting": "{name} ayarından",
+    "numbers.unlimited": "sınırsız",
+    "numbers.read_at_start": "kampanya başlarken Meta'dan okunur",
+    "numbers.no_news": "gelmedi",
     # webhook log
     "webhooks.title": "Webhook kaydı",
     "webhooks.help": "WhatsApp'ın gönderdiği imzalı her webhook, en yenisi üstte; işlenmeden "

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from wabroadcast.engine.activity import activities
+from wabroadcast.engine.number_limits import stored_number_limits
 from wabroadcast.storage import stats as stat_store
 from wabroadcast.storage.stats import overview
 from wabroadcast.web.costs import cost_view, daily_cost_reports, money
@@ -32,6 +33,7 @@ def routes(panel: Panel) -> APIRouter:
             request,
             "dashboard.html",
             nav="dashboard",
+            numbers=stored_number_limits(panel.database, panel.settings),
             overview=numbers,
             campaigns=recent,
             shown=shown,

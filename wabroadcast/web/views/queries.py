@@ -19,7 +19,15 @@ from wabroadcast.engine.activity import Activity, activity
 from wabroadcast.storage import stats
 from wabroadcast.storage.contacts import find_contacts
 from wabroadcast.storage.deferred import deferral_counts
-from wabroadcast.storage.tables import Campaign, Contact, Send, Template, WebhookEvent
+from wabroadcast.storage.number_limits import category_updates
+from wabroadcast.storage.tables import (
+    Campaign,
+    Contact,
+    Send,
+    Template,
+    TemplateCategoryUpdate,
+    WebhookEvent,
+)
 from wabroadcast.webhooks.log_body import pretty
 
 FUNNEL_STEPS = ("selected", "accepted", "delivered", "read", "replied")
@@ -207,6 +215,11 @@ class TemplateRow:
     body: str
     sent: int
     synced_at: datetime
+    previous_category: str | None = None
+    category_changed_at: datetime | None = None
+    coming_category: str | None = None
+    """Meta announced it will recategorise the template (template_category_update)."""
+    coming_at: datetime | None = None
 
 
 def template_body(components: list[Any] | None) -> str:
@@ -226,6 +239,7 @@ def template_rows(session: Session) -> list[TemplateRow]:
         ).all()
     )
     rows = session.scalars(select(Template).order_by(Template.name, Template.language)).all()
+    changes = category_updates(session)
     return [
         TemplateRow(
             name=row.name,
@@ -236,9 +250,21 @@ def template_rows(session: Session) -> list[TemplateRow]:
             body=template_body(row.components),
             sent=int(sent.get(row.name, 0)),
             synced_at=row.synced_at,
+            **_category_note(changes.get((row.name, row.language))),
         )
         for row in rows
     ]
+
+
+def _category_note(change: TemplateCategoryUpdate | None) -> dict[str, Any]:
+    if change is None:
+        return {}
+    return {
+        "previous_category": change.previous_category,
+        "category_changed_at": change.changed_at,
+        "coming_category": change.correct_category,
+        "coming_at": change.takes_effect_at,
+    }
 
 
 @dataclass(frozen=True)
