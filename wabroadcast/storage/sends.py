@@ -31,8 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import Audience
 from wabroadcast.domain.models import SendState
 from wabroadcast.storage import templates as template_store
+from wabroadcast.storage.audiences import audience_conditions
 from wabroadcast.storage.releases import released_by
 from wabroadcast.storage.tables import Campaign, Contact, SelectionMark, Send
 
@@ -113,19 +115,26 @@ def skips_us(session: Session, template_name: str, *, marketing_to_us: bool = Fa
 
 
 def eligible_contacts(
-    session: Session, template_name: str, *, marketing_to_us: bool = False
+    session: Session,
+    template_name: str,
+    *,
+    marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> Select[int, str]:
     """Contacts that never had a send of this template (any language), not opted out, not
     unreachable, not a US (+1) number when the template is MARKETING (see :data:`US_PREFIX`),
     in the original tool's order: imported `index`, then id; as (id, phone).
 
     The NOT EXISTS probes the unique (template_name, contact_id) index once per contact while
-    walking ix_contacts_index_id, so LIMIT stops the walk early.
+    walking ix_contacts_index_id, so LIMIT stops the walk early. An `audience` adds its
+    per-contact probes (storage/audiences.py) to the same walk.
     """
     skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
     return (
         select(Contact.id, Contact.phone)
         .where(*_eligible(template_name, skip_us=skip_us))
+        .where(*audience_conditions(session, audience, now))
         .order_by(Contact.index, Contact.id)
     )
 
@@ -159,6 +168,8 @@ def select_eligible(
     remember: bool = False,
     retry_of: int | None = None,
     marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> list[tuple[int, str]]:
     """The first `limit` eligible contacts as (id, phone).
 
@@ -168,15 +179,20 @@ def select_eligible(
     A mark found while US numbers were skipped may have passed some of them, so a walk that
     takes them (MARKETING_TO_US, or the template is no longer MARKETING) ignores it.
     With `retry_of` only contacts that campaign released are taken (and no mark is moved).
+    With an `audience` the walk still starts at the template's mark (contacts before it are
+    eligible for nobody), but never moves it: the first contact of an audience is not the
+    first eligible one, and tags, attributes and replies change without touching the marks.
     """
     skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
+    narrowed = audience_conditions(session, audience, now)
     query = (
         select(Contact.id, Contact.phone, Contact.index)
-        .where(*_eligible(template_name, skip_us=skip_us))
+        .where(*_eligible(template_name, skip_us=skip_us), *narrowed)
         .order_by(Contact.index, Contact.id)
     )
     if retry_of is not None:
         query, remember = query.where(released_by(retry_of, template_name)), False
+    move_mark = remember and not narrowed
     dialect = session.get_bind().dialect.name
     if remember:
         mark = session.execute(
@@ -191,7 +207,7 @@ def select_eligible(
                 or_(after, Contact.index.is_(None)) if dialect == "postgresql" else after
             )
     rows = session.execute(query.limit(limit)).all()
-    if remember and rows and rows[0][2] is not None:
+    if move_mark and rows and rows[0][2] is not None:
         _set_mark(session, template_name, (rows[0][2], rows[0][0], skip_us), dialect)
     return [(contact_id, phone) for contact_id, phone, _ in rows]
 
@@ -215,9 +231,13 @@ def count_eligible(
     at_most: int | None = None,
     retry_of: int | None = None,
     marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> int:
     """How many contacts are eligible; `at_most` bounds the walk (cheap on big lists)."""
-    query = eligible_contacts(session, template_name, marketing_to_us=marketing_to_us)
+    query = eligible_contacts(
+        session, template_name, marketing_to_us=marketing_to_us, audience=audience, now=now
+    )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
 
 
@@ -228,6 +248,8 @@ def count_skipped_us(
     at_most: int | None = None,
     retry_of: int | None = None,
     marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> int:
     """US (+1) contacts left out only because the template is MARKETING (see
     :data:`US_PREFIX`): eligible by every other rule. 0 when nothing is skipped. Computed,
@@ -235,7 +257,9 @@ def count_skipped_us(
     if not skips_us(session, template_name, marketing_to_us=marketing_to_us):
         return 0
     query = select(Contact.id, Contact.phone).where(
-        *_eligible(template_name, skip_us=False), Contact.phone.like(f"{US_PREFIX}%")
+        *_eligible(template_name, skip_us=False),
+        *audience_conditions(session, audience, now),
+        Contact.phone.like(f"{US_PREFIX}%"),
     )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
 

@@ -112,6 +112,32 @@ class Contact(Base):
         return name
 
 
+class Tag(Base):
+    """A label on contacts (migration 0015). `key` makes `VIP` and `vip` one tag
+    (:func:`wabroadcast.domain.audience.tag_key`); `name` is the first spelling seen."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class ContactTag(Base):
+    """A contact carries a tag. The primary key (contact_id, tag_id) is what the selection
+    probes per contact while walking send order; (tag_id, contact_id) counts and lists a
+    tag's contacts."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_tag_id_contact_id", "tag_id", "contact_id"),)
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Template(Base):
     """An approved (or not) message template in one language, as synced from the WABA."""
 
@@ -153,6 +179,8 @@ class Campaign(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     retry_of_campaign_id: Mapped[int | None] = mapped_column(BigId)
     """A "retry failed" follow-up: selects only contacts that campaign released (send_releases)."""
+    audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Who it is for (domain/audience.py, migration 0015); NULL: every contact."""
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -308,6 +336,8 @@ class Schedule(Base):
     window_end: Mapped[str | None] = mapped_column(String(5))
     window_time_zone: Mapped[str | None] = mapped_column(String(64))
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Each day's campaign takes this audience (migration 0015); NULL: every contact."""
     state: Mapped[str] = mapped_column(String(16), index=True)
     last_run_on: Mapped[date | None] = mapped_column(Date)
     next_run_at: Mapped[datetime | None]
