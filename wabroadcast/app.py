@@ -27,7 +27,15 @@ from wabroadcast.engine.manager import CampaignManager, number_client
 from wabroadcast.engine.protocols import TemplateSender
 from wabroadcast.schedules.runner import scheduler_running
 from wabroadcast.storage.db import Database
-from wabroadcast.web.api import campaigns, contacts, original, schedules, stats, templates
+from wabroadcast.web.api import (
+    campaigns,
+    contacts,
+    original,
+    schedules,
+    stats,
+    tags,
+    templates,
+)
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
 from wabroadcast.web.body_limit import BodyLimitMiddleware, BodyLimits
 from wabroadcast.web.error_language import ErrorLanguageMiddleware
@@ -110,6 +118,7 @@ def _include_routers(app: FastAPI, settings: Settings, database: Database, clock
     app.include_router(build_login_router())
     app.include_router(original.router)
     app.include_router(campaigns.router)
+    app.include_router(tags.router)  # before contacts: /api/contacts/tags is no contact id
     app.include_router(contacts.router)
     app.include_router(templates.router)
     app.include_router(schedules.router)

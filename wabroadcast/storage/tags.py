@@ -51,7 +51,9 @@ def _insert(executor: Executor, table: type[Tag] | type[ContactTag]) -> postgres
 def ensure_tags(executor: Executor, names: Iterable[str], now: datetime) -> dict[str, int]:
     """The id of each tag (by :func:`tag_key`), creating the ones that do not exist yet;
     an existing tag keeps its first spelling."""
-    wanted = {tag_key(name): tag_name(name) for name in names}
+    wanted: dict[str, str] = {}
+    for name in names:
+        wanted.setdefault(tag_key(name), tag_name(name))
     if not wanted:
         return {}
     rows = [{"key": key, "name": name, "created_at": now} for key, name in wanted.items()]
@@ -89,7 +91,8 @@ def add_tags(
         statement = statement.on_conflict_do_nothing(
             index_elements=[ContactTag.contact_id, ContactTag.tag_id]
         )
-        added += int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        # Rows RETURNed, not rowcount: it came back -1 for this INSERT … SELECT.
+        added += len(session.execute(statement.returning(ContactTag.contact_id)).all())
     return added
 
 
@@ -105,7 +108,7 @@ def remove_tags(
     statement = delete(ContactTag).where(
         ContactTag.tag_id.in_(ids), ContactTag.contact_id.in_(chosen)
     )
-    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    return len(session.execute(statement.returning(ContactTag.contact_id)).all())
 
 
 def tagged(tag_id_list: Sequence[int], *, all_of: bool = False) -> ColumnElement[bool]:

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
 from wabroadcast.engine.manager import MAX_CAMPAIGN_LIMIT, limit_problem
 from wabroadcast.schedules.store import MAX_DAILY_COUNT
+from wabroadcast.web.api.audience_schemas import AudienceIn
 
 TEMPLATE_NAME_PATTERN = r"^[a-z0-9_]+$"
 """Meta's rule for template names: lowercase letters, digits and underscores."""
@@ -154,6 +155,9 @@ class CampaignCreate(Strict):
     phone_number_id: str | None = Field(
         None, max_length=64, description="A configured number; default PHONE_NUMBER_ID."
     )
+    audience: AudienceIn | None = Field(
+        None, description="Who it is for (tags, conditions, excludes); default every contact."
+    )
 
 
 class CampaignCreated(BaseModel):
@@ -201,6 +205,7 @@ class CampaignPublic(BaseModel):
     retry_of_campaign_id: int | None = Field(
         None, description="A retry-failed follow-up: the campaign whose releases it retries."
     )
+    audience: AudienceIn | None = Field(None, description="Who it is for; null: every contact.")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -229,6 +234,7 @@ class ContactPublic(BaseModel):
     opt_out_reason: str | None
     unreachable_at: datetime | None
     unreachable_reason: str | None
+    tags: list[str] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 
