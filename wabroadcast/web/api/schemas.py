@@ -338,6 +338,9 @@ class ScheduleCreate(Strict):
     parameters: dict[str, Any] | None = Field(
         None, description="Template parameters, as campaigns take them (docs/templates.md)."
     )
+    audience: AudienceIn | None = Field(
+        None, description="Each day's campaign takes this audience; default every contact."
+    )
 
 
 class ScheduleRunPublic(BaseModel):
@@ -358,6 +361,7 @@ class SchedulePublic(BaseModel):
     window_end: str | None
     window_time_zone: str | None
     parameters: dict[str, Any]
+    audience: AudienceIn | None = None
     state: str = Field(description="active, paused or finished.")
     next_run_at: datetime | None
     last_run_on: date | None
