@@ -11,9 +11,10 @@ stays one query walking ``ix_contacts_index_id`` in send order and stops at its 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, exists, false, type_coerce
+from sqlalchemy import ColumnElement, String, cast, exists, false, func, type_coerce
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.audience import Audience, AudienceError, Condition, tag_key
@@ -36,7 +37,8 @@ def audience_conditions(
             conditions.append(false())
         else:
             conditions.append(tag_store.tagged(list(ids.values()), all_of=audience.match == "all"))
-    conditions += [attribute_condition(condition) for condition in audience.conditions]
+    dialect = session.get_bind().dialect.name
+    conditions += [attribute_condition(c, dialect) for c in audience.conditions]
     if audience.exclude_tags:
         ids = tag_store.tag_ids(session, [tag_key(tag) for tag in audience.exclude_tags])
         if ids:
@@ -50,18 +52,34 @@ def audience_conditions(
     return tuple(conditions)
 
 
-def attribute_condition(condition: Condition) -> ColumnElement[bool]:
+def attribute_condition(condition: Condition, dialect: str) -> ColumnElement[bool]:
     """``field = value`` on the name or on the attribute's text; a contact without the
     attribute matches neither ``=`` nor ``!=`` (as SQL's NULL, and as people read it)."""
     column: ColumnElement[str]
     if condition.is_name:
         column = type_coerce(Contact.name, String)
+    elif dialect == "sqlite":
+        column = _sqlite_attribute(condition.field)
     else:
         column = Contact.attributes[condition.field].as_string()
     values = list(condition.values)
     if condition.negated:
         return column.is_not(None) & column.not_in(values)
     return column.in_(values) if len(values) > 1 else column == values[0]
+
+
+def _sqlite_attribute(key: str) -> ColumnElement[str]:
+    """The attribute as text on SQLite. Its JSON is written with ASCII escapes (`şehir` is
+    stored as `\\u015fehir`), and SQLite (3.40 measured) compares a path's key with the key
+    as written, so the escaped spelling is looked up first, then the key as given (JSON that
+    holds the letters themselves)."""
+    escaped = json.dumps(key)  # quotes included: '"\\u015fehir"'
+    literal = json.dumps(key, ensure_ascii=False)
+    found = func.coalesce(
+        func.json_extract(Contact.attributes, f"$.{escaped}"),
+        func.json_extract(Contact.attributes, f"$.{literal}"),
+    )
+    return cast(found, String)
 
 
 def check_tags_exist(session: Session, audience: Audience) -> None:

@@ -6,20 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
 
-from wabroadcast.contact_phones import InvalidPhone, normalize_phone
-from wabroadcast.domain.audience import Audience, AudienceError, unique_tags
+from wabroadcast.contacts import selection
+from wabroadcast.contacts.selection import ContactChoice, SelectionError
+from wabroadcast.domain.audience import Audience, AudienceError
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import tags as tag_store
-from wabroadcast.storage.contacts import contact_filter
-from wabroadcast.storage.tables import Contact
 from wabroadcast.web.api.audience_schemas import (
     AudienceCount,
     AudienceCounted,
     AudienceIn,
-    ContactSelection,
     TagChange,
     TagChangeResult,
     TagPublic,
@@ -40,41 +36,6 @@ def audience_or_refuse(body: AudienceIn | None, field: str = "audience") -> Audi
         raise ApiError(422, "invalid_audience", str(exc), field=field) from None
 
 
-def selection_conditions(
-    session: Session, selection: ContactSelection, region: str
-) -> tuple[list[ColumnElement[bool]], list[str]]:
-    """The contacts a bulk change applies to, and the listed numbers that are no contact."""
-    filtered = selection.q or selection.tag or selection.opted_out is not None
-    if selection.phones is not None and (filtered or selection.all):
-        raise ApiError(
-            422, "invalid_selection", "give phones or a filter, not both", field="phones"
-        )
-    if selection.phones is None and not filtered and not selection.all:
-        raise ApiError(
-            422,
-            "invalid_selection",
-            "no contacts chosen: give phones, a filter (q, tag, opted_out) or all=true",
-            field="phones",
-        )
-    if selection.phones is None:
-        conditions = contact_filter(
-            session, search=selection.q, region=region, opted_out=selection.opted_out,
-            tag=selection.tag,
-        )  # fmt: skip
-        return conditions, []
-    known: list[str] = []
-    unknown: list[str] = []
-    for raw in selection.phones:
-        try:
-            known.append(normalize_phone(raw, region))
-        except InvalidPhone:
-            unknown.append(raw[:40])
-    if known:
-        found = set(session.scalars(select(Contact.phone).where(Contact.phone.in_(known))))
-        unknown += [phone for phone in known if phone not in found]
-    return [Contact.phone.in_(known)], unknown
-
-
 @router.get("/api/contacts/tags", response_model=list[TagPublic])
 def list_tags(session: SessionDep) -> list[TagPublic]:
     """Every tag, with how many contacts carry it."""
@@ -88,21 +49,32 @@ def change_tags(
     """Add and/or remove tags on the chosen contacts (listed `phones`, or a filter as in GET
     /api/contacts: `q`, `tag`, `opted_out`; `all=true` for every contact). Tags are
     case-insensitive: adding `VIP` to a contact that has `vip` changes nothing."""
+    choice = ContactChoice(
+        phones=body.phones,
+        search=body.q,
+        tag=body.tag,
+        opted_out=body.opted_out,
+        everyone=body.all,
+    )
     try:
-        add, remove = unique_tags(body.add), unique_tags(body.remove)
+        counted = selection.change_tags(
+            session,
+            choice,
+            add=body.add,
+            remove=body.remove,
+            region=settings.default_region,
+            now=clock.now(),
+        )
     except AudienceError as exc:
         raise ApiError(422, "invalid_tag", str(exc), field="add") from None
-    if not add and not remove:
-        raise ApiError(422, "invalid_tag", "nothing to do: give tags to add or remove", field="add")
-    conditions, unknown = selection_conditions(session, body, settings.default_region)
-    matched = _count(session, conditions)
-    added = tag_store.add_tags(session, add, conditions, clock.now()) if add else 0
-    removed = tag_store.remove_tags(session, remove, conditions) if remove else 0
-    return TagChangeResult(contacts=matched, added=added, removed=removed, unknown_phones=unknown)
-
-
-def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
-    return session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
+    except SelectionError as exc:
+        raise ApiError(422, "invalid_selection", str(exc), field=exc.field) from None
+    return TagChangeResult(
+        contacts=counted.contacts,
+        added=counted.added,
+        removed=counted.removed,
+        unknown_phones=counted.unknown_phones,
+    )
 
 
 @router.post("/api/audiences/count", response_model=AudienceCounted)
