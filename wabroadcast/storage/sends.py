@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.domain.audience import Audience
 from wabroadcast.domain.models import SendState
+from wabroadcast.storage import audience_marks
 from wabroadcast.storage import templates as template_store
-from wabroadcast.storage.audiences import audience_conditions
+from wabroadcast.storage.audiences import audience_conditions, walk_in_send_order
 from wabroadcast.storage.releases import released_by
 from wabroadcast.storage.tables import Campaign, Contact, SelectionMark, Send
 
@@ -158,6 +159,7 @@ def lock_marks(session: Session) -> None:
     write lock already does both."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE selection_marks IN SHARE ROW EXCLUSIVE MODE"))
+        session.execute(text("LOCK TABLE audience_marks IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def select_eligible(
@@ -179,9 +181,8 @@ def select_eligible(
     A mark found while US numbers were skipped may have passed some of them, so a walk that
     takes them (MARKETING_TO_US, or the template is no longer MARKETING) ignores it.
     With `retry_of` only contacts that campaign released are taken (and no mark is moved).
-    With an `audience` the walk still starts at the template's mark (contacts before it are
-    eligible for nobody), but never moves it: the first contact of an audience is not the
-    first eligible one, and tags, attributes and replies change without touching the marks.
+    An `audience` has marks of its own (storage/audiences.py): the first contact of an
+    audience is not the first eligible one, so the template's mark is only read, never moved.
     """
     skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
     narrowed = audience_conditions(session, audience, now)
@@ -195,20 +196,27 @@ def select_eligible(
     move_mark = remember and not narrowed
     dialect = session.get_bind().dialect.name
     if remember:
-        mark = session.execute(
+        row = session.execute(
             select(
                 SelectionMark.contact_index, SelectionMark.contact_id, SelectionMark.skips_us
             ).where(SelectionMark.template_name == template_name)
         ).first()
+        mark = (row[0], row[1], row[2]) if row is not None else None
+        if narrowed:
+            mark = audience_marks.read(session, template_name, audience, now) or mark
         if mark is not None and (skip_us or not mark[2]):
             after = tuple_(Contact.index, Contact.id) >= tuple_(mark[0], mark[1])
             # PostgreSQL sorts NULL indexes last, SQLite first (already behind the mark).
             query = query.where(
                 or_(after, Contact.index.is_(None)) if dialect == "postgresql" else after
             )
-    rows = session.execute(query.limit(limit)).all()
+    with walk_in_send_order(session, bool(narrowed)):
+        rows = session.execute(query.limit(limit)).all()
     if move_mark and rows and rows[0][2] is not None:
         _set_mark(session, template_name, (rows[0][2], rows[0][0], skip_us), dialect)
+    elif remember and narrowed and rows and rows[0][2] is not None and audience is not None:
+        found = (rows[0][2], rows[0][0], skip_us)
+        audience_marks.write(session, template_name, audience, found, now, dialect)
     return [(contact_id, phone) for contact_id, phone, _ in rows]
 
 

@@ -270,6 +270,7 @@ class Reply(Base):
     """An inbound message from a contact (text, quick-reply button, interactive reply)."""
 
     __tablename__ = "replies"
+    __table_args__ = (Index("ix_replies_received_at", "received_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -381,6 +382,27 @@ class SelectionMark(Base):
     skips_us: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Found while US (+1) numbers were skipped (migration 0009): some of them may lie before
     it, so a selection that takes them does not use it."""
+
+
+class AudienceMark(Base):
+    """:class:`SelectionMark` for one audience of a template (migration 0015): every contact
+    before (contact_index, contact_id) is known not to be eligible for the template in this
+    audience. `audience_key` identifies the audience (storage/audience_marks.py).
+
+    Triggers delete these marks whenever a contact before one could enter an audience: all
+    of :class:`SelectionMark`'s reasons, and a tag added or removed, a name or attributes
+    changed, a reply deleted. A reply ageing out of `exclude_replied_days` changes no row, so
+    such a mark carries `valid_until`: when the oldest reply it counted leaves the window.
+    """
+
+    __tablename__ = "audience_marks"
+
+    template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    audience_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contact_index: Mapped[int] = mapped_column(BigInteger)
+    contact_id: Mapped[int] = mapped_column(BigInteger)
+    skips_us: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    valid_until: Mapped[datetime | None]
 
 
 class SenderLease(Base):
