@@ -481,7 +481,7 @@ def send(
     exclude_replied_days: int | None = EXCLUDE_REPLIED,
 ) -> None:
     """Send a template to the next `limit` contacts that never got it, then summarize.
-    --tag, --where and the excludes narrow who may get it (docs/sending.md, Audiences)."""
+    --tag, --where and the excludes narrow who may get it (docs/audiences.md)."""
     audience = audience_of(tag, match, where, exclude_tag, exclude_replied_days)
     if dry_run:
         _dry_run(ctx, template, language, limit, as_json, audience)
