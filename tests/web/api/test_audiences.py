@@ -202,3 +202,35 @@ async def test_a_malformed_audience_is_refused_before_a_campaign_exists(
         assert needle in answer.text
         with h.database.session() as session:
             assert session.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+@pytest.mark.anyio
+async def test_a_schedule_stores_its_audience_and_refuses_a_malformed_one(
+    settings: Settings,
+) -> None:
+    async with running_app(app_settings(settings)) as h:
+        await upload(h.client)
+        body = {
+            "template_name": "daily_offer",
+            "language": "tr",
+            "daily_count": 2,
+            "time_of_day": "10:00",
+            "time_zone": "Europe/Istanbul",
+        }
+        bad = await h.client.post(
+            "/api/schedules", json={**body, "audience": {"where": ["plan in gold"]}}
+        )
+        assert bad.status_code == 422 and "takes a list" in bad.text
+        unknown = await h.client.post(
+            "/api/schedules", json={**body, "audience": {"tags": ["gone"]}}
+        )
+        assert unknown.status_code == 422 and "no contact has tag 'gone'" in unknown.text
+        assert (await h.client.get("/api/schedules")).json() == []
+        answer = await h.client.post(
+            "/api/schedules", json={**body, "audience": {"tags": ["vip"], "match": "all"}}
+        )
+        assert answer.status_code == 201, answer.text
+        created = answer.json()
+        assert created["audience"]["tags"] == ["vip"] and created["audience"]["match"] == "all"
+        assert created["eligible"] == 4  # the contacts tagged vip
+        assert created["days_remaining"] == 2
