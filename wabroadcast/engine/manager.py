@@ -331,7 +331,7 @@ class CampaignManager:
             try:
                 check_tags_exist(session, audience)
             except AudienceError as exc:
-                raise CampaignRefused(str(exc), field="audience") from None
+                raise CampaignRefused(str(exc), field="audience", code="invalid_audience") from None
         try:
             engine_templates.prepare_rendering(
                 session,

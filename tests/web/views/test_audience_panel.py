@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests.web.api.harness import add_contacts
 from tests.web.views.helpers import add_templates, panel
 from wabroadcast.config import Settings
-from wabroadcast.storage.tables import Campaign, Send
+from wabroadcast.storage.tables import Campaign, Schedule, Send
 
 
 @pytest.mark.anyio
@@ -82,3 +82,30 @@ async def test_send_form_counts_the_audience_live_and_sends_only_to_it(settings:
         with p.database.session() as session:
             sent = set(session.scalars(select(Send.phone)))
         assert sent == {phones[1], phones[3]}
+
+
+@pytest.mark.anyio
+async def test_the_schedule_form_takes_an_audience(settings: Settings) -> None:
+    async with panel(settings) as p:
+        add_templates(p.database)
+        phones = add_contacts(p.database, 4)
+        tagging = {"phones": phones[:3], "add": ["vip"]}
+        assert (await p.h.client.post("/api/contacts/tags", json=tagging)).status_code == 200
+        form = {
+            "template": "daily_offer",
+            "language": "tr",
+            "daily_count": "2",
+            "time_of_day": "10:00",
+            "time_zone": "Europe/Istanbul",
+            "csrf_token": p.csrf,
+        }
+        refused = await p.browser.post("/schedules", data={**form, "where": "plan in gold"})
+        assert refused.status_code == 400
+        assert "takes a list" in refused.text and ">plan in gold</textarea>" in refused.text
+        with p.database.session() as session:
+            assert session.scalar(select(func.count()).select_from(Schedule)) == 0
+        created = await p.browser.post("/schedules", data={**form, "tags": "VIP"})
+        assert created.status_code == 303, created.text[-2000:]
+        schedules = (await p.h.client.get("/api/schedules")).json()
+        assert schedules[0]["audience"]["tags"] == ["VIP"]
+        assert schedules[0]["eligible"] == 3 and schedules[0]["days_remaining"] == 2

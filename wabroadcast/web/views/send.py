@@ -42,6 +42,9 @@ from wabroadcast.web.views.render import Panel
 ELIGIBLE_CAP = 1_000_000
 """Counting stops here: walking millions of contacts on every keystroke would stall the page."""
 PREVIEW_SIZE = 10
+AUDIENCE_FIELDS = ("tags", "match", "where", "exclude_tags", "exclude_replied_days")
+"""The audience's form fields (templates/_audience_fields.html), on the send and schedule
+forms alike."""
 DAILY_WINDOW = timedelta(hours=24)
 
 
