@@ -154,9 +154,9 @@ def _eligible(template_name: str, *, skip_us: bool) -> tuple[ColumnElement[bool]
 
 def lock_marks(session: Session) -> None:
     """PostgreSQL: hold off every writer that could invalidate a mark (their triggers need
-    ROW EXCLUSIVE on selection_marks) until this transaction ends, so a mark computed here is
-    never older than the data it describes. Also serializes claimers. SQLite: the caller's
-    write lock already does both."""
+    ROW EXCLUSIVE on selection_marks, then on audience_marks, in that order) until this
+    transaction ends, so a mark computed here is never older than the data it describes.
+    Also serializes claimers. SQLite: the caller's write lock already does both."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE selection_marks IN SHARE ROW EXCLUSIVE MODE"))
         session.execute(text("LOCK TABLE audience_marks IN SHARE ROW EXCLUSIVE MODE"))
@@ -181,7 +181,7 @@ def select_eligible(
     A mark found while US numbers were skipped may have passed some of them, so a walk that
     takes them (MARKETING_TO_US, or the template is no longer MARKETING) ignores it.
     With `retry_of` only contacts that campaign released are taken (and no mark is moved).
-    An `audience` has marks of its own (storage/audiences.py): the first contact of an
+    An `audience` has marks of its own (storage/audience_marks.py): the first contact of an
     audience is not the first eligible one, so the template's mark is only read, never moved.
     """
     skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
