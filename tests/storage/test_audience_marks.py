@@ -106,3 +106,15 @@ def test_a_reply_leaving_the_window_brings_its_contact_back(database: Database) 
     assert valid_until == START + timedelta(days=1)
     assert drip(database, quiet, 1, now=START + timedelta(hours=12)) == [ids[2]]
     assert drip(database, quiet, 1, now=START + timedelta(days=2)) == [ids[0]]
+
+
+def test_contacts_without_an_index_are_still_picked_after_a_mark(database: Database) -> None:
+    ids = add_contacts(database, 5)
+    with database.session() as session:
+        session.execute(update(Contact).where(Contact.id.in_(ids[3:])).values(index=None))
+    tag(database, ids, "vip")
+    vip = build_audience(tags=["vip"])
+    first = drip(database, vip, 2)
+    rest = drip(database, vip, 10)
+    assert len(first) == 2 and sorted(first + rest) == sorted(ids)  # each once, none left out
+    assert drip(database, vip, 10) == []
