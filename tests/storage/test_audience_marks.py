@@ -1,6 +1,6 @@
 """An audience's selection marks on a real database (SQLite and PostgreSQL): a drip resumes
 where its last pick began, and every change that could bring back a contact behind the mark
-forgets it (migration 0015's triggers, and the reply window's `valid_until`)."""
+forgets it (migration 0017's triggers, and the reply window's `valid_until`)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Without them a drip to an audience re-walked every contact the audience already 
 eligible one). The mark lies at the last contact the previous pick took (all of them were
 claimed in the same transaction), so an audience of 1 contact in 30 does not re-walk the
 previous day's 6,750 contacts. A mark is keyed by the template and :func:`audience_key`;
-triggers (migration 0015) delete the marks whenever a contact before one could enter an
+triggers (migration 0017) delete the marks whenever a contact before one could enter an
 audience.
 
 A reply ageing out of `exclude_replied_days` changes no row, so no trigger can see it. A

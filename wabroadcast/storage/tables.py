@@ -113,7 +113,7 @@ class Contact(Base):
 
 
 class Tag(Base):
-    """A label on contacts (migration 0015). `key` makes `VIP` and `vip` one tag
+    """A label on contacts (migration 0017). `key` makes `VIP` and `vip` one tag
     (:func:`wabroadcast.domain.audience.tag_key`); `name` is the first spelling seen."""
 
     __tablename__ = "tags"
@@ -180,7 +180,7 @@ class Campaign(Base):
     retry_of_campaign_id: Mapped[int | None] = mapped_column(BigId)
     """A "retry failed" follow-up: selects only contacts that campaign released (send_releases)."""
     audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """Who it is for (domain/audience.py, migration 0015); NULL: every contact."""
+    """Who it is for (domain/audience.py, migration 0017); NULL: every contact."""
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -338,7 +338,7 @@ class Schedule(Base):
     window_time_zone: Mapped[str | None] = mapped_column(String(64))
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """Each day's campaign takes this audience (migration 0015); NULL: every contact."""
+    """Each day's campaign takes this audience (migration 0017); NULL: every contact."""
     state: Mapped[str] = mapped_column(String(16), index=True)
     last_run_on: Mapped[date | None] = mapped_column(Date)
     next_run_at: Mapped[datetime | None]
@@ -385,7 +385,7 @@ class SelectionMark(Base):
 
 
 class AudienceMark(Base):
-    """:class:`SelectionMark` for one audience of a template (migration 0015): every contact
+    """:class:`SelectionMark` for one audience of a template (migration 0017): every contact
     before (contact_index, contact_id) is known not to be eligible for the template in this
     audience. `audience_key` identifies the audience (storage/audience_marks.py).
 

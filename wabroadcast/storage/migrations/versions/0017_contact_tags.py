@@ -7,8 +7,8 @@ so a resume, an adoption or the next day of a schedule selects exactly the same 
 the triggers below; `ix_replies_received_at` finds the oldest reply inside a reply window.
 The audience columns are plain ADD COLUMNs (no copy of every campaign row on SQLite).
 
-Revision ID: 0015
-Revises: 0009
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 14:30:00.000000
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0009"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
