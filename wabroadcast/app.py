@@ -36,6 +36,7 @@ from wabroadcast.web.api import (
     schedules,
     sends,
     stats,
+    tags,
     templates,
 )
 from wabroadcast.web.auth import AuthMiddleware, build_login_router
@@ -128,6 +129,7 @@ def _include_routers(
     app.include_router(build_login_router())
     app.include_router(original.router)
     app.include_router(campaigns.router)
+    app.include_router(tags.router)  # before contacts: /api/contacts/tags is no contact id
     app.include_router(contacts.router)
     app.include_router(templates.router)
     app.include_router(numbers.router)

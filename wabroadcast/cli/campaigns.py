@@ -24,6 +24,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from wabroadcast.business_numbers import UnknownPhoneNumber, settings_for_number
+from wabroadcast.cli.audience import (
+    EXCLUDE_REPLIED,
+    EXCLUDE_TAG,
+    MATCH,
+    TAG,
+    WHERE,
+    audience_of,
+    check_audience,
+)
 from wabroadcast.cli.common import console, err_console, fail, get_settings, open_database
 from wabroadcast.cli.costs import cost_lines, rate_card
 from wabroadcast.cli.templates import cloud_client as template_client
@@ -31,6 +40,7 @@ from wabroadcast.clock import SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.cloudapi.payloads import TemplateInfo
 from wabroadcast.config import Settings
+from wabroadcast.domain.audience import Audience, audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import (
@@ -231,11 +241,14 @@ def _run_and_report(ctx: typer.Context, campaign_id: int, *, as_json: bool) -> N
     manager, clients = command_manager(ctx)
     summary = summary_of(database, campaign_id)
     with database.session() as session:
+        campaign = campaign_store.get_campaign(session, campaign_id)
         total = send_store.count_eligible(
             session,
             summary.template_name,
             at_most=max(summary.requested - summary.selected, 0),
             marketing_to_us=settings.marketing_to_us,
+            audience=audience_from_json(campaign.audience),
+            now=SystemClock().now(),
         )
     cloudapi_log = logging.getLogger("wabroadcast.cloudapi")
     previous_level = cloudapi_log.level
@@ -284,6 +297,8 @@ def _skipped_us(database: Database, summary: CampaignSummary, marketing_to_us: b
             summary.template_name,
             retry_of=campaign.retry_of_campaign_id,
             marketing_to_us=marketing_to_us,
+            audience=audience_from_json(campaign.audience),
+            now=SystemClock().now(),
         )
 
 
@@ -357,10 +372,18 @@ def shown_activity(database: Database, campaign_id: int) -> Activity:
         return activity(session, campaign_store.get_campaign(session, campaign_id))
 
 
-def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_json: bool) -> None:
+def _dry_run(
+    ctx: typer.Context,
+    template: str,
+    language: str,
+    limit: int,
+    as_json: bool,
+    audience: Audience | None = None,
+) -> None:
     """Who would receive it now, counting the daily limit; nothing is claimed or sent."""
     settings = get_settings(ctx)
     database = open_database(ctx)
+    check_audience(database, audience)
 
     async def daily_limit() -> int | None:
         async with cloud_client(settings) as client:  # the webhook limit first, as a run does
@@ -369,16 +392,17 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
     limit_today = asyncio.run(daily_limit())
     now = SystemClock().now()
     us = settings.marketing_to_us
+    narrowed: dict[str, Any] = {"marketing_to_us": us, "audience": audience, "now": now}
     with database.session() as session:
-        eligible = send_store.count_eligible(session, template, marketing_to_us=us)
-        skipped_us = send_store.count_skipped_us(session, template, marketing_to_us=us)
+        eligible = send_store.count_eligible(session, template, **narrowed)
+        skipped_us = send_store.count_skipped_us(session, template, **narrowed)
         take = min(limit, eligible)
         capacity = None
         if limit_today is not None:
             used = send_store.recipients_since(session, now - DAILY_WINDOW)
             capacity = max(limit_today - used, 0)
             take = min(take, capacity)
-        rows = send_store.select_eligible(session, template, take, marketing_to_us=us)
+        rows = send_store.select_eligible(session, template, take, **narrowed)
         cost = send_estimate(session, rate_card(ctx), template, limit=take, marketing_to_us=us)
         shown = rows if as_json else rows[:20]
         names = contact_store.names_of(session, [contact_id for contact_id, _ in shown])
@@ -388,6 +412,7 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
             "dry_run": True,
             "template": template,
             "language": language,
+            "audience": audience.to_json() if audience is not None else None,
             "total_eligible": eligible,
             "total_selected": take,
             "held_back": held_back,
@@ -402,6 +427,8 @@ def _dry_run(ctx: typer.Context, template: str, language: str, limit: int, as_js
         f"dry run: {template} ({language}) would go to {take} of {eligible} eligible contacts",
         highlight=False,
     )
+    if audience is not None:
+        console.print(f"  audience: {audience.describe()}", highlight=False)
     if held_back:
         console.print(f"  {held_back} held back by the daily recipient limit ({limit_today})")
     if skipped_us:
@@ -425,10 +452,11 @@ def _create(
     phone_number_id: str | None,
     *,
     refuse_interrupted: bool = False,
+    audience: Audience | None = None,
 ) -> int:
     """The campaign manager's checks and insert; a refusal exits 1 with its sentence."""
     manager, clients = command_manager(ctx)
-    request = CampaignRequest(template, language, limit, phone_number_id)
+    request = CampaignRequest(template, language, limit, phone_number_id, audience=audience)
 
     async def create() -> int:
         # The template source is only opened when the table does not know the template.
@@ -445,7 +473,8 @@ def _create(
     try:
         return asyncio.run(create())
     except CampaignRefused as exc:
-        fail(f"--phone-number-id: {exc}" if exc.field == "phone_number_id" else str(exc))
+        prefix = {"phone_number_id": "--phone-number-id: ", "audience": "audience: "}
+        fail(prefix.get(exc.field, "") + str(exc))
 
 
 class _LazySource:
@@ -515,12 +544,22 @@ def send(
     ),
     as_json: bool = JSON,
     phone_number_id: str | None = NUMBER,
+    tag: list[str] = TAG,
+    match: str = MATCH,
+    where: list[str] = WHERE,
+    exclude_tag: list[str] = EXCLUDE_TAG,
+    exclude_replied_days: int | None = EXCLUDE_REPLIED,
 ) -> None:
-    """Send a template to the next `limit` contacts that never got it, then summarize."""
+    """Send a template to the next `limit` contacts that never got it, then summarize.
+    --tag, --where and the excludes narrow who may get it (docs/audiences.md)."""
+    audience = audience_of(tag, match, where, exclude_tag, exclude_replied_days)
     if dry_run:
-        _dry_run(ctx, template, language, limit, as_json)
+        _dry_run(ctx, template, language, limit, as_json, audience)
         return
-    campaign_id = _create(ctx, template, language, limit, phone_number_id, refuse_interrupted=True)
+    campaign_id = _create(
+        ctx, template, language, limit, phone_number_id, refuse_interrupted=True,
+        audience=audience,
+    )  # fmt: skip
     if not as_json:
         console.print(f"campaign {campaign_id} created", style="dim")
     _run_and_report(ctx, campaign_id, as_json=as_json)
@@ -533,9 +572,15 @@ def create(
     language: str = LANGUAGE,
     limit: int = LIMIT,
     phone_number_id: str | None = NUMBER,
+    tag: list[str] = TAG,
+    match: str = MATCH,
+    where: list[str] = WHERE,
+    exclude_tag: list[str] = EXCLUDE_TAG,
+    exclude_replied_days: int | None = EXCLUDE_REPLIED,
 ) -> None:
     """Create a campaign without sending; `campaign run ID` sends it."""
-    console.print(_create(ctx, template, language, limit, phone_number_id))
+    audience = audience_of(tag, match, where, exclude_tag, exclude_replied_days)
+    console.print(_create(ctx, template, language, limit, phone_number_id, audience=audience))
 
 
 @app.command("run")

@@ -21,14 +21,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from wabroadcast.cli.audience import tag_app
 from wabroadcast.cli.common import console, fail, get_settings, open_database
 from wabroadcast.contacts.encodings import UnreadableFile
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection, ReportWriter
 from wabroadcast.storage.contacts import count_contacts, find_contacts
 from wabroadcast.storage.tables import Contact
+from wabroadcast.storage.tags import tags_of
 
 app = typer.Typer(help="Contacts.", no_args_is_help=True)
+app.add_typer(tag_app, name="tag")
 
 SHOWN_REJECTIONS = 20
 """Bad rows printed on the terminal; --report FILE gets all of them."""
@@ -160,7 +163,7 @@ def import_command(
     )
 
 
-def _contact_json(contact: Contact) -> dict[str, Any]:
+def _contact_json(contact: Contact, tags: list[str]) -> dict[str, Any]:
     return {
         "id": contact.id,
         "phone": contact.phone,
@@ -168,6 +171,7 @@ def _contact_json(contact: Contact) -> dict[str, Any]:
         "name": contact.name,
         "index": contact.index,
         "attributes": contact.attributes,
+        "tags": tags,
         "opted_out_at": contact.opted_out_at.isoformat() if contact.opted_out_at else None,
         "unreachable_at": contact.unreachable_at.isoformat() if contact.unreachable_at else None,
     }
@@ -179,6 +183,7 @@ def list_command(
     search: str | None = typer.Option(
         None, help="Part of a name (case and accents ignored) or of a number (any format)."
     ),
+    tag: str | None = typer.Option(None, "--tag", help="Only contacts with this tag."),
     limit: int = typer.Option(50, min=1, max=10000, help="At most this many contacts."),
     offset: int = typer.Option(0, min=0, help="Skip this many first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -191,14 +196,16 @@ def list_command(
             session,
             search=search,
             region=settings.default_region,
+            tag=tag,
             limit=limit,
             offset=offset,
             count=False,
         ).contacts
+        tags = tags_of(session, [c.id for c in contacts])
     if as_json:
-        console.print_json(json.dumps([_contact_json(c) for c in contacts]))
+        console.print_json(json.dumps([_contact_json(c, tags[c.id]) for c in contacts]))
         return
-    table = Table("index", "phone", "name", "attributes", "status")
+    table = Table("index", "phone", "name", "tags", "attributes", "status")
     for contact in contacts:
         status = "opted out" if contact.opted_out_at else ""
         status = status or ("unreachable" if contact.unreachable_at else "")
@@ -209,6 +216,7 @@ def list_command(
             str(contact.index or ""),
             contact.phone or contact.user_id or "",  # a contact known only by BSUID
             contact.name or "",
+            ", ".join(tags[contact.id]),
             attributes,
             status,
         )

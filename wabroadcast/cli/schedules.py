@@ -9,11 +9,21 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from wabroadcast.cli.audience import (
+    EXCLUDE_REPLIED,
+    EXCLUDE_TAG,
+    MATCH,
+    TAG,
+    WHERE,
+    audience_of,
+    check_audience,
+)
 from wabroadcast.cli.campaigns import cloud_client
 from wabroadcast.cli.common import console, fail, get_settings, open_database
 from wabroadcast.clock import SystemClock
 from wabroadcast.cloudapi.errors import CloudAPIError
 from wabroadcast.config import Settings
+from wabroadcast.domain.audience import audience_from_json
 from wabroadcast.domain.render import RenderError, parse_options
 from wabroadcast.engine.manager import CampaignManager
 from wabroadcast.schedules import store
@@ -34,6 +44,7 @@ def _describe(schedule: Schedule, numbers: store.ScheduleForecast) -> dict[str, 
         "daily_count": schedule.daily_count,
         "time": f"{schedule.time_of_day} {schedule.time_zone}",
         "window": window.describe() if window else None,
+        "audience": audience_from_json(schedule.audience).describe(),
         "state": schedule.state,
         "next_run_at": schedule.next_run_at.isoformat() if schedule.next_run_at else None,
         "last_run_on": schedule.last_run_on.isoformat() if schedule.last_run_on else None,
@@ -69,10 +80,17 @@ def create(
         None, help="Media header: image=https://… or document=<uploaded media id>."
     ),
     button: list[str] = typer.Option([], "--button", help="Button value: 1=attributes.code."),
+    tag: list[str] = TAG,
+    match: str = MATCH,
+    where: list[str] = WHERE,
+    exclude_tag: list[str] = EXCLUDE_TAG,
+    exclude_replied_days: int | None = EXCLUDE_REPLIED,
 ) -> None:
     """Send TEMPLATE to the next DAILY contacts every day at --at until everyone has it."""
     start, end = _window(window)
+    audience = audience_of(tag, match, where, exclude_tag, exclude_replied_days)
     database = open_database(ctx)
+    check_audience(database, audience)
     clock = SystemClock()
     try:
         data = store.ScheduleInput(
@@ -85,6 +103,7 @@ def create(
             window_end=end,
             window_time_zone=window_tz,
             parameters=parse_options(param, header, button),
+            audience=audience,
         )
         with database.session() as session:
             schedule = store.create_schedule(session, data, now=clock.now())

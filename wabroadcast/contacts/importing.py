@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wabroadcast.clock import Clock, SystemClock
+from wabroadcast.contacts import tagging
 from wabroadcast.contacts.normalize import InvalidPhone, PhoneNormalizer
 from wabroadcast.contacts.report import Rejection
 from wabroadcast.contacts.sources import MISSING, ContactSource, RawContact, open_source
@@ -62,6 +63,7 @@ class _Row:
     name: Any
     index: Any
     attributes: dict[str, Any]
+    tags: list[str]
     user_id: str | None = None
     """A BSUID column's value; `phone` is "" when the row has only this."""
 
@@ -131,7 +133,10 @@ class _Importer:
         index = raw.index if raw.index is MISSING else _parse_index(raw.index)
         if index is None:
             return self._rejection(raw, f"index must be a whole number, got {raw.index!r}"[:200])
-        return _Row(raw.line, raw.element, phone, name, index, raw.attributes, user_id)
+        tags = tagging.read_tags(raw.tags)
+        if isinstance(tags, str):
+            return self._rejection(raw, tags)
+        return _Row(raw.line, raw.element, phone, name, index, raw.attributes, tags, user_id)
 
     def _rejection(self, raw: RawContact, reason: str, shown: bool = True) -> Rejection:
         value = str(raw.phone)[:80] if shown else ""
@@ -197,6 +202,11 @@ class _Importer:
         self.seen.remember(untouched)
         if not self.dry_run:
             self.writer.upsert(changes, self.now)
+            tagging.tag_rows(
+                self.writer.connection,
+                {phone: row.tags for phone, row in unique.items() if row.tags},
+                self.now,
+            )
         if time.monotonic() - self.committed >= COMMIT_SECONDS:
             self.writer.connection.commit()
             self.committed = time.monotonic()

@@ -42,6 +42,8 @@ NAME_HEADERS = (
 INDEX_HEADERS = ("index", "sira", "sirano", "order")
 USER_ID_HEADERS = ("userid", "bsuid")
 """A BSUID column (`user_id`): kept beside the phone, or instead of it for username users."""
+TAG_HEADERS = ("tags", "etiketler")
+"""The column of `;`-separated tags (domain/audience.py); a JSON element's `tags` key."""
 _TURKISH = str.maketrans("ıİşŞçÇğĞöÖüÜ", "iissccggoouu")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _UNDECODABLE = re.compile("[\udc00-\udcff]")
@@ -62,6 +64,7 @@ class RawContact:
     name: Any = MISSING
     index: Any = MISSING
     attributes: dict[str, Any] = field(default_factory=dict)
+    tags: Any = MISSING
 
 
 class ContactSource(Protocol):
@@ -194,7 +197,8 @@ class JsonContacts(_FileSource):
                 break
         name = attributes.pop("name", MISSING)
         index = attributes.pop("index", MISSING)
-        return RawContact(line, element, phone, name, index, attributes)
+        tags = attributes.pop("tags", MISSING)
+        return RawContact(line, element, phone, name, index, attributes, tags)
 
 
 class _Lines:
@@ -287,7 +291,9 @@ class CsvContacts(_FileSource):
         self.name_column = _find_column(self.header, name_column, NAME_HEADERS)
         index = _find_column(self.header, None, INDEX_HEADERS)
         self.index_column = index if index not in (phone, self.name_column) else None
-        used = {phone, self.name_column, self.index_column}
+        tags = _find_column(self.header, None, TAG_HEADERS)
+        self.tags_column = tags if tags not in (phone, self.name_column, index) else None
+        used = {phone, self.name_column, self.index_column, self.tags_column}
         self._attributes = [
             (position, name.strip() or f"column_{position + 1}")
             for position, name in enumerate(self.header)
@@ -374,6 +380,8 @@ class CsvContacts(_FileSource):
             contact.name = row[self.name_column] if self.name_column < size else ""
         if self.index_column is not None and self.index_column < size:
             contact.index = row[self.index_column].strip() or MISSING
+        if self.tags_column is not None and self.tags_column < size:
+            contact.tags = row[self.tags_column]
         contact.attributes = {key: row[i] for i, key in self._attributes if i < size}
         return contact
 

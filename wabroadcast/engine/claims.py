@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.limits import DAILY_WINDOW
 from wabroadcast.storage import campaigns as campaign_store
@@ -107,6 +108,7 @@ def _claim_locked(
     us: bool,
 ) -> ClaimBatch:
     campaign = campaign_store.get_campaign(session, campaign_id)
+    audience = audience_from_json(campaign.audience)
     remaining = campaign.requested_limit - campaign.selected_count
     take = min(want, remaining)
     capacity: int | None = None
@@ -122,6 +124,8 @@ def _claim_locked(
             remember=True,
             retry_of=campaign.retry_of_campaign_id,
             marketing_to_us=us,
+            audience=audience,
+            now=now,
         )
         batch.claims = send_store.claim_contacts(
             session,
@@ -143,6 +147,8 @@ def _claim_locked(
             at_most=remaining,
             retry_of=campaign.retry_of_campaign_id,
             marketing_to_us=us,
+            audience=audience,
+            now=now,
         )
         batch.exhausted = True
     if remaining <= 0:

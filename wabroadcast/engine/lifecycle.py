@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
+from wabroadcast.domain.audience import audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.summary import CampaignSummary
 from wabroadcast.storage import campaigns as campaign_store
@@ -94,6 +95,8 @@ def start_run(
                 campaign.template_name,
                 retry_of=campaign.retry_of_campaign_id,
                 marketing_to_us=marketing_to_us,
+                audience=audience_from_json(campaign.audience),
+                now=now,
             )
             campaign_store.mark_started(session, campaign_id, now, eligible=eligible)
             campaign = campaign_store.get_campaign(session, campaign_id)

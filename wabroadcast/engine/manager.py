@@ -42,6 +42,7 @@ from wabroadcast.business_numbers import UnknownPhoneNumber, settings_for_number
 from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings
+from wabroadcast.domain.audience import Audience, AudienceError, audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.render import RenderError
 from wabroadcast.engine import templates as engine_templates
@@ -57,6 +58,7 @@ from wabroadcast.engine.runs import BackgroundRuns
 from wabroadcast.engine.sender import StopWhen, run_campaign
 from wabroadcast.engine.summary import CampaignSummary
 from wabroadcast.storage import templates as template_store
+from wabroadcast.storage.audiences import check_tags_exist
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Template
 
@@ -115,6 +117,8 @@ class CampaignRequest:
     limit: int
     phone_number_id: str | None = None
     parameters: Mapping[str, Any] | None = field(default=None)
+    audience: Audience | None = None
+    """Who it is for (domain/audience.py); None: every contact."""
 
 
 TemplateSourceFor = Callable[[], engine_templates.TemplateSource | None]
@@ -367,6 +371,14 @@ class CampaignManager:
                 field="template_name",
                 code="template_not_sendable",
             )
+        audience = request.audience
+        if audience is not None and audience.is_everyone:
+            audience = None
+        if audience is not None:
+            try:
+                check_tags_exist(session, audience)
+            except AudienceError as exc:
+                raise CampaignRefused(str(exc), field="audience", code="invalid_audience") from None
         try:
             engine_templates.prepare_rendering(
                 session,
@@ -375,6 +387,8 @@ class CampaignManager:
                 parameters=request.parameters,
                 limit=request.limit,
                 marketing_to_us=self.settings.marketing_to_us,
+                audience=audience,
+                now=self.clock.now(),
             )
         except template_store.TemplateNotSendable as exc:
             raise CampaignRefused(
@@ -394,6 +408,8 @@ class CampaignManager:
         )
         if request.parameters:
             campaign.parameters = dict(request.parameters)
+        if audience is not None:
+            campaign.audience = audience.to_json()
         session.flush()
         return campaign
 
@@ -419,6 +435,7 @@ class CampaignManager:
             limit=total,
             phone_number_id=campaign.phone_number_id,
             parameters=dict(campaign.parameters or {}) or None,
+            audience=audience_from_json(campaign.audience),
         )
         follow_up = self.insert_checked(session, request, self.check_input(request))
         follow_up.retry_of_campaign_id = campaign.id

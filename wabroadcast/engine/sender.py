@@ -101,7 +101,7 @@ async def run_campaign(
         return campaign
     try:  # template APPROVED in this language and parameters fit: refused before any claim
         renderer = await asyncio.to_thread(
-            partial(prepare_campaign, marketing_to_us=us), database, campaign_id
+            partial(prepare_campaign, marketing_to_us=us, now=clock.now()), database, campaign_id
         )
     except CampaignRefused as refused:
         stop = CampaignState.ABORTED

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.cloudapi.payloads import TemplateInfo
+from wabroadcast.domain.audience import Audience, audience_from_json
 from wabroadcast.domain.render import (
     ContactLike,
     EmptyParameterError,
@@ -151,6 +153,8 @@ def prepare_rendering(
     parameters: Mapping[str, Any] | None,
     limit: int | None = None,
     marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> CampaignRenderer:
     """Everything that can be refused before the first send, refused now.
 
@@ -165,19 +169,20 @@ def prepare_rendering(
         check_parameters(spec, shape, template=f"template '{template_name}' ({language})")
     renderer = CampaignRenderer(spec, shape)
     if renderer.needed:
-        _check_first_contacts(session, renderer, template_name, limit, marketing_to_us)
+        chosen = send_store.eligible_contacts(
+            session, template_name, marketing_to_us=marketing_to_us, audience=audience, now=now
+        )
+        _check_first_contacts(session, renderer, chosen, limit)
     return renderer
 
 
 def _check_first_contacts(
     session: Session,
     renderer: CampaignRenderer,
-    template_name: str,
+    query: Select[int, str | None],
     limit: int | None,
-    marketing_to_us: bool,
 ) -> None:
     """Render for the contacts the campaign will take, and report every empty value."""
-    query = send_store.eligible_contacts(session, template_name, marketing_to_us=marketing_to_us)
     if limit is not None:
         query = query.limit(limit)
     ids = [contact_id for contact_id, _phone in session.execute(query)]
@@ -199,7 +204,11 @@ def _check_first_contacts(
 
 
 def prepare_campaign(
-    database: Database, campaign_id: int, *, marketing_to_us: bool = False
+    database: Database,
+    campaign_id: int,
+    *,
+    marketing_to_us: bool = False,
+    now: datetime | None = None,
 ) -> CampaignRenderer:
     """The engine's pre-send hook: refuse the campaign before anyone is claimed, or return
     the renderer for its sends. Raises :class:`CampaignRefused` with a message for people."""
@@ -216,6 +225,8 @@ def prepare_campaign(
                 parameters=campaign.parameters,
                 limit=remaining,
                 marketing_to_us=marketing_to_us,
+                audience=audience_from_json(campaign.audience),
+                now=now,
             )
         except RenderError as exc:
             raise CampaignRefused(str(exc)) from None
@@ -229,6 +240,8 @@ def preview(
     *,
     limit: int = 3,
     marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
     """The body text the first recipients would read (`--dry-run`, the panel's preview).
 
@@ -239,7 +252,7 @@ def preview(
     check_parameters(spec, shape, template=f"template '{template.name}' ({template.language})")
     if contacts is None:
         query = send_store.eligible_contacts(
-            session, template.name, marketing_to_us=marketing_to_us
+            session, template.name, marketing_to_us=marketing_to_us, audience=audience, now=now
         ).limit(limit)
         ids = [contact_id for contact_id, _phone in session.execute(query)]
         by_id = {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(ids)))}

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import (
@@ -155,6 +156,7 @@ class Runner:
                 schedule.language,
                 schedule.daily_count,
                 parameters=dict(schedule.parameters or {}),
+                audience=audience_from_json(schedule.audience),
             )
             try:  # the pre-send check every campaign gets (engine/manager.py)
                 number = self.campaigns.check_input(request)
@@ -275,7 +277,12 @@ class Runner:
     def _none_eligible(self, session: Session, schedule: Schedule) -> bool:
         us = self.settings.marketing_to_us
         count = send_store.count_eligible(
-            session, schedule.template_name, at_most=1, marketing_to_us=us
+            session,
+            schedule.template_name,
+            at_most=1,
+            marketing_to_us=us,
+            audience=audience_from_json(schedule.audience),
+            now=self.clock.now(),
         )
         return count == 0
 

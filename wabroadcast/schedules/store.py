@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import Audience, audience_from_json
 from wabroadcast.domain.render import RenderError, parse_spec
 from wabroadcast.engine.manager import MAX_CAMPAIGN_LIMIT
 from wabroadcast.schedules.models import RunState, ScheduleState
@@ -54,6 +55,8 @@ class ScheduleInput:
     window_end: str | None = None
     window_time_zone: str | None = None
     parameters: dict[str, Any] | None = None
+    audience: Audience | None = None
+    """Each day's campaign takes this audience (domain/audience.py); None: every contact."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def create_schedule(session: Session, data: ScheduleInput, *, now: datetime) -> 
         window_end=f"{parse_time(data.window_end):%H:%M}" if data.window_end else None,
         window_time_zone=zone(data.window_time_zone).key if data.window_time_zone else None,
         parameters=dict(data.parameters or {}),
+        audience=data.audience.to_json() if data.audience is not None else None,
         state=ScheduleState.ACTIVE,
         next_run_at=first_run_at(now, data.time_of_day, data.time_zone),
         created_at=now,
@@ -169,8 +173,15 @@ def delete_schedule(session: Session, schedule_id: int) -> None:
     session.delete(schedule)
 
 
-def progress(session: Session, schedule: Schedule) -> ScheduleForecast:
-    eligible = send_store.count_eligible(session, schedule.template_name)
+def progress(session: Session, schedule: Schedule, now: datetime | None = None) -> ScheduleForecast:
+    """The forecast. An audience's reply exclusion is counted as of `now`, by default as of
+    the next run (when the next day's contacts are picked)."""
+    eligible = send_store.count_eligible(
+        session,
+        schedule.template_name,
+        audience=audience_from_json(schedule.audience),
+        now=now or schedule.next_run_at or schedule.updated_at,
+    )
     next_on = local_date(schedule.next_run_at, schedule.time_zone) if schedule.next_run_at else None
     active = schedule.state == ScheduleState.ACTIVE and next_on is not None
     return ScheduleForecast(

@@ -34,6 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from wabroadcast.domain.search import ContactQuery, fold, parse_query
 from wabroadcast.storage.tables import Contact, ContactIdentity
+from wabroadcast.storage.tags import has_tag
 
 CONTACTS = Contact.__table__
 CONTACT_KEYS = (
@@ -336,6 +337,7 @@ def find_contacts(
     opted_out: bool | None = None,
     unreachable: bool | None = None,
     demo: bool | None = None,
+    tag: str | None = None,
     newest_first: bool = False,
     limit: int = 50,
     offset: int = 0,
@@ -349,19 +351,17 @@ def find_contacts(
     the sandbox's demo contacts (``attributes.demo`` is true), ``demo=True`` keeps only them.
     ``newest_first`` lists the latest imported first (by id, the primary key's order: a
     contact keeps its id when a later import updates it) instead of send order.
+    ``tag`` keeps the contacts carrying that tag.
     """
-    conditions: list[ColumnElement[bool]] = []
-    matches = search_condition(parse_query(search, region))
-    if matches is not None:
-        conditions.append(matches)
-    for column, wanted in (
-        (Contact.opted_out_at, opted_out),
-        (Contact.unreachable_at, unreachable),
-    ):
-        if wanted is not None:
-            conditions.append(column.is_not(None) if wanted else column.is_(None))
-    if demo is not None:
-        conditions.append(demo_condition(session, demo))
+    conditions = contact_filter(
+        session,
+        search=search,
+        region=region,
+        opted_out=opted_out,
+        unreachable=unreachable,
+        demo=demo,
+        tag=tag,
+    )
     if newest_first:
         return ContactResults(
             newest_page(session, conditions, limit, offset), _total(session, conditions, count)
@@ -382,6 +382,35 @@ def find_contacts(
         .offset(offset)
     )
     return ContactResults(list(page), total)
+
+
+def contact_filter(
+    session: Session,
+    *,
+    search: str | None = None,
+    region: str = "TR",
+    opted_out: bool | None = None,
+    unreachable: bool | None = None,
+    demo: bool | None = None,
+    tag: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """The conditions of a contact list's filter (see :func:`find_contacts`); also what a
+    bulk tag change applies to."""
+    conditions: list[ColumnElement[bool]] = []
+    matches = search_condition(parse_query(search, region))
+    if matches is not None:
+        conditions.append(matches)
+    for column, wanted in (
+        (Contact.opted_out_at, opted_out),
+        (Contact.unreachable_at, unreachable),
+    ):
+        if wanted is not None:
+            conditions.append(column.is_not(None) if wanted else column.is_(None))
+    if demo is not None:
+        conditions.append(demo_condition(session, demo))
+    if tag:
+        conditions.append(has_tag(session, tag))
+    return conditions
 
 
 def demo_condition(session: Session, demo: bool) -> ColumnElement[bool]:

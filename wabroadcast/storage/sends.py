@@ -31,8 +31,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import Audience
 from wabroadcast.domain.models import SendState
+from wabroadcast.storage import audience_marks
 from wabroadcast.storage import templates as template_store
+from wabroadcast.storage.audiences import audience_conditions, walk_in_send_order
 from wabroadcast.storage.releases import released_by
 from wabroadcast.storage.tables import Campaign, Contact, SelectionMark, Send
 
@@ -122,19 +125,26 @@ def skips_us(session: Session, template_name: str, *, marketing_to_us: bool = Fa
 
 
 def eligible_contacts(
-    session: Session, template_name: str, *, marketing_to_us: bool = False
+    session: Session,
+    template_name: str,
+    *,
+    marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> Select[int, str | None]:
     """Contacts that never had a send of this template (any language), not opted out, not
     unreachable, not a US (+1) number when the template is MARKETING (see :data:`US_PREFIX`),
     in the original tool's order: imported `index`, then id; as (id, phone).
 
     The NOT EXISTS probes the unique (template_name, contact_id) index once per contact while
-    walking ix_contacts_index_id, so LIMIT stops the walk early.
+    walking ix_contacts_index_id, so LIMIT stops the walk early. An `audience` adds its
+    per-contact probes (storage/audiences.py) to the same walk.
     """
     skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
     return (
         select(Contact.id, Contact.phone)
         .where(*_eligible(template_name, skip_us=skip_us))
+        .where(*audience_conditions(session, audience, now))
         .order_by(Contact.index, Contact.id)
     )
 
@@ -154,11 +164,12 @@ def _eligible(template_name: str, *, skip_us: bool) -> tuple[ColumnElement[bool]
 
 def lock_marks(session: Session) -> None:
     """PostgreSQL: hold off every writer that could invalidate a mark (their triggers need
-    ROW EXCLUSIVE on selection_marks) until this transaction ends, so a mark computed here is
-    never older than the data it describes. Also serializes claimers. SQLite: the caller's
-    write lock already does both."""
+    ROW EXCLUSIVE on selection_marks, then on audience_marks, in that order) until this
+    transaction ends, so a mark computed here is never older than the data it describes.
+    Also serializes claimers. SQLite: the caller's write lock already does both."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE selection_marks IN SHARE ROW EXCLUSIVE MODE"))
+        session.execute(text("LOCK TABLE audience_marks IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def select_eligible(
@@ -169,6 +180,8 @@ def select_eligible(
     remember: bool = False,
     retry_of: int | None = None,
     marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> list[tuple[int, str | None]]:
     """The first `limit` eligible contacts as (id, phone).
 
@@ -178,31 +191,57 @@ def select_eligible(
     A mark found while US numbers were skipped may have passed some of them, so a walk that
     takes them (MARKETING_TO_US, or the template is no longer MARKETING) ignores it.
     With `retry_of` only contacts that campaign released are taken (and no mark is moved).
+    An `audience` has marks of its own (storage/audience_marks.py): the first contact of an
+    audience is not the first eligible one, so the template's mark is only read, never moved.
+    An audience's mark moves to the last contact found, since `remember` is only used by the
+    claim transaction, which claims them all.
     """
     skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
+    narrowed = audience_conditions(session, audience, now)
     query = (
         select(Contact.id, Contact.phone, Contact.index)
-        .where(*_eligible(template_name, skip_us=skip_us))
+        .where(*_eligible(template_name, skip_us=skip_us), *narrowed)
         .order_by(Contact.index, Contact.id)
     )
     if retry_of is not None:
         query, remember = query.where(released_by(retry_of, template_name)), False
+    move_mark = remember and not narrowed
     dialect = session.get_bind().dialect.name
+    unindexed = None
     if remember:
-        mark = session.execute(
+        row = session.execute(
             select(
                 SelectionMark.contact_index, SelectionMark.contact_id, SelectionMark.skips_us
             ).where(SelectionMark.template_name == template_name)
         ).first()
+        mark = (row[0], row[1], row[2]) if row is not None else None
+        if narrowed:
+            mark = audience_marks.read(session, template_name, audience, now) or mark
         if mark is not None and (skip_us or not mark[2]):
             after = tuple_(Contact.index, Contact.id) >= tuple_(mark[0], mark[1])
             # PostgreSQL sorts NULL indexes last, SQLite first (already behind the mark).
-            query = query.where(
-                or_(after, Contact.index.is_(None)) if dialect == "postgresql" else after
-            )
-    rows = session.execute(query.limit(limit)).all()
-    if remember and rows and rows[0][2] is not None:
+            if dialect == "postgresql" and narrowed:
+                # `after OR index IS NULL` is no index condition: PostgreSQL walked from the
+                # list's start (106,776 rows filtered before a pick at the 100,000th). So the
+                # range, then the unindexed contacts (sorted last) if the range runs short.
+                query, unindexed = query.where(after), query.where(Contact.index.is_(None))
+            else:
+                query = query.where(
+                    or_(after, Contact.index.is_(None)) if dialect == "postgresql" else after
+                )
+    with walk_in_send_order(session, bool(narrowed)):
+        rows = list(session.execute(query.limit(limit)).all())
+        if unindexed is not None and len(rows) < limit:
+            rows += session.execute(unindexed.limit(limit - len(rows))).all()
+    if move_mark and rows and rows[0][2] is not None:
         _set_mark(session, template_name, (rows[0][2], rows[0][0], skip_us), dialect)
+    elif remember and narrowed and audience is not None:
+        # The claim transaction claims every contact returned, so the audience's mark may lie
+        # at the last of them: a sparse audience's next pick does not walk this one's span.
+        indexed = [(index, contact_id) for contact_id, _, index in rows if index is not None]
+        if indexed:
+            found = (indexed[-1][0], indexed[-1][1], skip_us)
+            audience_marks.write(session, template_name, audience, found, now, dialect)
     return [(contact_id, phone) for contact_id, phone, _ in rows]
 
 
@@ -225,9 +264,13 @@ def count_eligible(
     at_most: int | None = None,
     retry_of: int | None = None,
     marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> int:
     """How many contacts are eligible; `at_most` bounds the walk (cheap on big lists)."""
-    query = eligible_contacts(session, template_name, marketing_to_us=marketing_to_us)
+    query = eligible_contacts(
+        session, template_name, marketing_to_us=marketing_to_us, audience=audience, now=now
+    )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
 
 
@@ -238,6 +281,8 @@ def count_skipped_us(
     at_most: int | None = None,
     retry_of: int | None = None,
     marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> int:
     """US (+1) contacts left out only because the template is MARKETING (see
     :data:`US_PREFIX`): eligible by every other rule. 0 when nothing is skipped. Computed,
@@ -245,7 +290,9 @@ def count_skipped_us(
     if not skips_us(session, template_name, marketing_to_us=marketing_to_us):
         return 0
     query = select(Contact.id, Contact.phone).where(
-        *_eligible(template_name, skip_us=False), Contact.phone.like(f"{US_PREFIX}%")
+        *_eligible(template_name, skip_us=False),
+        *audience_conditions(session, audience, now),
+        Contact.phone.like(f"{US_PREFIX}%"),
     )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
 

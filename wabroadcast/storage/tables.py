@@ -140,6 +140,32 @@ class ContactIdentity(Base):
     """When Meta reported a newer id of this kind for the contact (NULL: current)."""
 
 
+class Tag(Base):
+    """A label on contacts (migration 0017). `key` makes `VIP` and `vip` one tag
+    (:func:`wabroadcast.domain.audience.tag_key`); `name` is the first spelling seen."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class ContactTag(Base):
+    """A contact carries a tag. The primary key (contact_id, tag_id) is what the selection
+    probes per contact while walking send order; (tag_id, contact_id) counts and lists a
+    tag's contacts."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_tag_id_contact_id", "tag_id", "contact_id"),)
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Template(Base):
     """An approved (or not) message template in one language, as synced from the WABA."""
 
@@ -183,6 +209,8 @@ class Campaign(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     retry_of_campaign_id: Mapped[int | None] = mapped_column(BigId)
     """A "retry failed" follow-up: selects only contacts that campaign released (send_releases)."""
+    audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Who it is for (domain/audience.py, migration 0017); NULL: every contact."""
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -309,6 +337,7 @@ class Reply(Base):
     """An inbound message from a contact (text, quick-reply button, interactive reply)."""
 
     __tablename__ = "replies"
+    __table_args__ = (Index("ix_replies_received_at", "received_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -375,6 +404,8 @@ class Schedule(Base):
     window_end: Mapped[str | None] = mapped_column(String(5))
     window_time_zone: Mapped[str | None] = mapped_column(String(64))
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Each day's campaign takes this audience (migration 0017); NULL: every contact."""
     state: Mapped[str] = mapped_column(String(16), index=True)
     last_run_on: Mapped[date | None] = mapped_column(Date)
     next_run_at: Mapped[datetime | None]
@@ -418,6 +449,27 @@ class SelectionMark(Base):
     skips_us: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Found while US (+1) numbers were skipped (migration 0009): some of them may lie before
     it, so a selection that takes them does not use it."""
+
+
+class AudienceMark(Base):
+    """:class:`SelectionMark` for one audience of a template (migration 0017): every contact
+    before (contact_index, contact_id) is known not to be eligible for the template in this
+    audience. `audience_key` identifies the audience (storage/audience_marks.py).
+
+    Triggers delete these marks whenever a contact before one could enter an audience: all
+    of :class:`SelectionMark`'s reasons, and a tag added or removed, a name or attributes
+    changed, a reply deleted. A reply ageing out of `exclude_replied_days` changes no row, so
+    such a mark carries `valid_until`: when the oldest reply it counted leaves the window.
+    """
+
+    __tablename__ = "audience_marks"
+
+    template_name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    audience_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contact_index: Mapped[int] = mapped_column(BigInteger)
+    contact_id: Mapped[int] = mapped_column(BigInteger)
+    skips_us: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    valid_until: Mapped[datetime | None]
 
 
 class SenderLease(Base):

@@ -8,6 +8,7 @@ so they work the same whether this server, another one or the CLI is running the
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
+from wabroadcast.domain.audience import audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
@@ -46,6 +48,7 @@ from wabroadcast.web.api.schemas import (
     CampaignPublic,
 )
 from wabroadcast.web.api.sends import export_response
+from wabroadcast.web.api.tags import audience_or_refuse
 from wabroadcast.web.costs import RateCardDep, campaign_cost, cost_public
 from wabroadcast.web.errors import ApiError
 from wabroadcast.web.exports import XLSX_MEDIA_TYPE
@@ -64,14 +67,17 @@ def load_public(session: Session, campaign_id: int, campaigns: CampaignManager) 
         raise not_found(campaign_id)
     funnel = funnels(session, [campaign_id])[campaign_id]
     shown = activity(session, campaign, running_here=campaigns.running)
-    skipped = skipped_us(session, campaign, marketing_to_us=campaigns.settings.marketing_to_us)
+    us = campaigns.settings.marketing_to_us
+    skipped = skipped_us(session, campaign, marketing_to_us=us, now=campaigns.clock.now())
     deferrals = deferral_counts(session, [campaign_id])[campaign_id]
     endpoints = endpoint_counts(session, campaign_id)
     running = campaigns.running(campaign_id)
     return campaign_public(campaign, funnel, running, shown, skipped, deferrals, endpoints)
 
 
-def skipped_us(session: Session, campaign: Campaign, *, marketing_to_us: bool) -> int | None:
+def skipped_us(
+    session: Session, campaign: Campaign, *, marketing_to_us: bool, now: datetime
+) -> int | None:
     """For one campaign only: the count walks the contact list (lists leave it null)."""
     if template_store.category_of(session, campaign.template_name) != template_store.MARKETING:
         return None
@@ -80,6 +86,8 @@ def skipped_us(session: Session, campaign: Campaign, *, marketing_to_us: bool) -
         campaign.template_name,
         retry_of=campaign.retry_of_campaign_id,
         marketing_to_us=marketing_to_us,
+        audience=audience_from_json(campaign.audience),
+        now=now,
     )
 
 
@@ -93,7 +101,7 @@ async def create(
     """Create the campaign and start sending in the background; poll GET /{id} for progress.
 
     Refused with 422 before any campaign exists when the template, language, limit or number
-    cannot work (the message names what exists instead)."""
+    cannot work (the message names what exists instead), or the audience cannot be read."""
     require_sender(request)
     campaign_id = await create_campaign_or_refuse(
         campaigns,
@@ -102,6 +110,7 @@ async def create(
             language=body.language,
             limit=body.limit,
             phone_number_id=body.phone_number_id,
+            audience=audience_or_refuse(body.audience),
         ),
     )
     state = CampaignState.RUNNING.value

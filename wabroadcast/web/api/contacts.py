@@ -19,6 +19,7 @@ from wabroadcast.storage.contacts import find_contacts
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.optouts import RESUME, STOP, record_opt_change
 from wabroadcast.storage.tables import Contact
+from wabroadcast.storage.tags import tags_of
 from wabroadcast.web.api.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep
 from wabroadcast.web.api.schemas import (
     NO_CONTROL_CHARACTERS,
@@ -39,7 +40,7 @@ MAX_PROBLEMS = 1000
 """Problems listed in the answer; the counts always cover every row."""
 
 
-def contact_public(contact: Contact) -> ContactPublic:
+def contact_public(contact: Contact, tags: list[str] | None = None) -> ContactPublic:
     return ContactPublic(
         id=contact.id,
         phone=contact.phone,
@@ -53,6 +54,7 @@ def contact_public(contact: Contact) -> ContactPublic:
         opt_out_reason=contact.opt_out_reason,
         unreachable_at=contact.unreachable_at,
         unreachable_reason=contact.unreachable_reason,
+        tags=tags or [],
         created_at=contact.created_at,
         updated_at=contact.updated_at,
     )
@@ -67,6 +69,10 @@ def list_contacts(
         Query(max_length=200, pattern=NO_CONTROL_CHARACTERS, description="Name or number."),
     ] = None,
     opted_out: Annotated[bool | None, Query(description="Only (not) opted-out.")] = None,
+    tag: Annotated[
+        str | None,
+        Query(max_length=64, pattern=NO_CONTROL_CHARACTERS, description="Carrying this tag."),
+    ] = None,
     hide_demo: Annotated[
         bool, Query(description="Leave out the sandbox's demo contacts (attributes.demo).")
     ] = False,
@@ -87,12 +93,14 @@ def list_contacts(
         search=q,
         region=settings.default_region,
         opted_out=opted_out,
+        tag=tag,
         demo=False if hide_demo else None,
         newest_first=order == "newest",
         limit=limit,
         offset=offset,
     )
-    items = [contact_public(c) for c in found.contacts]
+    tags = tags_of(session, [c.id for c in found.contacts])
+    items = [contact_public(c, tags[c.id]) for c in found.contacts]
     return ContactPage(items=items, total=found.total or 0, limit=limit, offset=offset)
 
 

@@ -6,6 +6,7 @@ from wabroadcast.engine.activity import Activity
 from wabroadcast.storage.deferred import DeferralCounts
 from wabroadcast.storage.stats import Funnel
 from wabroadcast.storage.tables import Campaign
+from wabroadcast.web.api.audience_schemas import AudienceIn
 from wabroadcast.web.api.schemas import CampaignPublic
 
 
@@ -52,6 +53,7 @@ def campaign_public(
         note=campaign.note,
         running_here=running,
         retry_of_campaign_id=campaign.retry_of_campaign_id,
+        audience=AudienceIn.stored(campaign.audience),
         created_at=campaign.created_at,
         started_at=campaign.started_at,
         finished_at=campaign.finished_at,

@@ -13,10 +13,13 @@ from fastapi import APIRouter, Path, Response
 from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
+from wabroadcast.domain.audience import AudienceError
 from wabroadcast.schedules import store
 from wabroadcast.schedules.timing import ScheduleError
+from wabroadcast.storage.audiences import check_tags_exist
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Schedule
+from wabroadcast.web.api.audience_schemas import AudienceIn
 from wabroadcast.web.api.deps import ClockDep, DatabaseDep, SessionDep, check_template
 from wabroadcast.web.api.schemas import (
     ScheduleCreate,
@@ -24,6 +27,7 @@ from wabroadcast.web.api.schemas import (
     SchedulePublic,
     ScheduleRunPublic,
 )
+from wabroadcast.web.api.tags import audience_or_refuse
 from wabroadcast.web.errors import ApiError
 
 router = APIRouter(prefix="/api/schedules", tags=["schedules"])
@@ -43,6 +47,7 @@ def schedule_public(session: Session, schedule: Schedule) -> SchedulePublic:
         window_end=schedule.window_end,
         window_time_zone=schedule.window_time_zone,
         parameters=dict(schedule.parameters or {}),
+        audience=AudienceIn.stored(schedule.audience),
         state=schedule.state,
         next_run_at=schedule.next_run_at,
         last_run_on=schedule.last_run_on,
@@ -68,9 +73,15 @@ def create(
 ) -> SchedulePublic:
     """Store the schedule; its first run is the next `time_of_day` still ahead. A template
     the last sync knows is not APPROVED (or not in that language) is refused at once."""
-    data = store.ScheduleInput(**body.model_dump())
+    audience = audience_or_refuse(body.audience)
+    data = store.ScheduleInput(**body.model_dump(exclude={"audience"}), audience=audience)
     with database.session() as session:
         check_template(session, body.template_name, body.language)
+        if audience is not None:
+            try:
+                check_tags_exist(session, audience)
+            except AudienceError as exc:
+                raise ApiError(422, "invalid_audience", str(exc), field="audience") from None
         try:
             schedule = store.create_schedule(session, data, now=clock.now())
         except ScheduleError as exc:  # unknown time zone, half a window, bad parameters …

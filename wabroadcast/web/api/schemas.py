@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
 from wabroadcast.engine.manager import MAX_CAMPAIGN_LIMIT, limit_problem
 from wabroadcast.schedules.store import MAX_DAILY_COUNT
+from wabroadcast.web.api.audience_schemas import AudienceIn
 from wabroadcast.web.costs import CostPublic, DayCost
 
 TEMPLATE_NAME_PATTERN = r"^[a-z0-9_]+$"
@@ -155,6 +156,9 @@ class CampaignCreate(Strict):
     phone_number_id: str | None = Field(
         None, max_length=64, description="A configured number; default PHONE_NUMBER_ID."
     )
+    audience: AudienceIn | None = Field(
+        None, description="Who it is for (tags, conditions, excludes); default every contact."
+    )
 
 
 class CampaignCreated(BaseModel):
@@ -228,6 +232,7 @@ class CampaignPublic(BaseModel):
     retry_of_campaign_id: int | None = Field(
         None, description="A retry-failed follow-up: the campaign whose releases it retries."
     )
+    audience: AudienceIn | None = Field(None, description="Who it is for; null: every contact.")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -264,6 +269,7 @@ class ContactPublic(BaseModel):
     opt_out_reason: str | None
     unreachable_at: datetime | None
     unreachable_reason: str | None
+    tags: list[str] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 
@@ -396,6 +402,9 @@ class ScheduleCreate(Strict):
     parameters: dict[str, Any] | None = Field(
         None, description="Template parameters, as campaigns take them (docs/templates.md)."
     )
+    audience: AudienceIn | None = Field(
+        None, description="Each day's campaign takes this audience; default every contact."
+    )
 
 
 class ScheduleRunPublic(BaseModel):
@@ -416,6 +425,7 @@ class SchedulePublic(BaseModel):
     window_end: str | None
     window_time_zone: str | None
     parameters: dict[str, Any]
+    audience: AudienceIn | None = None
     state: str = Field(description="active, paused or finished.")
     next_run_at: datetime | None
     last_run_on: date | None

@@ -6,6 +6,10 @@
   var template = form.querySelector("#template");
   var language = form.querySelector("#language");
   var limit = form.querySelector("#limit");
+  var audience = ["#audience-tags", "#audience-match", "#audience-where",
+                  "#audience-exclude-tags", "#audience-replied"].map(function (selector) {
+    return form.querySelector(selector);
+  }).filter(Boolean);
   var countEl = document.getElementById("eligible-count");
   var willEl = document.getElementById("will-send");
   var skippedEl = document.getElementById("skipped-us");
@@ -70,6 +74,7 @@
       limit: limit.value,
       preview: "1"
     });
+    audience.forEach(function (field) { params.set(field.name, field.value); });
     if (pending) pending.abort();
     pending = window.AbortController ? new AbortController() : null;
     countEl.setAttribute("aria-busy", "true");
@@ -78,6 +83,11 @@
       headers: { "Accept": "application/json" },
       signal: pending ? pending.signal : undefined
     }).then(function (response) {
+      if (response.status === 422) {
+        return response.json().then(function (data) {
+          throw new Error(data.error && data.error.message || "HTTP 422");
+        });
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (data) {
@@ -92,6 +102,8 @@
     }).catch(function (error) {
       if (error && error.name === "AbortError") return;
       countEl.textContent = "?";
+      willEl.textContent = error && error.message && error.message.indexOf("HTTP") !== 0
+        ? error.message : "";
     }).then(function () {
       countEl.removeAttribute("aria-busy");
     });
@@ -106,6 +118,10 @@
   template.addEventListener("input", schedule);
   if (language) language.addEventListener("change", schedule);
   limit.addEventListener("input", schedule);
+  audience.forEach(function (field) {
+    field.addEventListener("input", schedule);
+    field.addEventListener("change", schedule);
+  });
   filterLanguages();
   if (template.value) refresh();
 })();

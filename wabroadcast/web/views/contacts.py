@@ -12,6 +12,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, UploadFile
@@ -20,6 +21,9 @@ from fastapi.responses import HTMLResponse, Response
 from wabroadcast.contacts.encodings import UnreadableFile
 from wabroadcast.contacts.importing import import_contacts
 from wabroadcast.contacts.report import Rejection
+from wabroadcast.contacts.selection import ContactChoice, SelectionError, change_tags
+from wabroadcast.domain.audience import AudienceError, split_tags
+from wabroadcast.storage import tags as tag_store
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import import_error_text, import_reason_text, rejection_place
@@ -95,8 +99,14 @@ def safe_filename(name: str | None) -> str:
 def routes(panel: Panel) -> APIRouter:
     router = APIRouter()
 
-    def render(request: Request, report: ImportReport | None, status: int = 200) -> Response:
+    def render(
+        request: Request,
+        report: ImportReport | None,
+        status: int = 200,
+        tagged: tuple[str, str] | None = None,
+    ) -> Response:
         query = request.query_params.get("q", "").strip()[:100]
+        tag = request.query_params.get("tag", "").strip()[:64]
         kind = request.query_params.get("filter", "all")
         kind = kind if kind in FILTERS else "all"
         hide_demo = request.query_params.get("hide_demo", "") in TRUE_VALUES
@@ -112,7 +122,10 @@ def routes(panel: Panel) -> APIRouter:
                 limit=PER_PAGE,
                 hide_demo=hide_demo,
                 newest_first=newest,
+                tag=tag,
             )
+            tags = tag_store.list_tags(session)
+            contact_tags = tag_store.tags_of(session, [c.id for c in rows])
         return panel.page(
             request,
             "contacts.html",
@@ -122,6 +135,10 @@ def routes(panel: Panel) -> APIRouter:
             contacts=rows,
             total=total,
             q=query,
+            tag=tag,
+            tags=tags,
+            contact_tags=contact_tags,
+            tagged=tagged,
             filter=kind,
             hide_demo=hide_demo,
             newest=newest,
@@ -171,7 +188,57 @@ def routes(panel: Panel) -> APIRouter:
         }
         return render(request, report)
 
+    @router.post(
+        "/contacts/tags", response_class=HTMLResponse, dependencies=[Depends(require_csrf)]
+    )
+    async def change_tags(request: Request) -> Response:
+        """Add or remove tags on the ticked contacts, or on every contact the list's filter
+        shows (the API's bulk change, POST /api/contacts/tags)."""
+        t = panel.translator(request)
+        values = await request.form()
+        result = bulk_tag_change(panel, values, t)
+        status = 200 if result[0] == "ok" else 400
+        return render(request, None, status=status, tagged=result)
+
     return router
+
+
+def bulk_tag_change(panel: Panel, values: Any, t: Translator) -> tuple[str, str]:
+    """("ok" or "error", the sentence to show) for the contacts page's tag form."""
+    text = str(values.get("tags") or "")
+    remove = values.get("action") == "remove"
+    everyone = values.get("scope") == "filtered"
+    phones = [str(v) for v in values.getlist("phone")]
+    kind = str(values.get("filter") or "all")
+    choice = ContactChoice(
+        phones=None if everyone else phones,
+        search=str(values.get("q") or "") or None,
+        tag=str(values.get("tag") or "") or None,
+        opted_out=True if kind == "opted_out" else None,
+        everyone=everyone,
+    )
+    if not everyone and not phones:
+        return "error", t("contacts.tags.none_selected")
+    if not everyone:
+        choice = ContactChoice(phones=phones)
+    try:
+        names = split_tags(text)
+        with panel.database.session() as session:
+            counted = change_tags(
+                session,
+                choice,
+                add=() if remove else names,
+                remove=names if remove else (),
+                region=panel.settings.default_region,
+                now=panel.clock.now(),
+            )
+    except (AudienceError, SelectionError) as exc:
+        if isinstance(exc, SelectionError) and exc.field == "add":
+            return "error", t("contacts.tags.no_tags")
+        return "error", t("contacts.tags.invalid", reason=str(exc))
+    key = "contacts.tags.removed" if remove else "contacts.tags.added"
+    changed = counted.removed if remove else counted.added
+    return "ok", t(key, count=t.number(changed), contacts=t.number(counted.contacts))
 
 
 def _failed(message: str, name: str) -> ImportReport:

@@ -188,9 +188,10 @@ def contact_page(
     limit: int,
     hide_demo: bool = False,
     newest_first: bool = False,
+    tag: str | None = None,
 ) -> tuple[list[Contact], int]:
     """Contacts in send order (or newest first), filtered by name/number text, by
-    opt-out/unreachable and, when asked, without the sandbox's demo contacts."""
+    opt-out/unreachable, by tag and, when asked, without the sandbox's demo contacts."""
     found = find_contacts(
         session,
         search=query,
@@ -198,6 +199,7 @@ def contact_page(
         opted_out=True if kind == "opted_out" else None,
         unreachable=True if kind == "unreachable" else None,
         demo=False if hide_demo else None,
+        tag=tag or None,
         newest_first=newest_first,
         offset=offset,
         limit=limit,

@@ -14,17 +14,19 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import AudienceError
 from wabroadcast.domain.render import RenderError, parse_options
 from wabroadcast.schedules import store
 from wabroadcast.schedules.timing import ScheduleError
 from wabroadcast.storage import templates as template_store
+from wabroadcast.storage.audiences import check_tags_exist
 from wabroadcast.storage.tables import Schedule
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import api_error_text
 from wabroadcast.web.views.campaigns import parse_id
 from wabroadcast.web.views.render import Panel
-from wabroadcast.web.views.send import stored_templates
+from wabroadcast.web.views.send import AUDIENCE_FIELDS, SendForm, stored_templates
 
 ACTIONS = ("pause", "resume", "delete")
 NOTES_SHOWN = 5
@@ -37,6 +39,7 @@ FIELDS = (
     "window_start",
     "window_end",
     "parameters",
+    *AUDIENCE_FIELDS,
 )
 DEFAULTS = {"daily_count": "225", "time_of_day": "10:00", "time_zone": "Europe/Istanbul"}
 
@@ -74,7 +77,7 @@ def form_values(raw: Any) -> dict[str, str]:
     for key in FIELDS:
         value = raw.get(key)
         text = value.strip() if isinstance(value, str) else ""
-        values[key] = text[:2000] if key == "parameters" else text[:512]
+        values[key] = text[:4000] if key in ("parameters", "where") else text[:2000]
     return values
 
 
@@ -93,6 +96,10 @@ def schedule_input(values: dict[str, str], t: Translator) -> store.ScheduleInput
         parameters = parse_options(lines)
     except RenderError as exc:
         raise ScheduleError(str(exc)) from None
+    try:
+        audience = SendForm.from_values(values).audience()
+    except AudienceError as exc:
+        raise ScheduleError(t("send.error.audience", reason=str(exc))) from None
     return store.ScheduleInput(
         template_name=values["template"],
         language=values["language"],
@@ -102,6 +109,7 @@ def schedule_input(values: dict[str, str], t: Translator) -> store.ScheduleInput
         window_start=values["window_start"] or None,
         window_end=values["window_end"] or None,
         parameters=parameters,
+        audience=audience,
     )
 
 
@@ -149,6 +157,8 @@ def routes(panel: Panel) -> APIRouter:
             data = schedule_input(values, t)
             with panel.database.session() as session:
                 template_store.check_sendable(session, data.template_name, data.language)
+                if data.audience is not None:
+                    check_tags_exist(session, data.audience)
                 store.create_schedule(session, data, now=panel.clock.now())
         except ValueError as exc:  # ScheduleError, TemplateNotSendable: say what is wrong
             return render(request, form=values, error=api_error_text(str(exc), t), status=400)

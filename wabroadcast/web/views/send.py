@@ -12,14 +12,15 @@ uses), so leaving the page does not stop it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import Audience, AudienceError, build_audience, split_tags
 from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.manager import (
     MAX_CAMPAIGN_LIMIT,
@@ -44,6 +45,9 @@ from wabroadcast.web.views.render import Panel
 ELIGIBLE_CAP = 1_000_000
 """Counting stops here: walking millions of contacts on every keystroke would stall the page."""
 PREVIEW_SIZE = 10
+AUDIENCE_FIELDS = ("tags", "match", "where", "exclude_tags", "exclude_replied_days")
+"""The audience's form fields (templates/_audience_fields.html), on the send and schedule
+forms alike."""
 DAILY_WINDOW = timedelta(hours=24)
 
 
@@ -52,14 +56,44 @@ class SendForm:
     template: str = ""
     language: str = ""
     limit: str = "225"
+    tags: str = ""
+    """The audience (domain/audience.py): tags separated by `;`, `any` or `all`, one
+    attribute condition per line, excluded tags, no reply in the last N days."""
+    match: str = "any"
+    where: str = ""
+    exclude_tags: str = ""
+    exclude_replied_days: str = ""
 
     @classmethod
     def from_values(cls, values: Any) -> SendForm:
-        def text(key: str, default: str = "") -> str:
+        def text(key: str, default: str = "", size: int = 512) -> str:
             value = values.get(key)
-            return value.strip()[:512] if isinstance(value, str) else default
+            return value.strip()[:size] if isinstance(value, str) else default
 
-        return cls(text("template"), text("language"), text("limit", "225") or "225")
+        return cls(
+            text("template"),
+            text("language"),
+            text("limit", "225") or "225",
+            tags=text("tags", size=2000),
+            match="all" if text("match") == "all" else "any",
+            where=text("where", size=4000),
+            exclude_tags=text("exclude_tags", size=2000),
+            exclude_replied_days=text("exclude_replied_days", size=10),
+        )
+
+    def audience(self) -> Audience | None:
+        """The audience the form describes (None: every contact); raises AudienceError."""
+        days = self.exclude_replied_days
+        if days and not days.isdigit():
+            raise AudienceError(f"exclude_replied_days must be a whole number, got {days!r}")
+        audience = build_audience(
+            tags=split_tags(self.tags),
+            match=self.match,
+            where=[line for line in self.where.splitlines() if line.strip()],
+            exclude_tags=split_tags(self.exclude_tags),
+            exclude_replied_days=int(days) if days else None,
+        )
+        return None if audience.is_everyone else audience
 
 
 def parse_limit(raw: str) -> int | None:
@@ -138,7 +172,12 @@ def estimate_texts(cost: CostReport | None, t: Translator) -> dict[str, Any]:
 
 
 def first_message(
-    session: Session, template: str, language: str, marketing_to_us: bool
+    session: Session,
+    template: str,
+    language: str,
+    marketing_to_us: bool,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> str | None:
     """Rendered with the template store's own preview, so it matches what would be sent."""
     row = template_store.get_template(session, template, language) if language else None
@@ -146,7 +185,7 @@ def first_message(
         return None
     try:
         bodies = engine_templates.preview(
-            session, None, row, limit=1, marketing_to_us=marketing_to_us
+            session, None, row, limit=1, marketing_to_us=marketing_to_us, audience=audience, now=now
         )
     except ValueError:  # needs per-contact parameters the panel does not collect
         return None
@@ -162,6 +201,7 @@ def eligibility(
     preview: bool,
     language: str = "",
     card: RateCard | None = None,
+    audience: Audience | None = None,
 ) -> Eligibility:
     """Who `template` would reach. A name that is not a template name (HTML, NUL, 100,000
     characters) reaches nobody and is never put to the database: PostgreSQL refuses NUL."""
@@ -170,13 +210,11 @@ def eligibility(
     if not is_language_code(language):
         language = ""
     us = panel.settings.marketing_to_us
-    eligible = send_store.count_eligible(
-        session, template, at_most=ELIGIBLE_CAP, marketing_to_us=us
-    )
-    skipped_us = send_store.count_skipped_us(
-        session, template, at_most=ELIGIBLE_CAP, marketing_to_us=us
-    )
-    recent = send_store.recipients_since(session, panel.clock.now() - DAILY_WINDOW)
+    now = panel.clock.now()
+    narrowed: dict[str, Any] = {"marketing_to_us": us, "audience": audience, "now": now}
+    eligible = send_store.count_eligible(session, template, at_most=ELIGIBLE_CAP, **narrowed)
+    skipped_us = send_store.count_skipped_us(session, template, at_most=ELIGIBLE_CAP, **narrowed)
+    recent = send_store.recipients_since(session, now - DAILY_WINDOW)
     daily = panel.settings.daily_recipient_limit
     will_send = None
     if limit is not None:
@@ -185,10 +223,12 @@ def eligibility(
             will_send = min(will_send, max(0, daily - recent))
     first: list[dict[str, str | None]] = []
     if preview:
-        chosen = send_store.select_eligible(session, template, PREVIEW_SIZE, marketing_to_us=us)
+        chosen = send_store.select_eligible(session, template, PREVIEW_SIZE, **narrowed)
         names = contact_store.names_of(session, [c for c, _ in chosen])
         first = [{"name": names.get(cid), "phone": phone} for cid, phone in chosen]
-    message = first_message(session, template, language, us) if preview and first else None
+    message = (
+        first_message(session, template, language, us, audience, now) if preview and first else None
+    )
     capped = eligible >= ELIGIBLE_CAP
     cost = None
     if card is not None:
@@ -221,6 +261,10 @@ def routes(panel: Panel) -> APIRouter:
     def render(request: Request, form: SendForm, *, error: str | None, status: int) -> Response:
         t = panel.translator(request)
         limit = parse_limit(form.limit)
+        try:
+            audience = form.audience()
+        except AudienceError:
+            audience = None  # the error says so; the counts are the form's without it
         with panel.database.session() as session:
             templates = stored_templates(session)
             found = (
@@ -232,6 +276,7 @@ def routes(panel: Panel) -> APIRouter:
                     preview=True,
                     language=form.language,
                     card=request.app.state.rate_card,
+                    audience=audience,
                 )
                 if form.template
                 else None
@@ -260,16 +305,14 @@ def routes(panel: Panel) -> APIRouter:
         return render(request, SendForm.from_values(request.query_params), error=None, status=200)
 
     @router.post("/send", response_class=HTMLResponse)
-    async def start_campaign(
-        request: Request,
-        template: str = Form(""),
-        language: str = Form(""),
-        limit: str = Form(""),
-    ) -> Response:
+    async def start_campaign(request: Request) -> Response:
         """Create the campaign (the API's checks, via the campaign manager), start it in the
         background, go to its live page."""
         t = panel.translator(request)
-        form = SendForm.from_values({"template": template, "language": language, "limit": limit})
+        values = await request.form()
+        form = SendForm.from_values(values)
+        # As typed, not the form's 512 characters: the manager refuses a longer name by name.
+        template, language = (str(values.get(key) or "") for key in ("template", "language"))
         count = parse_limit(form.limit)
         problem = None
         if not form.template:
@@ -278,6 +321,12 @@ def routes(panel: Panel) -> APIRouter:
             problem = t("send.error.language")
         elif count is None:
             problem = t("send.error.limit", max=t.number(MAX_CAMPAIGN_LIMIT))
+        audience: Audience | None = None
+        if problem is None:
+            try:
+                audience = form.audience()
+            except AudienceError as exc:
+                problem = t("send.error.audience", reason=str(exc))
         if problem is not None or count is None:
             return render(request, form, error=problem, status=400)
         disabled = sending_disabled(request, t)
@@ -286,7 +335,9 @@ def routes(panel: Panel) -> APIRouter:
         manager: CampaignManager = request.app.state.campaigns
         try:
             campaign_id = await manager.create(
-                CampaignRequest(template_name=template, language=language, limit=count)
+                CampaignRequest(
+                    template_name=template, language=language, limit=count, audience=audience
+                )
             )
         except CampaignRefused as exc:  # unknown template/language, not APPROVED: say so
             return render(request, form, error=api_error_text(str(exc), t), status=400)
@@ -300,6 +351,11 @@ def routes(panel: Panel) -> APIRouter:
         form = SendForm.from_values(request.query_params)
         if not form.template:
             return JSONResponse({"error": {"code": "bad_request", "message": "template?"}}, 400)
+        try:
+            audience = form.audience()
+        except AudienceError as exc:
+            message = t("send.error.audience", reason=str(exc))
+            return JSONResponse({"error": {"code": "invalid_audience", "message": message}}, 422)
         with panel.database.session() as session:
             found = eligibility(
                 session,
@@ -309,6 +365,7 @@ def routes(panel: Panel) -> APIRouter:
                 preview=request.query_params.get("preview") == "1",
                 language=form.language,
                 card=request.app.state.rate_card,
+                audience=audience,
             )
         body = found.as_json(t)
         if found.will_send is not None:
