@@ -113,7 +113,10 @@ class GroupCommit:
 
     async def _run(self) -> None:
         while True:
-            await self._ready.wait()
+            # Closing: no more waiting for bodies. close() may have set `_ready` while a group
+            # lingered, and taking that group cleared it again: waiting then would never end.
+            if not self._closing:
+                await self._ready.wait()
             if self._closing and not self._group.waiters:
                 return
             if self._linger > 0 and not (self._full.is_set() or self._closing):
