@@ -190,12 +190,14 @@ def dump(body: Any) -> str:
     return text.replace(json.dumps(HUGE_NUMBER), "9" * 4301)
 
 
-def good_status(message_id: str, timestamp: int) -> dict[str, Any]:
+def good_status(message_id: str, timestamp: int, recipient_id: str) -> dict[str, Any]:
+    """A `read` for the seeded send. `recipient_id` is its own contact's wa_id: a wa_id shared
+    by the sends of two examples would make their contacts one person (a BSUID/wa_id merge)."""
     return {
         "id": message_id,
         "status": "read",
         "timestamp": str(timestamp),
-        "recipient_id": "5511987654321",
+        "recipient_id": recipient_id,
     }
 
 

@@ -27,12 +27,13 @@ READ_AT = 1765811102
 COUNTER = itertools.count(1)
 
 
-def _seed_send(database: Database) -> tuple[int, str]:
+def _seed_send(database: Database) -> tuple[int, str, str]:
     n = next(COUNTER)
     message_id = f"wamid.GOOD{n}"
     with database.session() as session:
         contact = add_contact(session, f"+90555{n:07d}")
-        return add_send(session, contact, None, message_id=message_id).id, message_id
+        send = add_send(session, contact, None, message_id=message_id)
+        return send.id, message_id, f"90555{n:07d}"
 
 
 def _store(database: Database, clock: FixedClock, text: str) -> int:
@@ -41,16 +42,17 @@ def _store(database: Database, clock: FixedClock, text: str) -> int:
 
 
 def _check(database: Database, clock: FixedClock, data: st.DataObject) -> None:
-    send_id, message_id = _seed_send(database)
+    send_id, message_id, wa_id = _seed_send(database)
     body = data.draw(fixture_bodies(), label="mutated payload")
-    body = data.draw(with_good_status(body, good_status(message_id, READ_AT)), label="body")
+    good = good_status(message_id, READ_AT, wa_id)
+    body = data.draw(with_good_status(body, good), label="body")
     event_id = _store(database, clock, dump(body))
     assert process_event(database, event_id, clock) is True
     with database.session() as session:
         event = session.get(WebhookEvent, event_id)
         send = session.get(Send, send_id)
         assert event is not None and send is not None
-        assert event.processed_at is not None
+        assert event.processed_at is not None, event.error
         assert event.error is None or event.error.startswith("skipped: "), event.error
         assert send.status == "read"
         assert send.read_at is not None

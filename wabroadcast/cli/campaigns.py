@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -54,7 +54,7 @@ from wabroadcast.engine import (
     summary_of,
 )
 from wabroadcast.engine.activity import Activity, activities, activity
-from wabroadcast.engine.deferred import RetryPass, RetryProgress
+from wabroadcast.engine.deferred import RetryPass, RetryTally
 from wabroadcast.engine.followup import NothingToRetry
 from wabroadcast.engine.limits import DAILY_WINDOW
 from wabroadcast.engine.manager import (
@@ -182,8 +182,12 @@ class CommandClients:
     def __init__(self) -> None:
         self.sending: TemplateSender | None = None
         self.templates: TemplateSource | None = None
+        self.for_number: Callable[[str], TemplateSender] | None = None
+        """Set when one step sends from several numbers (a deferred-retry pass)."""
 
     def client_for(self, phone_number_id: str) -> TemplateSender:
+        if self.for_number is not None:
+            return self.for_number(phone_number_id)
         if self.sending is None:
             raise RuntimeError("sending is disabled: no Cloud API client is open")
         return self.sending
@@ -663,10 +667,10 @@ def retry_deferred_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Retry the sends Meta deferred with 131049 whose wait is over (`serve` does it too)."""
-    settings, database = get_settings(ctx), open_database(ctx)
     if campaign_id is not None:
         _existing(ctx, campaign_id)
-    done = asyncio.run(_retry_deferred(settings, database, campaign_id))
+    manager, clients = command_manager(ctx)
+    done = asyncio.run(_retry_deferred(manager, clients, campaign_id))
     if as_json:
         console.print_json(json.dumps(done.as_dict()))
         return
@@ -685,22 +689,24 @@ def retry_deferred_command(
 
 
 async def _retry_deferred(
-    settings: Settings, database: Database, campaign_id: int | None
+    manager: CampaignManager, clients: CommandClients, campaign_id: int | None
 ) -> RetryPass:
-    async with cloud_client(settings, database) as pool:
+    settings = manager.settings
+    async with cloud_client(settings, manager.database) as pool:
 
         def client_for(number: str) -> TemplateSender:
             if number == settings.phone_number_id:
                 return pool
             return pool.clients[0].for_number(number)
 
-        manager = CampaignManager(
-            database, settings, SystemClock(), lambda: None, client_for=client_for
-        )
-        bar = _RetryBar()
-        retrier = manager.deferred_retrier(on_progress=bar.update)
-        with bar.progress:
-            return await retrier.run_once(campaign_id)
+        clients.for_number = client_for
+        try:
+            bar = _RetryBar()
+            retrier = manager.deferred_retrier(on_progress=bar.update)
+            with bar.progress:
+                return await retrier.run_once(campaign_id)
+        finally:
+            clients.for_number = None
 
 
 class _RetryBar:
@@ -717,7 +723,7 @@ class _RetryBar:
         )
         self.task = self.progress.add_task("retrying", total=None, accepted=0, deferred=0)
 
-    def update(self, event: RetryProgress) -> None:
+    def update(self, event: RetryTally) -> None:
         self.progress.update(
             self.task,
             total=event.due or None,

@@ -54,7 +54,7 @@ DAILY_LIMIT_TTL = 600.0
 
 
 @dataclass(frozen=True)
-class RetryProgress:
+class RetryTally:
     """Counts of one retry pass so far, for progress bars."""
 
     due: int
@@ -108,7 +108,7 @@ class DeferredRetrier:
         sleep: Sleep = asyncio.sleep,
         options: EngineOptions | None = None,
         rng: random.Random | None = None,
-        on_progress: Callable[[RetryProgress], None] | None = None,
+        on_progress: Callable[[RetryTally], None] | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -232,7 +232,7 @@ class DeferredRetrier:
         if self.on_progress is None:
             return
         counts = self._pass.counts
-        progress = RetryProgress(
+        progress = RetryTally(
             due=self.due,
             accepted=counts[RetryResult.ACCEPTED.value],
             deferred=counts[RetryResult.DEFERRED.value],

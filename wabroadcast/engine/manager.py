@@ -48,7 +48,7 @@ from wabroadcast.domain.render import RenderError
 from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.adopt import adopt_forever
 from wabroadcast.engine.balance import Balancer, Presence, new_process_id
-from wabroadcast.engine.deferred import DeferredRetrier, RetryProgress, retry_forever
+from wabroadcast.engine.deferred import DeferredRetrier, RetryTally, retry_forever
 from wabroadcast.engine.followup import follow_up_of
 from wabroadcast.engine.lease import HeldLease, LeaseOptions, new_holder_id, try_acquire
 from wabroadcast.engine.lifecycle import create_campaign, finish_run, pause_campaign
@@ -240,7 +240,7 @@ class CampaignManager:
                 await asyncio.gather(task, return_exceptions=True)
 
     def deferred_retrier(
-        self, on_progress: Callable[[RetryProgress], None] | None = None
+        self, on_progress: Callable[[RetryTally], None] | None = None
     ) -> DeferredRetrier:
         """Retries of sends Meta deferred with 131049 (engine/deferred.py), through this
         manager's clients, clock and engine options."""

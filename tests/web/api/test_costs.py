@@ -102,6 +102,8 @@ def status_body(
     item.update(id=message_id, status=status, timestamp=str(now), recipient_id=recipient)
     item.pop("biz_opaque_callback_data")
     value["contacts"][0]["wa_id"] = recipient
+    value["contacts"][0].pop("user_id", None)  # the fixture's one BSUID would make them one person
+    item.pop("recipient_user_id", None)
     if pricing is None:
         item.pop("pricing")
     else:

@@ -57,6 +57,7 @@ def failed_in_database(database: Database, campaign_id: int) -> tuple[int, int, 
         total = session.scalar(
             select(func.count()).where(
                 Send.campaign_id == campaign_id,
+                Send.state != "deferred",  # 131049: waiting for its retry, not failed
                 or_(Send.state == "failed", Send.status == "failed"),
             )
         )
