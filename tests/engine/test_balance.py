@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.engine.helpers import FakeClock
+from tests.faults.helpers import new_campaign
 from tests.web.api.harness import Harness, add_contacts, app_settings, running_app, simulator_config
 from wabroadcast.config import Settings
-from wabroadcast.engine import create_campaign
 from wabroadcast.engine.activity import activity
 from wabroadcast.engine.adopt import adoptable_campaigns
 from wabroadcast.engine.balance import OFFER, Presence, offer, share_of
@@ -22,25 +21,13 @@ pytestmark = pytest.mark.anyio
 NUMBERS = ("106540352242922", "106540352242923", "106540352242924")
 
 
-def _campaign(database: Database, number: str, limit: int = 5) -> int:
-    with database.session() as session:
-        return create_campaign(
-            session,
-            template_name="daily_offer",
-            language="tr",
-            limit=limit,
-            phone_number_id=number,
-            clock=FakeClock(datetime.now(UTC)),
-        ).id
-
-
 async def test_a_server_with_its_share_offers_the_next_number(database: Database) -> None:
     now = datetime.now(UTC)
     async with (
         Presence(database, "a:1:aaa", ttl=30, heartbeat=10),
         Presence(database, "b:2:bbb", ttl=30, heartbeat=10),
     ):
-        ids = [_campaign(database, number) for number in NUMBERS]
+        ids = [new_campaign(database, 5, number) for number in NUMBERS]
         with database.session() as session:
             share = share_of(session, "a:1:aaa", now)
         assert (share.live, share.busy, share.held, share.fair, share.full) == (2, 3, 0, 2, False)
@@ -61,7 +48,7 @@ async def test_a_server_with_its_share_offers_the_next_number(database: Database
 async def test_a_single_server_never_offers(database: Database) -> None:
     now = datetime.now(UTC)
     async with Presence(database, "a:1:aaa", ttl=30, heartbeat=10):
-        ids = [_campaign(database, number) for number in NUMBERS]
+        ids = [new_campaign(database, 5, number) for number in NUMBERS]
         for number, campaign_id in zip(NUMBERS, ids, strict=True):
             assert not offer(database, "a:1:aaa", number, campaign_id, now)
             assert try_acquire(database, number, "a:1:aaa:run", now, 30, campaign_id)[0]
