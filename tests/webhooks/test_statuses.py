@@ -24,7 +24,14 @@ from tests.webhooks.conftest import (
 )
 from wabroadcast.clock import Clock
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Campaign, Contact, OptOut, Send, StatusEvent
+from wabroadcast.storage.tables import (
+    Campaign,
+    Contact,
+    ContactIdentity,
+    OptOut,
+    Send,
+    StatusEvent,
+)
 from wabroadcast.webhooks import process_pending
 from wabroadcast.webhooks.statuses import parse_callback
 
@@ -190,7 +197,13 @@ async def test_batched_entries_apply_every_status(hook: Hook, database: Database
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(StatusEvent)) == 7
         users = dict(session.execute(select(Contact.phone, Contact.user_id)).all())
+        wa_ids = dict(session.execute(select(Contact.phone, Contact.wa_id)).all())
+        known = set(session.execute(select(ContactIdentity.kind, ContactIdentity.value)).all())
     assert users["+905321234569"] == "TR.5501928374655647"
+    # one batch, three contacts: each gets its own ids (remember_many), none merged
+    assert wa_ids == {phone: phone.lstrip("+") for phone in wa_ids}
+    assert {("wa_id", phone.lstrip("+")) for phone in wa_ids} <= known
+    assert ("user_id", "TR.5501928374655647") in known
 
 
 async def test_unknown_message_id_is_kept_and_linked_later(

@@ -13,9 +13,11 @@ the contact and never turns the contact's current id back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.bsuid import BSUID_MAX_LENGTH, is_bsuid
@@ -29,6 +31,7 @@ from wabroadcast.storage.tables import (
 )
 
 WA_ID = "wa_id"
+_CONTACTS = cast(Table, Contact.__table__)
 USER_ID = "user_id"
 MAX_WA_ID = 32
 
@@ -87,6 +90,107 @@ def remember(
         if not _known(session, kind, value):
             _add_current(session, contact_id, kind, value, now=now)
     return contact_id
+
+
+def remember_many(
+    session: Session, reported: Mapping[int, tuple[str | None, str | None]], *, now: datetime
+) -> dict[int, int]:
+    """:func:`remember` for the (wa_id, BSUID) pairs a batch of status webhooks reported, one
+    pair per contact. Returns the contacts merged into another (old id → id kept).
+
+    The common case — ids new to us that nobody holds, or ids the contact already has — takes
+    a few statements for the whole batch (a message's first status usually brings its
+    contact's wa_id). An id another contact holds (a merge), or one two contacts of the batch
+    report, goes through :func:`remember` one contact at a time.
+    """
+    wanted: dict[tuple[str, str], int] = {}
+    slow: set[int] = set()
+    for contact_id, pair in reported.items():
+        for kind, value in zip((WA_ID, USER_ID), pair, strict=True):
+            usable_value = usable(kind, value)
+            if usable_value is None:
+                continue
+            if wanted.setdefault((kind, usable_value), contact_id) != contact_id:
+                slow.add(contact_id)
+    owners = _owners(session, set(wanted))
+    fresh: list[tuple[int, str, str]] = []
+    for (kind, value), contact_id in wanted.items():
+        owner = owners.get((kind, value))
+        if owner is None:
+            fresh.append((contact_id, kind, value))
+        elif owner != contact_id:
+            slow.add(contact_id)
+    fresh = [item for item in fresh if item[0] not in slow]
+    _add_current_many(session, fresh, now=now)
+    merged: dict[int, int] = {}
+    for contact_id in sorted(slow):
+        wa_id, user_id = reported[contact_id]
+        kept = remember(session, contact_id, wa_id=wa_id, user_id=user_id, now=now)
+        if kept != contact_id:
+            merged[contact_id] = kept
+    return merged
+
+
+def _owners(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Who holds each (kind, value): the identities table, then the contacts' own columns."""
+    found: dict[tuple[str, str], int] = {}
+    for kind, column in ((WA_ID, Contact.wa_id), (USER_ID, Contact.user_id)):
+        values = sorted(value for k, value in pairs if k == kind)
+        if not values:
+            continue
+        for value, contact_id in session.execute(
+            select(ContactIdentity.value, ContactIdentity.contact_id).where(
+                ContactIdentity.kind == kind, ContactIdentity.value.in_(values)
+            )
+        ):
+            found[(kind, value)] = contact_id
+        for held, contact_id in session.execute(
+            select(column, Contact.id).where(column.in_(values)).order_by(Contact.id)
+        ):
+            if held is not None:
+                found.setdefault((kind, held), contact_id)
+    return found
+
+
+def _add_current_many(
+    session: Session, fresh: Sequence[tuple[int, str, str]], *, now: datetime
+) -> None:
+    """:func:`_add_current` for many (contact, kind, value) at once."""
+    if not fresh:
+        return
+    for kind in (WA_ID, USER_ID):
+        contact_ids = sorted({contact_id for contact_id, k, _ in fresh if k == kind})
+        if contact_ids:
+            session.execute(
+                update(ContactIdentity)
+                .where(
+                    ContactIdentity.contact_id.in_(contact_ids),
+                    ContactIdentity.kind == kind,
+                    ContactIdentity.replaced_at.is_(None),
+                )
+                .values(replaced_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    session.execute(
+        insert(ContactIdentity),
+        [
+            {"contact_id": contact_id, "kind": kind, "value": value, "first_seen_at": now}
+            for contact_id, kind, value in fresh
+        ],
+    )
+    values: dict[int, dict[str, object]] = {}
+    for contact_id, kind, value in fresh:
+        values.setdefault(contact_id, {"b_id": contact_id})["b_" + kind] = value
+    for kinds in ({WA_ID}, {USER_ID}, {WA_ID, USER_ID}):
+        rows = [row for row in values.values() if set(row) - {"b_id"} == {"b_" + k for k in kinds}]
+        if rows:
+            set_values: dict[str, Any] = {kind: bindparam("b_" + kind) for kind in sorted(kinds)}
+            session.connection().execute(
+                update(_CONTACTS)
+                .where(_CONTACTS.c.id == bindparam("b_id"))
+                .values(**set_values, updated_at=now),
+                rows,
+            )
 
 
 def _known(session: Session, kind: str, value: str) -> bool:

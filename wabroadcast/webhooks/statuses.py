@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import DELIVERY_RANK, SendState
 from wabroadcast.storage.deferred import defer_if_capped, earlier_attempts
-from wabroadcast.storage.identities import remember as remember_ids
+from wabroadcast.storage.identities import remember_many as remember_many_ids
 from wabroadcast.storage.optouts import STOP, mark_unreachable, record_opt_change
 from wabroadcast.storage.sends import lock_sends
 from wabroadcast.storage.tables import Campaign, Contact, Send, StatusEvent
@@ -273,12 +273,13 @@ def _record_identities(
     current = session.execute(
         select(Contact.id, Contact.wa_id, Contact.user_id).where(Contact.id.in_(sorted(identities)))
     ).all()
-    for contact_id, wa_id, user_id in current:
-        new_wa_id, new_user_id = identities[contact_id]
-        if (new_wa_id or wa_id, new_user_id or user_id) != (wa_id, user_id):
-            kept = remember_ids(session, contact_id, wa_id=new_wa_id, user_id=new_user_id, now=now)
-            if kept != contact_id:
-                merged[contact_id] = kept
+    news = {
+        contact_id: identities[contact_id]
+        for contact_id, wa_id, user_id in current
+        if (identities[contact_id][0] or wa_id, identities[contact_id][1] or user_id)
+        != (wa_id, user_id)
+    }
+    merged.update(remember_many_ids(session, news, now=now))
     return merged
 
 
