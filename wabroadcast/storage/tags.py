@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     delete,
     exists,
+    false,
     func,
     literal,
     select,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from wabroadcast.domain.audience import tag_key, tag_name
+from wabroadcast.domain.audience import AudienceError, tag_key, tag_name
 from wabroadcast.storage.tables import Contact, ContactTag, Tag
 
 Executor = Session | Connection
@@ -128,8 +129,13 @@ def tagged(tag_id_list: Sequence[int], *, all_of: bool = False) -> ColumnElement
 
 
 def has_tag(session: Session, name: str) -> ColumnElement[bool]:
-    """Contacts carrying the tag ``name`` (none when no such tag exists)."""
-    return tagged(list(tag_ids(session, [tag_key(name)]).values()))
+    """Contacts carrying the tag ``name`` (none when no such tag exists, or cannot: a name
+    no tag may have, such as one with a control character, matches nobody)."""
+    try:
+        key = tag_key(name)
+    except AudienceError:
+        return false()
+    return tagged(list(tag_ids(session, [key]).values()))
 
 
 def list_tags(session: Session) -> list[TagCount]:
