@@ -203,3 +203,12 @@ async def test_exports_hold_each_contacts_sends_and_never_a_formula(settings: Se
         assert (await h.client.get("/api/campaigns/999/sends.xlsx")).status_code == 404
         with h.database.session() as session:
             assert len(session.scalars(select(Send)).all()) == 3
+
+
+async def test_a_template_filter_with_a_control_character_is_refused(settings: Settings) -> None:
+    """PostgreSQL cannot hold NUL in text: refused as input (422), never a 500."""
+    async with running_app(app_settings(settings)) as h:
+        for path in ("/api/sends.csv", "/api/sends.xlsx"):
+            answer = await h.client.get(path, params={"template": "\x00"})
+            assert answer.status_code == 422, answer.text
+            assert answer.json()["error"]["field"] == "template"

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.send_results import SendFilter
 from wabroadcast.web.api.deps import DatabaseDep
+from wabroadcast.web.api.schemas import NO_CONTROL_CHARACTERS
 from wabroadcast.web.exports import XLSX_MEDIA_TYPE, csv_chunks, export_filename, xlsx_bytes
 
 router = APIRouter(prefix="/api/sends", tags=["sends"])
@@ -19,7 +20,13 @@ ContactFilter = Annotated[
     int | None, Query(ge=1, le=2**63 - 1, description="Only this contact's sends.")
 ]
 TemplateFilter = Annotated[
-    str | None, Query(min_length=1, max_length=512, description="Only this template's sends.")
+    str | None,
+    Query(
+        min_length=1,
+        max_length=512,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="Only this template's sends.",
+    ),
 ]
 
 
