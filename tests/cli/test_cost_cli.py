@@ -51,6 +51,29 @@ def test_dry_run_estimates_the_contacts_it_would_take_per_market(
     assert sim.accepted == []
 
 
+def test_dry_run_prices_only_the_audience_the_campaign_would_take(
+    database: Database,
+    simulator: tuple[str, Simulator],  # noqa: F811
+) -> None:
+    url, sim = simulator
+    add_contacts(database, 4, phones=PHONES)
+    env = env_for(database.url, url)
+    code, output = cli(env, "templates", "sync")
+    assert code == 0, output
+    for phone in (PHONES[1], PHONES[3]):  # BR, and JP (not on the card: "other")
+        code, output = cli(env, "contacts", "tag", "add", "abroad", "--phone", phone)
+        assert code == 0, output
+    args = ("send", "-t", "daily_offer", "-l", "tr", "-n", "9", "--tag", "abroad", "--dry-run")
+    code, output = cli(env, *args, "--json")
+    assert code == 0, output
+    shown = json.loads(output)
+    assert shown["total_selected"] == 2
+    cost = shown["estimated_cost"]
+    assert {(m["market"], m["messages"]) for m in cost["by_market"]} == {("BR", 1), ("other", 1)}
+    assert Decimal(cost["total"]) == card_price("55") + card_price("81")
+    assert sim.accepted == []
+
+
 def test_campaign_show_gives_the_charged_cost_and_a_broken_card_stops_the_command(
     database: Database,
     simulator: tuple[str, Simulator],  # noqa: F811

@@ -407,7 +407,7 @@ def _dry_run(
             capacity = max(limit_today - used, 0)
             take = min(take, capacity)
         rows = send_store.select_eligible(session, template, take, **narrowed)
-        cost = send_estimate(session, rate_card(ctx), template, limit=take, marketing_to_us=us)
+        cost = send_estimate(session, rate_card(ctx), template, limit=take, **narrowed)
         shown = rows if as_json else rows[:20]
         names = contact_store.names_of(session, [contact_id for contact_id, _ in shown])
     held_back = min(limit, eligible) - take

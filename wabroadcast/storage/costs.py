@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import Audience
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.stats import _day
 from wabroadcast.storage.tables import Send
@@ -35,11 +36,21 @@ class PricedCount:
 
 
 def eligible_by_prefix(
-    session: Session, template_name: str, *, limit: int | None, marketing_to_us: bool = False
+    session: Session,
+    template_name: str,
+    *,
+    limit: int | None,
+    marketing_to_us: bool = False,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> dict[str, int]:
-    """The first `limit` eligible contacts of `template_name` (the ones a campaign of that
-    limit would claim, in its order) counted by phone prefix; all of them without a limit."""
-    chosen = send_store.eligible_contacts(session, template_name, marketing_to_us=marketing_to_us)
+    """The first `limit` eligible contacts of `template_name` in `audience` (the ones a
+    campaign of that limit and audience would claim, in its order) counted by phone prefix;
+    all of them without a limit. Without the audience a dry run of a tag priced the whole
+    eligible list, not the contacts the campaign would take."""
+    chosen = send_store.eligible_contacts(
+        session, template_name, marketing_to_us=marketing_to_us, audience=audience, now=now
+    )
     if limit is not None:
         chosen = chosen.limit(limit)
     phones = chosen.subquery()

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.audience import Audience
 from wabroadcast.pricing.card import RateCard
 from wabroadcast.pricing.costs import CostReport, charged, charged_by_key, estimate
 from wabroadcast.storage import costs as cost_store
@@ -99,11 +100,18 @@ def send_estimate(
     *,
     limit: int | None,
     marketing_to_us: bool,
+    audience: Audience | None = None,
+    now: datetime | None = None,
 ) -> CostReport:
-    """What the next `limit` eligible contacts of `template_name` would cost at the card's
-    price for the template's category (as last synced; unknown: unpriced)."""
+    """What the next `limit` eligible contacts of `template_name` in `audience` would cost at
+    the card's price for the template's category (as last synced; unknown: unpriced)."""
     counts = cost_store.eligible_by_prefix(
-        session, template_name, limit=limit, marketing_to_us=marketing_to_us
+        session,
+        template_name,
+        limit=limit,
+        marketing_to_us=marketing_to_us,
+        audience=audience,
+        now=now,
     )
     category = template_store.category_of(session, template_name)
     return estimate(card, counts, category.lower() if category else None)

@@ -233,7 +233,7 @@ def eligibility(
     cost = None
     if card is not None:
         take = eligible if will_send is None else will_send
-        cost = send_estimate(session, card, template, limit=take, marketing_to_us=us)
+        cost = send_estimate(session, card, template, limit=take, **narrowed)
     return Eligibility(eligible, capped, will_send, recent, daily, first, message, skipped_us, cost)
 
 
