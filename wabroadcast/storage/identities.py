@@ -17,13 +17,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.bsuid import BSUID_MAX_LENGTH, is_bsuid
 from wabroadcast.storage.tables import (
     Contact,
     ContactIdentity,
+    ContactTag,
     OptOut,
     Reply,
     Send,
@@ -235,7 +236,7 @@ def merge_contacts(session: Session, one: int, other: int, *, now: datetime) -> 
 
     Every send of both stays (a template either of them got is not sent to the merged
     contact); when both got the same template, the kept contact's send is the one kept. Replies,
-    opt-outs, releases and ids move over; the kept contact is opted out or unreachable if
+    opt-outs, releases, tags and ids move over; the kept contact is opted out or unreachable if
     either was, and takes the other's phone, name, BSUID and attributes where it has none.
     """
     session.flush()
@@ -272,7 +273,8 @@ def merge_contacts(session: Session, one: int, other: int, *, now: datetime) -> 
 
 
 def _move_history(session: Session, keep: int, gone: int) -> None:
-    """Sends, releases, replies, opt-outs and ids of `gone` now belong to `keep`."""
+    """Sends, releases, replies, opt-outs, tags and ids of `gone` now belong to `keep`."""
+    _move_tags(session, keep, gone)
     kept_templates = select(Send.template_name).where(Send.contact_id == keep)
     session.execute(
         update(Send)
@@ -290,6 +292,22 @@ def _move_history(session: Session, keep: int, gone: int) -> None:
             .values(contact_id=keep)
             .execution_options(synchronize_session=False)
         )
+
+
+def _move_tags(session: Session, keep: int, gone: int) -> None:
+    """`gone`'s tags go to `keep` before `gone` is deleted (its rows would cascade away, and
+    the person would drop out of every audience of those tags). They are inserted, so the
+    contact_tags insert trigger (migration 0017) forgets the audience marks, as for any tag
+    added: the kept contact may now belong to an audience a mark had walked past."""
+    kept = select(ContactTag.tag_id).where(ContactTag.contact_id == keep)
+    moved = select(literal(keep), ContactTag.tag_id).where(
+        ContactTag.contact_id == gone, ContactTag.tag_id.not_in(kept)
+    )
+    session.execute(
+        insert(ContactTag)
+        .from_select(["contact_id", "tag_id"], moved)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _one_current_id(

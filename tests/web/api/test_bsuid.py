@@ -225,6 +225,30 @@ async def test_two_contacts_found_to_be_one_person_keep_both_never_twice_histori
 
 
 @pytest.mark.anyio
+async def test_a_merge_moves_the_tags_of_the_contact_merged_away(settings: Settings) -> None:
+    async with running_app(app_settings(settings), sim=simulator_config()) as h:
+        await _import(h, "users.csv", f"user_id,name\n{ANA},Ana\n")
+        await _import(h, "phones.csv", "phone,tags\n+905551000000,izmir;new\n")
+        answer = await h.client.post(
+            "/api/contacts/tags", json={"q": "Ana", "add": ["VIP", "izmir"]}
+        )
+        assert answer.json()["added"] == 2, answer.text
+        # The phone contact is kept; the BSUID-only one (with the VIP tag) is merged away.
+        await _post_webhook(h, _text("wamid.TAGS", wa_id=PHONE.lstrip("+"), user_id=ANA))
+        await _reply_stored(h, "wamid.TAGS")
+
+        (contact,) = await _contacts(h)
+        assert (contact["phone"], contact["user_id"]) == (PHONE, ANA)
+        assert sorted(contact["tags"]) == ["VIP", "izmir", "new"]
+        answer = await h.client.get("/api/contacts", params={"tag": "vip"})
+        assert [c["id"] for c in answer.json()["items"]] == [contact["id"]]
+        body = {"template_name": "daily_offer", "language": "tr", "limit": 5}
+        answer = await h.client.post("/api/campaigns", json=body | {"audience": {"tags": ["vip"]}})
+        assert answer.status_code == 202, answer.text
+        assert (await h.campaign_done(answer.json()["id"]))["accepted"] == 1
+
+
+@pytest.mark.anyio
 async def test_importing_a_number_with_a_known_bsuid_merges_instead_of_adding(
     settings: Settings,
 ) -> None:
