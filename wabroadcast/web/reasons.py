@@ -16,6 +16,8 @@ are translated the same way (``schedule_note.*``), keeping their times and numbe
 Why a campaign is refused before it is created (``CampaignRefused``, ``TemplateNotSendable``,
 ``RenderError``: "template 'x' is PAUSED") is an ``api_error.*`` like any API error; where
 the English names a CLI command or option, the locale's text names the panel's action instead.
+Tag and audience refusals have their own table (web/audience_reasons.py), tried when none
+here matches.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from wabroadcast.cloudapi.errors import reason as english_reason
 from wabroadcast.domain.render import MEDIA_TYPES
 from wabroadcast.engine.outcomes import NO_ANSWER
 from wabroadcast.storage.stats import failure_reason as webhook_failure_reason
+from wabroadcast.web.audience_reasons import audience_text
 from wabroadcast.web.i18n import Translator
 
 Sentences = tuple[tuple[re.Pattern[str], str], ...]
@@ -134,7 +137,7 @@ def import_reason_text(reason: str, t: Translator) -> str:
         )
     known = _first_match(_IMPORT_PATTERNS, reason)
     if known is None:
-        return reason
+        return audience_text(reason, t)  # a row's unreadable tags
     key, values = known
     if key == "phone":
         key = _PHONE_PROBLEMS[str(values.pop("problem"))]
@@ -466,7 +469,7 @@ def api_error_text(message: str, t: Translator) -> str:
     """An API error message in the reader's language; one no pattern knows stays English."""
     known = _first_match(_API_ERRORS, message)
     if known is None:
-        return message
+        return audience_text(message, t)
     key, values = known
     if "what" in values:
         values["what"] = t(f"api_error.what.{values['what']}")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tests.web.api.harness import add_contacts
 from tests.web.views.helpers import add_templates, panel
+from tests.web.views.test_turkish_pages import english_in
 from wabroadcast.config import Settings
 from wabroadcast.storage.tables import Campaign, Schedule, Send
 
@@ -109,3 +110,47 @@ async def test_the_schedule_form_takes_an_audience(settings: Settings) -> None:
         schedules = (await p.h.client.get("/api/schedules")).json()
         assert schedules[0]["audience"]["tags"] == ["VIP"]
         assert schedules[0]["eligible"] == 3 and schedules[0]["days_remaining"] == 2
+
+
+@pytest.mark.anyio
+async def test_tag_and_audience_refusals_are_turkish_on_a_turkish_page(
+    settings: Settings,
+) -> None:
+    async with panel(settings) as p:
+        add_templates(p.database)
+        phones = add_contacts(p.database, 2)
+        await p.browser.get("/?lang=tr")
+        base = {"template": "daily_offer", "language": "tr", "limit": "10", "csrf_token": p.csrf}
+        answer = await p.browser.post("/send", data={**base, "where": "city"})
+        assert answer.status_code == 400
+        assert str(escape("Hedef kitle kullanılamıyor: 'city' koşulu ALAN İŞLEÇ DEĞER")) in (
+            answer.text
+        )
+        answer = await p.browser.post("/send", data={**base, "tags": "vip", "exclude_tags": "VIP"})
+        assert str(escape("'vip' etiketi hem isteniyor hem hariç tutuluyor")) in answer.text
+        answer = await p.browser.post("/send", data={**base, "tags": "nosuch"})
+        assert answer.status_code == 400
+        assert str(escape("hiçbir kişide 'nosuch' etiketi yok")) in answer.text
+        assert english_in(answer.text) == []
+        live = {k: v for k, v in base.items() if k != "csrf_token"}
+        broken = await p.browser.get("/panel/api/eligible", params={**live, "where": "city ="})
+        assert broken.status_code == 422
+        message = broken.json()["error"]["message"]
+        assert "'city =' koşulunda '=' işaretinden sonra değer yok" in message
+
+        bad = {"csrf_token": p.csrf, "tags": "x" * 70, "action": "add", "scope": "selected"}
+        answer = await p.browser.post("/contacts/tags", data={**bad, "phone": phones[0]})
+        assert answer.status_code == 400
+        assert "etiketi 64 karakterden uzun" in answer.text
+        assert english_in(answer.text) == []
+        with p.database.session() as session:
+            assert session.scalar(select(func.count()).select_from(Campaign)) == 0
+
+        api = await p.h.client.post(
+            "/api/audiences/count",
+            json={"template_name": "daily_offer", "audience": {"where": ["plan in gold"]}},
+            headers={"Accept-Language": "tr"},
+        )
+        assert api.status_code == 422
+        assert api.json()["error"]["code"] == "invalid_audience"
+        assert "'in' bir liste ister" in api.json()["error"]["message"]

@@ -620,4 +620,35 @@ MESSAGES: dict[str, str] = {
     "import_reason.missing_comma": "missing ',' after element {element} (the next one is read)",
     "import_reason.ends_inside": "the file ends inside the list (truncated?)",
     "import_reason.nothing_after": "{detail}; nothing after it was read",
+    # tag and audience refusals (web/audience_reasons.py)
+    "audience_error.tag_empty": "a tag is empty",
+    "audience_error.tag_semicolon": "tag {tag} holds ';', which separates tags",
+    "audience_error.tag_control": "tag {tag} holds a control character",
+    "audience_error.tag_too_long": "tag {tag}… is longer than {max} characters",
+    "audience_error.tags_type": "tags must be text separated by ';' or a list of texts, got {type}",
+    "audience_error.too_many_tags": "at most {max} tags at once, got {got}",
+    "audience_error.too_many_conditions": "at most {max} conditions, got {got}",
+    "audience_error.row_tags": "{count} tags; a contact may get at most {max} in one row",
+    "audience_error.condition_shape": (
+        "condition {condition} is not FIELD OP VALUE; write e.g. 'city = İzmir' or "
+        "'attributes.plan in (gold, silver)' (OP is =, !=, in or not in)"
+    ),
+    "audience_error.condition_field": "condition {condition}: {field} is not an attribute name",
+    "audience_error.condition_needs_list": (
+        "condition {condition}: '{op}' takes a list, e.g. (gold, silver)"
+    ),
+    "audience_error.condition_empty_item": "condition {condition}: the list has an empty value",
+    "audience_error.condition_list_op": "condition {condition}: a list needs 'in', not '{op}'",
+    "audience_error.condition_no_value": "condition {condition} has no value after '{op}'",
+    "audience_error.match": "match must be 'any' or 'all', got {got}",
+    "audience_error.replied_days_range": "exclude_replied_days must be from 1 to {max}, got {got}",
+    "audience_error.replied_days_type": "exclude_replied_days must be a whole number, got {got}",
+    "audience_error.tag_both": "tag {tag} is both wanted and excluded",
+    "audience_error.no_such_tag": "no contact has tag {tag}; the tags are: {tags}",
+    "audience_error.no_tags_yet": "no contact has tag {tag}; no contact has any tag yet",
+    "audience_error.phones_and_filter": "give phones or a filter, not both",
+    "audience_error.nothing_chosen": (
+        "no contacts chosen: give phones, a filter (search, tag, opted out) or all"
+    ),
+    "audience_error.nothing_to_do": "nothing to do: give tags to add or remove",
 }

@@ -686,4 +686,50 @@ MESSAGES: dict[str, str] = {
     "import_reason.missing_comma": "{element}. öğeden sonra ',' eksik (sonraki öğe okunuyor)",
     "import_reason.ends_inside": "dosya listenin ortasında bitiyor (yarım mı kaldı?)",
     "import_reason.nothing_after": "{detail}; sonrası okunmadı",
+    # tag and audience refusals (web/audience_reasons.py)
+    "audience_error.tag_empty": "bir etiket boş",
+    "audience_error.tag_semicolon": "{tag} etiketinde ';' var; bu işaret etiketleri ayırır",
+    "audience_error.tag_control": "{tag} etiketinde bir kontrol karakteri var",
+    "audience_error.tag_too_long": "{tag}… etiketi {max} karakterden uzun",
+    "audience_error.tags_type": (
+        "etiketler ';' ile ayrılmış metin ya da metin listesi olmalı, gelen: {type}"
+    ),
+    "audience_error.too_many_tags": "bir seferde en çok {max} etiket olabilir, gelen: {got}",
+    "audience_error.too_many_conditions": "en çok {max} koşul olabilir, gelen: {got}",
+    "audience_error.row_tags": (
+        "{count} etiket; bir satırda bir kişiye en çok {max} etiket verilebilir"
+    ),
+    "audience_error.condition_shape": (
+        "{condition} koşulu ALAN İŞLEÇ DEĞER biçiminde değil; örneğin 'city = İzmir' ya "
+        "da 'attributes.plan in (gold, silver)' yazın (İŞLEÇ: =, !=, in ya da not in)"
+    ),
+    "audience_error.condition_field": "{condition} koşulu: {field} bir özellik adı değil",
+    "audience_error.condition_needs_list": (
+        "{condition} koşulu: '{op}' bir liste ister, örneğin (gold, silver)"
+    ),
+    "audience_error.condition_empty_item": "{condition} koşulu: listede boş bir değer var",
+    "audience_error.condition_list_op": "{condition} koşulu: liste için '{op}' değil 'in' gerekir",
+    "audience_error.condition_no_value": "{condition} koşulunda '{op}' işaretinden sonra değer yok",
+    "audience_error.match": "eşleşme 'any' ya da 'all' olmalı, gelen: {got}",
+    "audience_error.replied_days_range": (
+        "yanıt veren hariç gün sayısı 1 ile {max} arasında olmalı, gelen: {got}"
+    ),
+    "audience_error.replied_days_type": (
+        "yanıt veren hariç gün sayısı tam sayı olmalı, gelen: {got}"
+    ),
+    "audience_error.tag_both": "{tag} etiketi hem isteniyor hem hariç tutuluyor",
+    "audience_error.no_such_tag": "hiçbir kişide {tag} etiketi yok; var olan etiketler: {tags}",
+    "audience_error.no_tags_yet": (
+        "hiçbir kişide {tag} etiketi yok; henüz hiçbir kişinin etiketi yok"
+    ),
+    "audience_error.phones_and_filter": (
+        "ya numaraları ya da bir filtre verin, ikisini birden değil"
+    ),
+    "audience_error.nothing_chosen": (
+        "hiçbir kişi seçilmedi: numaralar, bir filtre (arama, etiket, abonelikten çıkanlar) ya "
+        "da tümü seçin"
+    ),
+    "audience_error.nothing_to_do": (
+        "yapılacak bir şey yok: eklenecek ya da çıkarılacak etiket verin"
+    ),
 }

@@ -24,6 +24,7 @@ from wabroadcast.contacts.report import Rejection
 from wabroadcast.contacts.selection import ContactChoice, SelectionError, change_tags
 from wabroadcast.domain.audience import AudienceError, split_tags
 from wabroadcast.storage import tags as tag_store
+from wabroadcast.web.audience_reasons import audience_text
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import import_error_text, import_reason_text, rejection_place
@@ -235,7 +236,7 @@ def bulk_tag_change(panel: Panel, values: Any, t: Translator) -> tuple[str, str]
     except (AudienceError, SelectionError) as exc:
         if isinstance(exc, SelectionError) and exc.field == "add":
             return "error", t("contacts.tags.no_tags")
-        return "error", t("contacts.tags.invalid", reason=str(exc))
+        return "error", t("contacts.tags.invalid", reason=audience_text(str(exc), t))
     key = "contacts.tags.removed" if remove else "contacts.tags.added"
     changed = counted.removed if remove else counted.added
     return "ok", t(key, count=t.number(changed), contacts=t.number(counted.contacts))

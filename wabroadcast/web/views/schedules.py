@@ -21,6 +21,7 @@ from wabroadcast.schedules.timing import ScheduleError
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.audiences import check_tags_exist
 from wabroadcast.storage.tables import Schedule
+from wabroadcast.web.audience_reasons import audience_text
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import api_error_text
@@ -99,7 +100,7 @@ def schedule_input(values: dict[str, str], t: Translator) -> store.ScheduleInput
     try:
         audience = SendForm.from_values(values).audience()
     except AudienceError as exc:
-        raise ScheduleError(t("send.error.audience", reason=str(exc))) from None
+        raise ScheduleError(t("send.error.audience", reason=audience_text(str(exc), t))) from None
     return store.ScheduleInput(
         template_name=values["template"],
         language=values["language"],

@@ -37,6 +37,7 @@ from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.tables import Template
+from wabroadcast.web.audience_reasons import audience_text
 from wabroadcast.web.costs import money, send_estimate
 from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import api_error_text, unavailable_reason_text
@@ -326,7 +327,7 @@ def routes(panel: Panel) -> APIRouter:
             try:
                 audience = form.audience()
             except AudienceError as exc:
-                problem = t("send.error.audience", reason=str(exc))
+                problem = t("send.error.audience", reason=audience_text(str(exc), t))
         if problem is not None or count is None:
             return render(request, form, error=problem, status=400)
         disabled = sending_disabled(request, t)
@@ -354,7 +355,7 @@ def routes(panel: Panel) -> APIRouter:
         try:
             audience = form.audience()
         except AudienceError as exc:
-            message = t("send.error.audience", reason=str(exc))
+            message = t("send.error.audience", reason=audience_text(str(exc), t))
             return JSONResponse({"error": {"code": "invalid_audience", "message": message}}, 422)
         with panel.database.session() as session:
             found = eligibility(
