@@ -7,17 +7,21 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from wabroadcast import __version__
 from wabroadcast.business_numbers import configured_numbers
 from wabroadcast.cli import campaigns, contacts, history, schedules, sends, simulator, templates
 from wabroadcast.cli.common import console, get_settings, open_database
 from wabroadcast.cli.serve import serve
+from wabroadcast.clock import SystemClock
 from wabroadcast.config import Settings
 from wabroadcast.engine.number_limits import READ_AT_START, NumberLimits, stored_number_limits
 from wabroadcast.sandbox import BUILTIN_SIMULATOR_SHOWN, uses_builtin_simulator
 from wabroadcast.storage import db as storage_db
 from wabroadcast.storage.stats import overview
+from wabroadcast.storage.template_rates import RATE_SERIES, template_rates
 
 app = typer.Typer(
     name="wabroadcast",
@@ -145,17 +149,34 @@ def db_upgrade(
 @app.command("stats")
 def stats(
     ctx: typer.Context,
+    days: int = typer.Option(
+        30, "--days", min=1, max=366, help="Days of per-template rates, today (UTC) included."
+    ),
+    template: str | None = typer.Option(
+        None, "--template", "-t", help="Rates of this template only."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Contacts, templates and messages sent, as on the original panel."""
+    """Contacts, templates and messages sent, as on the original panel, then per template
+    and UTC day of sending the delivered, read and reply rates (as on the stats page)."""
+    if template is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in template):
+        raise typer.BadParameter("holds a control character", param_hint="--template")
     database = open_database(ctx)
+    today = SystemClock().now().date()
     with database.session() as session:
         numbers = overview(session)
+        rates = template_rates(session, today=today, days=days, template=template)
     if as_json:
-        console.print_json(json.dumps(numbers))
-    else:
-        for key, value in numbers.items():
-            console.print(f"{key.replace('_', ' ')}: {value}")
+        console.print_json(json.dumps(numbers | {"template_rates": [r.as_json() for r in rates]}))
+        return
+    for key, value in numbers.items():
+        console.print(f"{key.replace('_', ' ')}: {value}")
+    console.print(f"rates per template, last {days} days (UTC day of sending):")
+    table = Table("template", "day", "sent", *RATE_SERIES)
+    for row in rates:
+        shares = [f"{row.count(name)} ({row.rate(name):.0%})" for name in RATE_SERIES]
+        table.add_row(escape(row.template), row.day.isoformat(), str(row.sent), *shares)
+    console.print(table if rates else "  no template was sent in this period")
 
 
 def main() -> None:

@@ -230,6 +230,7 @@ class Send(Base):
         Index("ix_sends_campaign_id_state", "campaign_id", "state"),
         Index("ix_sends_contact_id_claimed_at", "contact_id", "claimed_at"),
         Index("ix_sends_claimed_at", "claimed_at"),
+        Index("ix_sends_accepted_at", "accepted_at"),
         Index(
             "ix_sends_deferred_failed_at",
             "failed_at",

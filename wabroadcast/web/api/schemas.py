@@ -360,6 +360,32 @@ class StatsPublic(BaseModel):
     )
 
 
+class TemplateRates(BaseModel):
+    delivered: float = Field(description="Share of `sent` delivered (0 to 1).")
+    read: float
+    replied: float
+
+
+class TemplateDayRates(BaseModel):
+    """A cohort: the sends of `template` Meta accepted on UTC day `day`, and what became of
+    them so far (a later status raises this day's numbers, not the day it arrived)."""
+
+    template: str
+    day: date
+    sent: int = Field(description="Sends of the template the Cloud API accepted that day.")
+    delivered: int
+    read: int
+    replied: int = Field(description="Of those sends, how many got a reply.")
+    rates: TemplateRates
+
+
+class TemplateRatesPublic(BaseModel):
+    days: int
+    items: list[TemplateDayRates] = Field(
+        description="By template name, then day; days without a send of the template are left out."
+    )
+
+
 class TemplateSyncResult(BaseModel):
     """What POST /api/templates/sync changed (the same numbers as `wabroadcast templates sync`)."""
 

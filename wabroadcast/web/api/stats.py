@@ -7,8 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from wabroadcast.storage.stats import daily_counts, overview
+from wabroadcast.storage.template_rates import template_rates
 from wabroadcast.web.api.deps import ClockDep, SessionDep
-from wabroadcast.web.api.schemas import DayCounts, StatsPublic
+from wabroadcast.web.api.schemas import (
+    NO_CONTROL_CHARACTERS,
+    DayCounts,
+    StatsPublic,
+    TemplateDayRates,
+    TemplateRatesPublic,
+)
 from wabroadcast.web.costs import RateCardDep, daily_costs
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
@@ -36,4 +43,28 @@ def stats(
         opted_out=numbers.get("opted_out", 0),
         days=per_day,
         cost_days=daily_costs(session, card, today=clock.now().date(), days=days),
+    )
+
+
+@router.get("/templates", response_model=TemplateRatesPublic)
+def rates_per_template(
+    session: SessionDep,
+    clock: ClockDep,
+    days: Annotated[int, Query(ge=1, le=366, description="Days of history, today included.")] = 30,
+    template: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=512,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="Only this template (by name, any language).",
+        ),
+    ] = None,
+) -> TemplateRatesPublic:
+    """Delivered, read and reply rates per template and UTC day the sends were accepted (the
+    stats page's charts): of the sends accepted that day, the share delivered, read and
+    replied so far."""
+    found = template_rates(session, today=clock.now().date(), days=days, template=template)
+    return TemplateRatesPublic(
+        days=days, items=[TemplateDayRates.model_validate(row.as_json()) for row in found]
     )

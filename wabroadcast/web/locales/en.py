@@ -330,6 +330,25 @@ MESSAGES: dict[str, str] = {
     "stats.replies": "Replies",
     "stats.table": "Numbers per day",
     "stats.day": "Day",
+    "stats.rates_title": "Rates per template",
+    "stats.rates_help": (
+        "Of the sends accepted each UTC day, the share delivered, read and replied so far."
+    ),
+    "stats.rates_chart_title": (
+        "{template}: delivered, read and reply rates per day of sending (UTC)"
+    ),
+    "stats.rates_chart_desc": (
+        "Percentages of the sends accepted each day, over {days} days with sends; the table "
+        "below has the numbers."
+    ),
+    "stats.rates_sent": "{count} sends",
+    "stats.rates_none": "No template was sent in this period.",
+    "stats.rates_more": (
+        "{count} more templates were sent in this period; GET /api/stats/templates lists them all."
+    ),
+    "stats.rate.delivered": "Delivered",
+    "stats.rate.read": "Read",
+    "stats.rate.replied": "Replied",
     # schedules, template sync, retry failed (issue 8)
     "nav.schedules": "Schedules",
     "templates.sync": "Sync templates",

@@ -340,6 +340,26 @@ MESSAGES: dict[str, str] = {
     "stats.replies": "Yanıt",
     "stats.table": "Günlük sayılar",
     "stats.day": "Gün",
+    "stats.rates_title": "Şablon başına oranlar",
+    "stats.rates_help": (
+        "Her UTC günü kabul edilen gönderimlerden şimdiye dek iletilen, okunan ve yanıt "
+        "alanların payı."
+    ),
+    "stats.rates_chart_title": (
+        "{template}: gönderim gününe göre iletim, okunma ve yanıt oranları (UTC)"
+    ),
+    "stats.rates_chart_desc": (
+        "Her gün kabul edilen gönderimlerin yüzdeleri, gönderim olan {days} gün; sayılar "
+        "aşağıdaki tabloda."
+    ),
+    "stats.rates_sent": "{count} gönderim",
+    "stats.rates_none": "Bu dönemde hiçbir şablon gönderilmedi.",
+    "stats.rates_more": (
+        "Bu dönemde {count} şablon daha gönderildi; GET /api/stats/templates hepsini listeler."
+    ),
+    "stats.rate.delivered": "İletildi",
+    "stats.rate.read": "Okundu",
+    "stats.rate.replied": "Yanıtlandı",
     # schedules, template sync, retry failed (issue 8)
     "nav.schedules": "Zamanlamalar",
     "templates.sync": "Şablonları eşitle",

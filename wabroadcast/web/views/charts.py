@@ -42,9 +42,13 @@ def line_chart(
     labels: Mapping[str, str],
     title: str,
     number: Any = str,
+    peak: int | None = None,
+    desc: str | None = None,
 ) -> Markup:
-    """`rows` are per-day dicts with a `day` and one integer per series key."""
-    peak = nice_ceiling(max((int(row[key]) for row in rows for key in series), default=0))
+    """`rows` are per-day dicts with a `day` and one integer per series key. `peak` fixes
+    the top of the axis (100 for percentages); `desc` is read by screen readers."""
+    if peak is None:
+        peak = nice_ceiling(max((int(row[key]) for row in rows for key in series), default=0))
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     count = max(1, len(rows) - 1)
@@ -60,6 +64,8 @@ def line_chart(
         f'aria-label="{escape(title)}" preserveAspectRatio="xMidYMid meet">',
         f"<title>{escape(title)}</title>",
     ]
+    if desc:
+        parts.append(f"<desc>{escape(desc)}</desc>")
     # 20 → 5,10,15,20; 250 → 50,...,250; 50 → 10,...,50
     steps = 4 if str(peak)[0] in "24" and not str(peak).startswith("25") else 5
     for step in range(steps + 1):

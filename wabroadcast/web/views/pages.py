@@ -9,12 +9,14 @@ from wabroadcast.engine.activity import activities
 from wabroadcast.engine.number_limits import stored_number_limits
 from wabroadcast.storage import stats as stat_store
 from wabroadcast.storage.stats import overview
+from wabroadcast.storage.template_rates import RATE_SERIES, template_rates
 from wabroadcast.web.costs import cost_view, daily_cost_reports, money
 from wabroadcast.web.views import queries
 from wabroadcast.web.views.campaigns import runs_here
 from wabroadcast.web.views.charts import line_chart
 from wabroadcast.web.views.paging import PER_PAGE, Pager, before_id, page_number
 from wabroadcast.web.views.render import Panel
+from wabroadcast.web.views.template_charts import template_charts
 
 STATS_RANGES = (7, 14, 30, 90)
 
@@ -95,12 +97,14 @@ def routes(panel: Panel) -> APIRouter:
                 day.as_row() for day in stat_store.daily_counts(session, today=today, days=days)
             ]
             costs, whole = daily_cost_reports(session, card, today=today, days=days)
+            rates = template_rates(session, today=today, days=days)
         for row, (_, day_cost) in zip(rows, costs, strict=True):
             row["cost"] = money(day_cost.total, card.currency, t.language)
         keys = stat_store.DAY_SERIES
         labels = {key: t("stats." + key) for key in keys}
         chart = line_chart(rows, keys, labels=labels, title=t("stats.chart_title"), number=t.number)
         totals = {key: sum(int(row[key]) for row in rows) for key in keys}
+        charts, more_templates = template_charts(rates, t)
         return panel.page(
             request,
             "stats.html",
@@ -111,6 +115,9 @@ def routes(panel: Panel) -> APIRouter:
             totals=totals,
             chart=chart,
             cost=cost_view(whole, t),
+            rate_series=RATE_SERIES,
+            template_charts=charts,
+            more_templates=more_templates,
         )
 
     return router
