@@ -7,6 +7,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from tests.engine.helpers import add_contacts as engine_add_contacts
 from tests.web.api.harness import add_contacts
 from tests.web.views.helpers import add_templates, panel
 from tests.web.views.test_turkish_pages import english_in
@@ -154,3 +155,21 @@ async def test_tag_and_audience_refusals_are_turkish_on_a_turkish_page(
         assert api.status_code == 422
         assert api.json()["error"]["code"] == "invalid_audience"
         assert "'in' bir liste ister" in api.json()["error"]["message"]
+
+
+@pytest.mark.anyio
+async def test_the_send_page_estimate_prices_only_the_audience(settings: Settings) -> None:
+    async with panel(settings) as p:
+        add_templates(p.database)
+        phones = ["+905551000001", "+5511987654321", "+905551000002"]
+        engine_add_contacts(p.database, 3, phones=phones)
+        tagging = {"phones": [phones[1]], "add": ["abroad"]}
+        assert (await p.h.client.post("/api/contacts/tags", json=tagging)).status_code == 200
+        base = {"template": "daily_offer", "language": "tr", "limit": "1"}
+        everyone = (await p.browser.get("/panel/api/eligible", params=base)).json()
+        markets = [m["market"] for m in everyone["estimated_cost"]["by_market"]]
+        assert markets == ["TR"]  # the first contact of the whole list
+        audience = {**base, "tags": "abroad"}
+        narrowed = (await p.browser.get("/panel/api/eligible", params=audience)).json()
+        markets = [m["market"] for m in narrowed["estimated_cost"]["by_market"]]
+        assert markets == ["BR"]  # the one contact the audience gives
