@@ -10,15 +10,13 @@ sentence no pattern knows stays English.
 
 from __future__ import annotations
 
-import re
-
 from wabroadcast.web.i18n import Translator
+from wabroadcast.web.sentences import first_match, sentences
 
 _TAG = r"(?P<tag>'.*'|\".*\")"
 _CONDITION = r"(?P<condition>'.*'|\".*\")"
-_REFUSALS = tuple(
-    (re.compile(pattern, re.DOTALL), key)
-    for pattern, key in (
+_REFUSALS = sentences(
+    (
         (r"a tag is empty", "tag_empty"),
         (r"tag " + _TAG + r" holds ';', which separates tags", "tag_semicolon"),
         (r"tag " + _TAG + r" holds a control character", "tag_control"),
@@ -58,12 +56,11 @@ _REFUSALS = tuple(
 
 def audience_reason_text(message: str, t: Translator) -> str | None:
     """The refusal in the reader's language, or None when it is not a tag/audience one."""
-    for pattern, key in _REFUSALS:
-        found = pattern.fullmatch(message)
-        if found is not None:
-            values = {name: value or "" for name, value in found.groupdict().items()}
-            return t(f"audience_error.{key}", **values)
-    return None
+    found = first_match(_REFUSALS, message)
+    if found is None:
+        return None
+    key, values = found
+    return t(f"audience_error.{key}", **values)
 
 
 def audience_text(message: str, t: Translator) -> str:

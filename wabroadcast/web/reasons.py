@@ -23,7 +23,6 @@ here matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from wabroadcast.cloudapi.errors import reason as english_reason
 from wabroadcast.domain.render import MEDIA_TYPES
@@ -31,23 +30,7 @@ from wabroadcast.engine.outcomes import NO_ANSWER
 from wabroadcast.storage.stats import failure_reason as webhook_failure_reason
 from wabroadcast.web.audience_reasons import audience_text
 from wabroadcast.web.i18n import Translator
-
-Sentences = tuple[tuple[re.Pattern[str], str], ...]
-"""English sentences the code writes, as full-match patterns, each with its locale key."""
-
-
-def _sentences(pairs: Iterable[tuple[str, str]]) -> Sentences:
-    return tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in pairs)
-
-
-def _first_match(table: Sentences, text: str) -> tuple[str, dict[str, object]] | None:
-    """The key and the named values of the first pattern matching all of `text`."""
-    for pattern, key in table:
-        found = pattern.fullmatch(text)
-        if found is not None:
-            return key, {name: value or "" for name, value in found.groupdict().items()}
-    return None
-
+from wabroadcast.web.sentences import first_match, sentences
 
 _PERMISSION_CODES = range(200, 300)
 _WITHOUT_CODE = {
@@ -85,7 +68,7 @@ _PHONE_PROBLEMS = {
 _JSON_AT = re.compile(
     r"broken JSON at line (?P<line>\d+), column (?P<column>\d+): (?P<detail>.*)", re.DOTALL
 )
-_JSON_DETAILS = _sentences(
+_JSON_DETAILS = sentences(
     (
         (r"missing ',' after element (?P<element>\d+) \(the next one is read\)",
          "missing_comma"),
@@ -93,7 +76,7 @@ _JSON_DETAILS = _sentences(
         (r"(?P<detail>.*); nothing after it was read", "nothing_after"),
     )
 )  # fmt: skip
-_IMPORT_PATTERNS = _sentences(
+_IMPORT_PATTERNS = sentences(
     (
         (r"no phone number", "no_phone"),
         (r"phone number must be text, got (?P<type>\w+)", "phone_type"),
@@ -129,13 +112,13 @@ def import_reason_text(reason: str, t: Translator) -> str:
     placed = _JSON_AT.fullmatch(reason)
     if placed is not None:
         detail = placed["detail"]
-        known = _first_match(_JSON_DETAILS, detail)
+        known = first_match(_JSON_DETAILS, detail)
         if known is not None:
             detail = t(f"import_reason.{known[0]}", **known[1])
         return t(
             "import_reason.json_at", line=placed["line"], column=placed["column"], detail=detail
         )
-    known = _first_match(_IMPORT_PATTERNS, reason)
+    known = first_match(_IMPORT_PATTERNS, reason)
     if known is None:
         return audience_text(reason, t)  # a row's unreadable tags
     key, values = known
@@ -147,7 +130,7 @@ def import_reason_text(reason: str, t: Translator) -> str:
 _ENCODING_HINT = (
     r"not valid (?P<encoding>\S+) text; if the file was saved as cp1254 or latin-1, use --encoding"
 )
-_IMPORT_ERRORS = _sentences(
+_IMPORT_ERRORS = sentences(
     (
         (r"cannot open (?P<file>.*?): (?P<detail>.*)", "cannot_open"),
         (r"(?P<file>.*?): line (?P<line>\d+), column (?P<column>\d+): expected a JSON list "
@@ -179,7 +162,7 @@ _IMPORT_ERRORS = _sentences(
 def import_error_text(message: str, t: Translator) -> str:
     """Why a whole file could not be imported (`UnreadableFile`), in the reader's language,
     in the panel's terms (no CLI options); file names, lines and columns are kept."""
-    known = _first_match(_IMPORT_ERRORS, message)
+    known = first_match(_IMPORT_ERRORS, message)
     if known is None:
         return message
     key, values = known
@@ -195,7 +178,7 @@ def rejection_place(file: str, line: int | None, element: int | None, t: Transla
 _NOTE_LINE = re.compile(
     r"(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\dZ) (?:(?P<day>\d{4}-\d\d-\d\d) )?(?P<text>.*)"
 )
-_NOTE_PATTERNS = _sentences(
+_NOTE_PATTERNS = sentences(
     (
         (r"created", "created"),
         (r"paused", "paused"),
@@ -233,7 +216,7 @@ def schedule_note_text(line: str, t: Translator) -> str:
     if found is None:
         return line
     text = found["text"]
-    known = _first_match(_NOTE_PATTERNS, text)
+    known = first_match(_NOTE_PATTERNS, text)
     if known is not None:
         key, values = known
         if "state" in values:
@@ -250,7 +233,7 @@ def schedule_note_text(line: str, t: Translator) -> str:
     return f"{found['stamp']} {day}{text}"
 
 
-_CAMPAIGN_ERRORS = _sentences(
+_CAMPAIGN_ERRORS = sentences(
     (
         (r"interrupted", "interrupted"),
         (r"outside the schedule's sending window", "outside_window"),
@@ -291,7 +274,7 @@ _CAMPAIGN_ERRORS = _sentences(
 )  # fmt: skip
 
 
-_CAMPAIGN_NOTES = _sentences(
+_CAMPAIGN_NOTES = sentences(
     (
         (r"sent through /messages from (?P<time>.+?) UTC: the business portfolio has not "
          r"accepted the Marketing Messages API terms \(accept them in WhatsApp Manager or Meta "
@@ -307,7 +290,7 @@ _CAMPAIGN_NOTES = _sentences(
 
 def campaign_note_text(note: str, t: Translator) -> str:
     """A campaign's note in the reader's language; an unknown one as written."""
-    known = _first_match(_CAMPAIGN_NOTES, note)
+    known = first_match(_CAMPAIGN_NOTES, note)
     if known is None:
         return note
     key, values = known
@@ -318,7 +301,7 @@ def campaign_error_text(error: str, t: Translator) -> str:
     """Why a campaign stopped, in the reader's language; Meta's own words stay as sent. A
     campaign refused when its run began (template no longer APPROVED, parameters that do not
     fit) keeps the refusal's sentence, translated like the API's."""
-    known = _first_match(_CAMPAIGN_ERRORS, error)
+    known = first_match(_CAMPAIGN_ERRORS, error)
     if known is None:
         return api_error_text(error, t)
     key, values = known
@@ -333,7 +316,7 @@ def campaign_error_text(error: str, t: Translator) -> str:
 
 
 _MEDIA = "|".join(MEDIA_TYPES)
-_PARAMETER_PROBLEMS = _sentences(
+_PARAMETER_PROBLEMS = sentences(
     (
         (r"(?P<where>body|header) needs (?P<variable>\{\{\w+\}\}) but no value is given",
          "missing"),
@@ -356,7 +339,7 @@ _EMPTY_VALUE = re.compile(
     r"is empty and has no fallback",
     re.DOTALL,
 )
-_API_ERRORS = _sentences(
+_API_ERRORS = sentences(
     (
         (r"(?P<what>campaign|contact|schedule) (?P<id>.*) does not exist", "not_found"),
         (r"authentication required: send 'Authorization: Bearer <WABROADCAST_API_TOKEN>'",
@@ -467,7 +450,7 @@ _VALIDATION_TYPES = frozenset(
 
 def api_error_text(message: str, t: Translator) -> str:
     """An API error message in the reader's language; one no pattern knows stays English."""
-    known = _first_match(_API_ERRORS, message)
+    known = first_match(_API_ERRORS, message)
     if known is None:
         return audience_text(message, t)
     key, values = known
@@ -521,7 +504,7 @@ def _parameter_problems(problems: str, t: Translator) -> str:
     stays English. Media types become words (`an image` / `görsel`)."""
     shown = []
     for problem in _NEXT_PROBLEM.split(problems):
-        known = _first_match(_PARAMETER_PROBLEMS, problem)
+        known = first_match(_PARAMETER_PROBLEMS, problem)
         if known is None:
             shown.append(problem)
             continue
