@@ -110,6 +110,7 @@ async def create(
             language=body.language,
             limit=body.limit,
             phone_number_id=body.phone_number_id,
+            parameters=body.parameters,
             audience=audience_or_refuse(body.audience),
         ),
     )

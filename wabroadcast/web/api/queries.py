@@ -53,6 +53,7 @@ def campaign_public(
         note=campaign.note,
         running_here=running,
         retry_of_campaign_id=campaign.retry_of_campaign_id,
+        parameters=dict(campaign.parameters or {}),
         audience=AudienceIn.stored(campaign.audience),
         created_at=campaign.created_at,
         started_at=campaign.started_at,

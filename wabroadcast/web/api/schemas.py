@@ -159,6 +159,11 @@ class CampaignCreate(Strict):
     audience: AudienceIn | None = Field(
         None, description="Who it is for (tags, conditions, excludes); default every contact."
     )
+    parameters: dict[str, Any] | None = Field(
+        None,
+        description="Where each template variable comes from (body, header, buttons; "
+        "docs/templates.md); checked against the template before anyone is claimed.",
+    )
 
 
 class CampaignCreated(BaseModel):
@@ -231,6 +236,9 @@ class CampaignPublic(BaseModel):
     running_here: bool = Field(description="This server is running the campaign now.")
     retry_of_campaign_id: int | None = Field(
         None, description="A retry-failed follow-up: the campaign whose releases it retries."
+    )
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Where each template variable comes from; {}: none."
     )
     audience: AudienceIn | None = Field(None, description="Who it is for; null: every contact.")
     created_at: datetime

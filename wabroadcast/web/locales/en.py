@@ -165,6 +165,7 @@ MESSAGES: dict[str, str] = {
     "send.disabled": "Sending is disabled: {reason}.",
     "send.error.template": "Choose a template.",
     "send.error.language": "Choose the template's language.",
+    "send.error.parameters": "The template parameters cannot be used: {reason}.",
     "send.error.audience": "The audience cannot be used: {reason}.",
     "send.audience": "Audience",
     "send.audience_help": "Leave everything empty to send to all contacts.",
@@ -395,8 +396,8 @@ MESSAGES: dict[str, str] = {
     "schedules.window_start": "Sending window start (optional)",
     "schedules.window_end": "Sending window end (optional)",
     "schedules.window_help": "Outside the window a day's campaign pauses, and resumes inside it.",
-    "schedules.parameters": "Template parameters (optional, one per line)",
-    "schedules.parameters_help": "1=name:Fallback fills the first variable with the contact's "
+    "parameters.label": "Template parameters (optional, one per line)",
+    "parameters.help": "1=name:Fallback fills the first variable with the contact's "
     "name (Fallback when it is empty), 2=attributes.city with a contact attribute, "
     "3==fixed text with the same text for everyone.",
     "schedules.submit": "Create schedule",

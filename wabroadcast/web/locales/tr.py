@@ -169,6 +169,7 @@ MESSAGES: dict[str, str] = {
     "send.disabled": "Gönderim kapalı: {reason}.",
     "send.error.template": "Bir şablon seçin.",
     "send.error.language": "Şablonun dilini seçin.",
+    "send.error.parameters": "Şablon parametreleri kullanılamıyor: {reason}.",
     "send.error.audience": "Hedef kitle kullanılamıyor: {reason}.",
     "send.audience": "Hedef kitle",
     "send.audience_help": "Tüm kişilere göndermek için hepsini boş bırakın.",
@@ -408,8 +409,8 @@ MESSAGES: dict[str, str] = {
     "schedules.window_end": "Gönderim aralığı bitişi (isteğe bağlı)",
     "schedules.window_help": "Aralığın dışında günün kampanyası duraklar, aralık içinde devam "
     "eder.",
-    "schedules.parameters": "Şablon parametreleri (isteğe bağlı, her satıra bir tane)",
-    "schedules.parameters_help": "1=name:Yedek ilk değişkene kişinin adını (boşsa Yedek), "
+    "parameters.label": "Şablon parametreleri (isteğe bağlı, her satıra bir tane)",
+    "parameters.help": "1=name:Yedek ilk değişkene kişinin adını (boşsa Yedek), "
     "2=attributes.city bir kişi özelliğini, 3==sabit metin herkese aynı metni koyar.",
     "schedules.submit": "Zamanlama oluştur",
     "schedules.days_help": "Kalan gün = ulaşılacak kişi ÷ günlük kişi sayısı, yukarı yuvarlanır.",

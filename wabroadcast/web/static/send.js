@@ -6,8 +6,9 @@
   var template = form.querySelector("#template");
   var language = form.querySelector("#language");
   var limit = form.querySelector("#limit");
-  var audience = ["#audience-tags", "#audience-match", "#audience-where",
-                  "#audience-exclude-tags", "#audience-replied"].map(function (selector) {
+  // The audience and the template parameters narrow the count and change the preview.
+  var fields = ["#audience-tags", "#audience-match", "#audience-where",
+                "#audience-exclude-tags", "#audience-replied", "#parameters"].map(function (selector) {
     return form.querySelector(selector);
   }).filter(Boolean);
   var countEl = document.getElementById("eligible-count");
@@ -74,7 +75,7 @@
       limit: limit.value,
       preview: "1"
     });
-    audience.forEach(function (field) { params.set(field.name, field.value); });
+    fields.forEach(function (field) { params.set(field.name, field.value); });
     if (pending) pending.abort();
     pending = window.AbortController ? new AbortController() : null;
     countEl.setAttribute("aria-busy", "true");
@@ -118,7 +119,7 @@
   template.addEventListener("input", schedule);
   if (language) language.addEventListener("change", schedule);
   limit.addEventListener("input", schedule);
-  audience.forEach(function (field) {
+  fields.forEach(function (field) {
     field.addEventListener("input", schedule);
     field.addEventListener("change", schedule);
   });

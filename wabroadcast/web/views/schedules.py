@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.audience import AudienceError
-from wabroadcast.domain.render import RenderError, parse_options
+from wabroadcast.domain.render import RenderError
 from wabroadcast.schedules import store
 from wabroadcast.schedules.timing import ScheduleError
 from wabroadcast.storage import templates as template_store
@@ -27,7 +27,12 @@ from wabroadcast.web.i18n import Translator
 from wabroadcast.web.reasons import api_error_text
 from wabroadcast.web.views.campaigns import parse_id
 from wabroadcast.web.views.render import Panel
-from wabroadcast.web.views.send import AUDIENCE_FIELDS, SendForm, stored_templates
+from wabroadcast.web.views.send import (
+    AUDIENCE_FIELDS,
+    SendForm,
+    parameters_from_lines,
+    stored_templates,
+)
 
 ACTIONS = ("pause", "resume", "delete")
 NOTES_SHOWN = 5
@@ -92,9 +97,8 @@ def schedule_input(values: dict[str, str], t: Translator) -> store.ScheduleInput
         daily = int(values["daily_count"])
     except ValueError:
         raise ScheduleError(t("schedules.error.daily_count")) from None
-    lines = [line.strip() for line in values["parameters"].splitlines() if line.strip()]
     try:
-        parameters = parse_options(lines)
+        parameters = parameters_from_lines(values["parameters"])
     except RenderError as exc:
         raise ScheduleError(str(exc)) from None
     try:

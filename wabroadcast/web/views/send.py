@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.audience import Audience, AudienceError, build_audience, split_tags
+from wabroadcast.domain.render import RenderError, parse_options
 from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.manager import (
     MAX_CAMPAIGN_LIMIT,
@@ -64,6 +65,8 @@ class SendForm:
     where: str = ""
     exclude_tags: str = ""
     exclude_replied_days: str = ""
+    parameters: str = ""
+    """Template parameters, one `--param` per line (`1=name:Müşterimiz`), as on schedules."""
 
     @classmethod
     def from_values(cls, values: Any) -> SendForm:
@@ -80,7 +83,12 @@ class SendForm:
             where=text("where", size=4000),
             exclude_tags=text("exclude_tags", size=2000),
             exclude_replied_days=text("exclude_replied_days", size=10),
+            parameters=text("parameters", size=4000),
         )
+
+    def template_parameters(self) -> dict[str, Any]:
+        """The parameters the form gives ({}: none); raises RenderError naming the line."""
+        return parameters_from_lines(self.parameters)
 
     def audience(self) -> Audience | None:
         """The audience the form describes (None: every contact); raises AudienceError."""
@@ -95,6 +103,22 @@ class SendForm:
             exclude_replied_days=int(days) if days else None,
         )
         return None if audience.is_everyone else audience
+
+
+def parameters_from_lines(text: str) -> dict[str, Any]:
+    """One body parameter per line (`1=name:Fallback`, `2==fixed`), as `--param` takes them;
+    the send and schedule forms alike. Raises RenderError with the line at fault."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return parse_options(lines)
+
+
+def form_parameters_or_none(form: SendForm) -> dict[str, Any] | None:
+    """For the live counts and preview: the form's parameters, None while they do not parse
+    (starting the campaign says what is wrong)."""
+    try:
+        return form.template_parameters() or None
+    except RenderError:
+        return None
 
 
 def parse_limit(raw: str) -> int | None:
@@ -179,6 +203,7 @@ def first_message(
     marketing_to_us: bool,
     audience: Audience | None = None,
     now: datetime | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> str | None:
     """Rendered with the template store's own preview, so it matches what would be sent."""
     row = template_store.get_template(session, template, language) if language else None
@@ -186,9 +211,15 @@ def first_message(
         return None
     try:
         bodies = engine_templates.preview(
-            session, None, row, limit=1, marketing_to_us=marketing_to_us, audience=audience, now=now
+            session,
+            parameters,
+            row,
+            limit=1,
+            marketing_to_us=marketing_to_us,
+            audience=audience,
+            now=now,
         )
-    except ValueError:  # needs per-contact parameters the panel does not collect
+    except ValueError:  # the parameters given do not fit the template (yet)
         return None
     return bodies[0] if bodies else None
 
@@ -203,6 +234,7 @@ def eligibility(
     language: str = "",
     card: RateCard | None = None,
     audience: Audience | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> Eligibility:
     """Who `template` would reach. A name that is not a template name (HTML, NUL, 100,000
     characters) reaches nobody and is never put to the database: PostgreSQL refuses NUL."""
@@ -228,7 +260,9 @@ def eligibility(
         names = contact_store.names_of(session, [c for c, _ in chosen])
         first = [{"name": names.get(cid), "phone": phone} for cid, phone in chosen]
     message = (
-        first_message(session, template, language, us, audience, now) if preview and first else None
+        first_message(session, template, language, us, audience, now, parameters)
+        if preview and first
+        else None
     )
     capped = eligible >= ELIGIBLE_CAP
     cost = None
@@ -266,6 +300,7 @@ def routes(panel: Panel) -> APIRouter:
             audience = form.audience()
         except AudienceError:
             audience = None  # the error says so; the counts are the form's without it
+        parameters = form_parameters_or_none(form)
         with panel.database.session() as session:
             templates = stored_templates(session)
             found = (
@@ -278,6 +313,7 @@ def routes(panel: Panel) -> APIRouter:
                     language=form.language,
                     card=request.app.state.rate_card,
                     audience=audience,
+                    parameters=parameters,
                 )
                 if form.template
                 else None
@@ -323,11 +359,17 @@ def routes(panel: Panel) -> APIRouter:
         elif count is None:
             problem = t("send.error.limit", max=t.number(MAX_CAMPAIGN_LIMIT))
         audience: Audience | None = None
+        parameters: dict[str, Any] = {}
         if problem is None:
             try:
                 audience = form.audience()
             except AudienceError as exc:
                 problem = t("send.error.audience", reason=audience_text(str(exc), t))
+        if problem is None:
+            try:
+                parameters = form.template_parameters()
+            except RenderError as exc:
+                problem = t("send.error.parameters", reason=api_error_text(str(exc), t))
         if problem is not None or count is None:
             return render(request, form, error=problem, status=400)
         disabled = sending_disabled(request, t)
@@ -337,7 +379,11 @@ def routes(panel: Panel) -> APIRouter:
         try:
             campaign_id = await manager.create(
                 CampaignRequest(
-                    template_name=template, language=language, limit=count, audience=audience
+                    template_name=template,
+                    language=language,
+                    limit=count,
+                    parameters=parameters or None,
+                    audience=audience,
                 )
             )
         except CampaignRefused as exc:  # unknown template/language, not APPROVED: say so
@@ -367,6 +413,7 @@ def routes(panel: Panel) -> APIRouter:
                 language=form.language,
                 card=request.app.state.rate_card,
                 audience=audience,
+                parameters=form_parameters_or_none(form),
             )
         body = found.as_json(t)
         if found.will_send is not None:
