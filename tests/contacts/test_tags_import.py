@@ -53,3 +53,21 @@ def test_json_and_csv_tags_are_stored_once_each_and_only_added(
     with database.session() as session:
         attributes = session.scalars(select(Contact.attributes)).all()
     assert all("tags" not in a for a in attributes)
+
+
+def test_a_row_with_a_bsuid_and_no_phone_keeps_its_tags(database: Database, tmp_path: Path) -> None:
+    csv_file = tmp_path / "bsuid.csv"
+    csv_file.write_text(
+        "phone,user_id,tags\n"
+        "+905551000001,,vip\n"
+        ",TR.1234567890123456,vip;izmir\n",
+        encoding="utf-8",
+    )
+    rejected: list[Rejection] = []
+    summary = import_contacts(database, csv_file, clock=StepClock(), on_rejection=rejected.append)
+    assert rejected == [] and summary.imported == 2
+    with database.session() as session:
+        ids = {c.phone: c.id for c in session.scalars(select(Contact))}
+        tags = tag_store.tags_of(session, list(ids.values()))
+    assert tags[ids["+905551000001"]] == ["vip"]
+    assert tags[ids[None]] == ["izmir", "vip"]

@@ -182,6 +182,11 @@ class _Importer:
         )
         self.summary.imported += created
         self.summary.updated += only - created
+        tagging.tag_user_id_rows(
+            self.writer.connection,
+            {row.user_id: row.tags for row in rows if row.user_id and not row.phone and row.tags},
+            self.now,
+        )
 
     def _flush_phones(self, batch: list[_Row]) -> None:
         unique = self._drop_duplicates(batch)
