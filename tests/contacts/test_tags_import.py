@@ -58,9 +58,7 @@ def test_json_and_csv_tags_are_stored_once_each_and_only_added(
 def test_a_row_with_a_bsuid_and_no_phone_keeps_its_tags(database: Database, tmp_path: Path) -> None:
     csv_file = tmp_path / "bsuid.csv"
     csv_file.write_text(
-        "phone,user_id,tags\n"
-        "+905551000001,,vip\n"
-        ",TR.1234567890123456,vip;izmir\n",
+        "phone,user_id,tags\n+905551000001,,vip\n,TR.1234567890123456,vip;izmir\n",
         encoding="utf-8",
     )
     rejected: list[Rejection] = []
