@@ -79,6 +79,7 @@ from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.endpoints import campaign_note, endpoint_counts
+from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.stats import funnels
 from wabroadcast.web.costs import campaign_cost, send_estimate
 
@@ -300,6 +301,7 @@ def _skipped_us(database: Database, summary: CampaignSummary, marketing_to_us: b
             session,
             summary.template_name,
             retry_of=campaign.retry_of_campaign_id,
+            retarget=retarget_of(campaign),
             marketing_to_us=marketing_to_us,
             audience=audience_from_json(campaign.audience),
             now=SystemClock().now(),

@@ -209,9 +209,7 @@ class Campaign(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     retry_of_campaign_id: Mapped[int | None] = mapped_column(BigId)
     """A "retry failed" follow-up: selects only contacts that campaign released (send_releases)."""
-    retarget_of_campaign_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("campaigns.id")
-    )
+    retarget_of_campaign_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("campaigns.id"))
     """A retarget (domain/retarget.py, migration 0022): selects only contacts of that campaign
     who did not read or reply to its send within ``retarget_after_days`` days."""
     retarget_when: Mapped[str | None] = mapped_column(String(16))

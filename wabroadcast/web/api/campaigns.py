@@ -29,6 +29,7 @@ from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.deferred import deferral_counts
 from wabroadcast.storage.endpoints import endpoint_counts
+from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.send_results import SendFilter
 from wabroadcast.storage.stats import funnels
 from wabroadcast.storage.tables import Campaign
@@ -85,6 +86,7 @@ def skipped_us(
         session,
         campaign.template_name,
         retry_of=campaign.retry_of_campaign_id,
+        retarget=retarget_of(campaign),
         marketing_to_us=marketing_to_us,
         audience=audience_from_json(campaign.audience),
         now=now,
