@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from wabroadcast.domain.models import DeliveryStatus, SendState
 from wabroadcast.domain.retarget import Retarget, RetargetWhen
@@ -46,18 +46,21 @@ def store(campaign: Campaign, retarget: Retarget) -> None:
     campaign.retarget_after_days = retarget.after_days
 
 
-def _missed_sends(campaign_id: int, when: RetargetWhen) -> ColumnElement[bool]:
-    """Condition on Send: a send of the campaign that reached Meta and got no reaction."""
+def _missed_sends(
+    campaign_id: int, when: RetargetWhen, sends: type[Send] = Send
+) -> ColumnElement[bool]:
+    """Condition on `sends` (Send or an alias): a send of the campaign that reached Meta and
+    got no reaction."""
     reached = (
-        Send.campaign_id == campaign_id,
-        Send.state == SendState.ACCEPTED.value,
-        or_(Send.status.is_(None), Send.status != DeliveryStatus.FAILED.value),
+        sends.campaign_id == campaign_id,
+        sends.state == SendState.ACCEPTED.value,
+        or_(sends.status.is_(None), sends.status != DeliveryStatus.FAILED.value),
     )
     # One branch per condition: a new RetargetWhen member adds one here.
     if when is RetargetWhen.NOT_READ:
-        reaction: ColumnElement[bool] = Send.read_at.is_(None)
+        reaction: ColumnElement[bool] = sends.read_at.is_(None)
     elif when is RetargetWhen.NOT_REPLIED:
-        reaction = ~exists().where(Reply.send_id == Send.id)
+        reaction = ~exists().where(Reply.send_id == sends.id)
     else:  # pragma: no cover - every member has its branch
         raise ValueError(f"no selection for retarget condition {when}")
     return and_(*reached, reaction)
@@ -99,13 +102,14 @@ def not_yet(
     """Of the contacts matching `eligible` (the template's selection without the retarget),
     those missed so far whose send is too young; for "nobody eligible yet, N from <date>"."""
     cutoff = now - timedelta(days=retarget.after_days)
+    source = aliased(Send)  # `eligible` probes Send for the new template on its own
     young = (
-        select(func.count(), func.min(Send.accepted_at))
-        .select_from(Send)
-        .join(Contact, Contact.id == Send.contact_id)
+        select(func.count(), func.min(source.accepted_at))
+        .select_from(source)
+        .join(Contact, Contact.id == source.contact_id)
         .where(
-            _missed_sends(retarget.of_campaign_id, retarget.when),
-            Send.accepted_at > cutoff,
+            _missed_sends(retarget.of_campaign_id, retarget.when, source),
+            source.accepted_at > cutoff,
             *eligible,
         )
     )
