@@ -67,6 +67,8 @@ from wabroadcast.engine.manager import (
 )
 from wabroadcast.engine.number_limits import resolve_number_limits
 from wabroadcast.engine.pool import SenderPool, sender_pool
+from wabroadcast.engine.retarget import RetargetAsk, RetargetRefused
+from wabroadcast.engine.retarget import plan as retarget_plan
 from wabroadcast.engine.templates import TemplateSource
 from wabroadcast.sandbox import (
     CommandSandbox,
@@ -79,6 +81,7 @@ from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.endpoints import campaign_note, endpoint_counts
+from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.stats import funnels
 from wabroadcast.web.costs import campaign_cost, send_estimate
 
@@ -300,6 +303,7 @@ def _skipped_us(database: Database, summary: CampaignSummary, marketing_to_us: b
             session,
             summary.template_name,
             retry_of=campaign.retry_of_campaign_id,
+            retarget=retarget_of(campaign),
             marketing_to_us=marketing_to_us,
             audience=audience_from_json(campaign.audience),
             now=SystemClock().now(),
@@ -656,6 +660,58 @@ def retry_failed_command(
         console.print(f"campaign {follow_up} created (retry of {campaign_id})", highlight=False)
     if not no_run:
         _run_and_report(ctx, follow_up, as_json=as_json)
+
+
+@app.command("retarget")
+def retarget_command(
+    ctx: typer.Context,
+    campaign_id: int = CAMPAIGN,
+    template: str = typer.Option(..., "--template", help="The other template to send."),
+    language: str | None = typer.Option(
+        None, "--language", help="Its language; default the campaign's."
+    ),
+    when: str = typer.Option(..., "--when", help="not-read or not-replied."),
+    after_days: int = typer.Option(
+        ..., "--after-days", help="Only sends accepted at least this many days ago (1-90)."
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", help="At most this many contacts; default every one eligible now."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Say what it would take; create nothing."
+    ),
+    no_run: bool = typer.Option(False, "--no-run", help="Only create it; `campaign run` sends."),
+    as_json: bool = JSON,
+) -> None:
+    """Send another template to the campaign's contacts who did not read or reply in N days."""
+    database = open_database(ctx)
+    manager, _ = command_manager(ctx)
+    ask = RetargetAsk(template, when, after_days, language=language, limit=limit)
+    try:
+        with database.session() as session:
+            if dry_run:
+                us = manager.settings.marketing_to_us
+                _, _, total = retarget_plan(
+                    session, campaign_id, ask, manager.clock.now(), marketing_to_us=us
+                )
+                taken = total if limit is None else min(limit, total)
+                console.print(
+                    f"would create a retarget of campaign {campaign_id} ({when} after "
+                    f"{after_days} days) sending '{template}' to {taken} contacts",
+                    highlight=False,
+                )
+                return
+            created = manager.retarget_in(session, campaign_id, ask).id
+    except (RetargetRefused, CampaignRefused) as exc:
+        fail(str(exc))
+    if not as_json:
+        console.print(
+            f"campaign {created} created (retarget of {campaign_id}: {when} after "
+            f"{after_days} days)",
+            highlight=False,
+        )
+    if not no_run:
+        _run_and_report(ctx, created, as_json=as_json)
 
 
 @app.command("retry-deferred")

@@ -25,6 +25,7 @@ from wabroadcast.engine.limits import DAILY_WINDOW
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.db import Database
+from wabroadcast.storage.retargets import retarget_of
 
 RECOUNT_EVERY = timedelta(seconds=30)
 
@@ -123,6 +124,7 @@ def _claim_locked(
             take,
             remember=True,
             retry_of=campaign.retry_of_campaign_id,
+            retarget=retarget_of(campaign),
             marketing_to_us=us,
             audience=audience,
             now=now,
@@ -146,6 +148,7 @@ def _claim_locked(
             campaign.template_name,
             at_most=remaining,
             retry_of=campaign.retry_of_campaign_id,
+            retarget=retarget_of(campaign),
             marketing_to_us=us,
             audience=audience,
             now=now,

@@ -45,6 +45,7 @@ from wabroadcast.config import Settings
 from wabroadcast.domain.audience import Audience, AudienceError, audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.render import RenderError
+from wabroadcast.domain.retarget import Retarget
 from wabroadcast.engine import templates as engine_templates
 from wabroadcast.engine.adopt import adopt_forever
 from wabroadcast.engine.balance import Balancer, Presence, new_process_id
@@ -54,9 +55,11 @@ from wabroadcast.engine.lease import HeldLease, LeaseOptions, new_holder_id, try
 from wabroadcast.engine.lifecycle import create_campaign, finish_run, pause_campaign
 from wabroadcast.engine.limits import EngineOptions
 from wabroadcast.engine.protocols import RunProgress, TemplateSender
+from wabroadcast.engine.retarget import RetargetAsk, plan
 from wabroadcast.engine.runs import BackgroundRuns
 from wabroadcast.engine.sender import StopWhen, run_campaign
 from wabroadcast.engine.summary import CampaignSummary
+from wabroadcast.storage import retargets as retarget_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.audiences import check_tags_exist
 from wabroadcast.storage.db import Database
@@ -119,6 +122,8 @@ class CampaignRequest:
     parameters: Mapping[str, Any] | None = field(default=None)
     audience: Audience | None = None
     """Who it is for (domain/audience.py); None: every contact."""
+    retarget: Retarget | None = None
+    """A retarget (engine/retarget.py): only the source campaign's contacts who missed it."""
 
 
 TemplateSourceFor = Callable[[], engine_templates.TemplateSource | None]
@@ -389,6 +394,7 @@ class CampaignManager:
                 marketing_to_us=self.settings.marketing_to_us,
                 audience=audience,
                 now=self.clock.now(),
+                retarget=request.retarget,
             )
         except template_store.TemplateNotSendable as exc:
             raise CampaignRefused(
@@ -410,6 +416,8 @@ class CampaignManager:
             campaign.parameters = dict(request.parameters)
         if audience is not None:
             campaign.audience = audience.to_json()
+        if request.retarget is not None:
+            retarget_store.store(campaign, request.retarget)
         session.flush()
         return campaign
 
@@ -441,6 +449,25 @@ class CampaignManager:
         follow_up.retry_of_campaign_id = campaign.id
         session.flush()
         return follow_up
+
+    def retarget_in(self, session: Session, campaign_id: int, ask: RetargetAsk) -> Campaign:
+        """A retarget of a campaign (engine/retarget.py), created after the checks every
+        campaign gets, in the caller's transaction. Raises RetargetRefused or CampaignRefused."""
+        source, retarget, total = plan(
+            session,
+            campaign_id,
+            ask,
+            self.clock.now(),
+            marketing_to_us=self.settings.marketing_to_us,
+        )
+        request = CampaignRequest(
+            template_name=ask.template_name,
+            language=ask.language or source.language,
+            limit=ask.limit if ask.limit is not None else total,
+            phone_number_id=source.phone_number_id,
+            retarget=retarget,
+        )
+        return self.insert_checked(session, request, self.check_input(request))
 
     def interrupted(self, template_name: str, language: str, number: str) -> CampaignSummary | None:
         """The newest campaign of this template paused because its sender was stopped."""

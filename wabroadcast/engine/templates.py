@@ -30,6 +30,7 @@ from wabroadcast.domain.render import (
     render_components,
     template_shape,
 )
+from wabroadcast.domain.retarget import Retarget
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.tables import Campaign, Contact, Template
@@ -155,6 +156,7 @@ def prepare_rendering(
     marketing_to_us: bool = False,
     audience: Audience | None = None,
     now: datetime | None = None,
+    retarget: Retarget | None = None,
 ) -> CampaignRenderer:
     """Everything that can be refused before the first send, refused now.
 
@@ -170,7 +172,12 @@ def prepare_rendering(
     renderer = CampaignRenderer(spec, shape)
     if renderer.needed:
         chosen = send_store.eligible_contacts(
-            session, template_name, marketing_to_us=marketing_to_us, audience=audience, now=now
+            session,
+            template_name,
+            marketing_to_us=marketing_to_us,
+            audience=audience,
+            now=now,
+            retarget=retarget,
         )
         _check_first_contacts(session, renderer, chosen, limit)
     return renderer

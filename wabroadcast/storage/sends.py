@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.domain.audience import Audience
 from wabroadcast.domain.models import SendState
-from wabroadcast.storage import audience_marks
+from wabroadcast.domain.retarget import Retarget
+from wabroadcast.storage import audience_marks, retargets
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.audiences import audience_conditions, walk_in_send_order
 from wabroadcast.storage.releases import released_by
@@ -131,6 +132,7 @@ def eligible_contacts(
     marketing_to_us: bool = False,
     audience: Audience | None = None,
     now: datetime | None = None,
+    retarget: Retarget | None = None,
 ) -> Select[int, str | None]:
     """Contacts that never had a send of this template (any language), not opted out, not
     unreachable, not a US (+1) number when the template is MARKETING (see :data:`US_PREFIX`),
@@ -138,15 +140,23 @@ def eligible_contacts(
 
     The NOT EXISTS probes the unique (template_name, contact_id) index once per contact while
     walking ix_contacts_index_id, so LIMIT stops the walk early. An `audience` adds its
-    per-contact probes (storage/audiences.py) to the same walk.
+    per-contact probes (storage/audiences.py) to the same walk, and a `retarget` its
+    condition (storage/retargets.py).
     """
     skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
     return (
         select(Contact.id, Contact.phone)
         .where(*_eligible(template_name, skip_us=skip_us))
         .where(*audience_conditions(session, audience, now))
+        .where(*_retargeted(session, retarget, now))
         .order_by(Contact.index, Contact.id)
     )
+
+
+def _retargeted(
+    session: Session, retarget: Retarget | None, now: datetime | None
+) -> tuple[ColumnElement[bool], ...]:
+    return () if retarget is None else (retargets.condition(session, retarget, now),)
 
 
 def _eligible(template_name: str, *, skip_us: bool) -> tuple[ColumnElement[bool], ...]:
@@ -182,6 +192,7 @@ def select_eligible(
     marketing_to_us: bool = False,
     audience: Audience | None = None,
     now: datetime | None = None,
+    retarget: Retarget | None = None,
 ) -> list[tuple[int, str | None]]:
     """The first `limit` eligible contacts as (id, phone).
 
@@ -190,7 +201,9 @@ def select_eligible(
     found: a daily drip does not re-walk the part of the list it already covered.
     A mark found while US numbers were skipped may have passed some of them, so a walk that
     takes them (MARKETING_TO_US, or the template is no longer MARKETING) ignores it.
-    With `retry_of` only contacts that campaign released are taken (and no mark is moved).
+    With `retry_of` only contacts that campaign released are taken (and no mark is moved);
+    with `retarget` only the contacts of its campaign who did not read or reply in time
+    (storage/retargets.py; no mark is moved either: the walk skips most of the list).
     An `audience` has marks of its own (storage/audience_marks.py): the first contact of an
     audience is not the first eligible one, so the template's mark is only read, never moved.
     An audience's mark moves to the last contact found, since `remember` is only used by the
@@ -205,6 +218,8 @@ def select_eligible(
     )
     if retry_of is not None:
         query, remember = query.where(released_by(retry_of, template_name)), False
+    if retarget is not None:
+        query, remember = query.where(*_retargeted(session, retarget, now)), False
     move_mark = remember and not narrowed
     dialect = session.get_bind().dialect.name
     unindexed = None
@@ -266,10 +281,16 @@ def count_eligible(
     marketing_to_us: bool = False,
     audience: Audience | None = None,
     now: datetime | None = None,
+    retarget: Retarget | None = None,
 ) -> int:
     """How many contacts are eligible; `at_most` bounds the walk (cheap on big lists)."""
     query = eligible_contacts(
-        session, template_name, marketing_to_us=marketing_to_us, audience=audience, now=now
+        session,
+        template_name,
+        marketing_to_us=marketing_to_us,
+        audience=audience,
+        now=now,
+        retarget=retarget,
     )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
 
@@ -283,6 +304,7 @@ def count_skipped_us(
     marketing_to_us: bool = False,
     audience: Audience | None = None,
     now: datetime | None = None,
+    retarget: Retarget | None = None,
 ) -> int:
     """US (+1) contacts left out only because the template is MARKETING (see
     :data:`US_PREFIX`): eligible by every other rule. 0 when nothing is skipped. Computed,
@@ -292,9 +314,23 @@ def count_skipped_us(
     query = select(Contact.id, Contact.phone).where(
         *_eligible(template_name, skip_us=False),
         *audience_conditions(session, audience, now),
+        *_retargeted(session, retarget, now),
         Contact.phone.like(f"{US_PREFIX}%"),
     )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
+
+
+def retarget_not_yet(
+    session: Session,
+    template_name: str,
+    retarget: Retarget,
+    now: datetime,
+    *,
+    marketing_to_us: bool = False,
+) -> retargets.NotYet:
+    """Contacts a retarget will take once their send is old enough, and from when."""
+    skip_us = skips_us(session, template_name, marketing_to_us=marketing_to_us)
+    return retargets.not_yet(session, retarget, now, *_eligible(template_name, skip_us=skip_us))
 
 
 def _count(

@@ -209,6 +209,12 @@ class Campaign(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     retry_of_campaign_id: Mapped[int | None] = mapped_column(BigId)
     """A "retry failed" follow-up: selects only contacts that campaign released (send_releases)."""
+    retarget_of_campaign_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("campaigns.id"))
+    """A retarget (domain/retarget.py, migration 0022): selects only contacts of that campaign
+    who did not read or reply to its send within ``retarget_after_days`` days."""
+    retarget_when: Mapped[str | None] = mapped_column(String(16))
+    """``not-read`` or ``not-replied`` (RetargetWhen); NULL unless a retarget."""
+    retarget_after_days: Mapped[int | None] = mapped_column(Integer)
     audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Who it is for (domain/audience.py, migration 0017); NULL: every contact."""
     created_at: Mapped[datetime]
@@ -338,7 +344,10 @@ class Reply(Base):
     """An inbound message from a contact (text, quick-reply button, interactive reply)."""
 
     __tablename__ = "replies"
-    __table_args__ = (Index("ix_replies_received_at", "received_at"),)
+    __table_args__ = (
+        Index("ix_replies_received_at", "received_at"),
+        Index("ix_replies_send_id", "send_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)

@@ -24,11 +24,13 @@ from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import activities, activity
 from wabroadcast.engine.followup import NothingToRetry
 from wabroadcast.engine.manager import CampaignManager, CampaignRefused, CampaignRequest
+from wabroadcast.engine.retarget import RetargetAsk, RetargetRefused
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.deferred import deferral_counts
 from wabroadcast.storage.endpoints import endpoint_counts
+from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.send_results import SendFilter
 from wabroadcast.storage.stats import funnels
 from wabroadcast.storage.tables import Campaign
@@ -46,6 +48,7 @@ from wabroadcast.web.api.schemas import (
     CampaignCreated,
     CampaignPage,
     CampaignPublic,
+    RetargetCreate,
 )
 from wabroadcast.web.api.sends import export_response
 from wabroadcast.web.api.tags import audience_or_refuse
@@ -85,6 +88,7 @@ def skipped_us(
         session,
         campaign.template_name,
         retry_of=campaign.retry_of_campaign_id,
+        retarget=retarget_of(campaign),
         marketing_to_us=marketing_to_us,
         audience=audience_from_json(campaign.audience),
         now=now,
@@ -251,6 +255,42 @@ def retry_failed_sends(
     url = f"/api/campaigns/{new_id}"
     response.headers["Location"] = url
     return CampaignCreated(id=new_id, state=state, url=url)
+
+
+@router.post("/{campaign_id}/retarget", status_code=201, response_model=CampaignPublic)
+def retarget(
+    campaign_id: CampaignId,
+    body: RetargetCreate,
+    request: Request,
+    response: Response,
+    database: DatabaseDep,
+    campaigns: CampaignsDep,
+) -> CampaignPublic:
+    """A campaign of another template to this campaign's contacts who did not read (or reply
+    to) its send within `after_days` days; started in the background. 404 for an unknown
+    campaign; 409 `campaign_running` or `nothing_to_retarget` (saying how many become eligible
+    and from when); 422 for the same template, days out of 1–90, or a template that cannot be
+    sent."""
+    require_sender(request)
+    ask = RetargetAsk(
+        template_name=body.template,
+        when=body.when,
+        after_days=body.after_days,
+        language=body.language,
+        limit=body.limit,
+    )
+    with database.session() as session:
+        try:
+            new_id = campaigns.retarget_in(session, campaign_id, ask).id
+        except RetargetRefused as exc:
+            raise ApiError(exc.status, exc.code, str(exc), field=exc.field) from None
+        except CampaignRefused as exc:
+            field = "template" if exc.field == "template_name" else exc.field
+            raise ApiError(422, exc.code, str(exc), field=field) from None
+    start_in_loop(request, new_id)
+    response.headers["Location"] = f"/api/campaigns/{new_id}"
+    with database.session() as session:
+        return load_public(session, new_id, campaigns)
 
 
 @router.get(

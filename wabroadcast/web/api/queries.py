@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from wabroadcast.engine.activity import Activity
 from wabroadcast.storage.deferred import DeferralCounts
+from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.stats import Funnel
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.audience_schemas import AudienceIn
-from wabroadcast.web.api.schemas import CampaignPublic
+from wabroadcast.web.api.schemas import CampaignPublic, RetargetPublic
 
 
 def campaign_public(
@@ -54,9 +55,21 @@ def campaign_public(
         running_here=running,
         retry_of_campaign_id=campaign.retry_of_campaign_id,
         parameters=dict(campaign.parameters or {}),
+        retarget=_retarget(campaign),
         audience=AudienceIn.stored(campaign.audience),
         created_at=campaign.created_at,
         started_at=campaign.started_at,
         finished_at=campaign.finished_at,
         updated_at=campaign.updated_at,
+    )
+
+
+def _retarget(campaign: Campaign) -> RetargetPublic | None:
+    retarget = retarget_of(campaign)
+    if retarget is None:
+        return None
+    return RetargetPublic(
+        of_campaign_id=retarget.of_campaign_id,
+        when=retarget.when.value,
+        after_days=retarget.after_days,
     )

@@ -8,7 +8,7 @@ their exact field names (``template_name``, ``language_code``, ``total_selected`
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
@@ -166,6 +166,28 @@ class CampaignCreate(Strict):
     )
 
 
+class RetargetCreate(Strict):
+    template: str = template_name_field()
+    language: str | None = Field(
+        None, max_length=16, description="The template's language; default the campaign's."
+    )
+    when: Literal["not-read", "not-replied"] = Field(
+        description="Take the campaign's contacts who did not read its send, or did not reply."
+    )
+    after_days: int = Field(
+        description="Only sends accepted at least this many days ago (1 to 90)."
+    )
+    limit: CampaignLimit | None = Field(
+        None, description="At most this many contacts; default every one eligible now."
+    )
+
+
+class RetargetPublic(BaseModel):
+    of_campaign_id: int = Field(description="The campaign whose contacts it retargets.")
+    when: str = Field(description="not-read or not-replied.")
+    after_days: int
+
+
 class CampaignCreated(BaseModel):
     id: int
     state: str
@@ -239,6 +261,9 @@ class CampaignPublic(BaseModel):
     )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="Where each template variable comes from; {}: none."
+    )
+    retarget: RetargetPublic | None = Field(
+        None, description="A retarget: of which campaign, for whom, after how many days."
     )
     audience: AudienceIn | None = Field(None, description="Who it is for; null: every contact.")
     created_at: datetime
