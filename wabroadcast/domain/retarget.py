@@ -37,10 +37,10 @@ class RetargetWhen(StrEnum):
     @classmethod
     def parse(cls, text: str) -> RetargetWhen:
         """The member written as ``text`` (``not-read``, ``not_read``, any case)."""
-        key = text.strip().lower().replace("_", "-")
-        for member in cls:
-            if member.value == key:
-                return member
+        try:
+            return cls(text.strip().lower().replace("_", "-"))
+        except ValueError:
+            pass
         choices = ", ".join(member.value for member in cls)
         raise RetargetError(
             f"{text[:40]!r} is not a retarget condition; use one of: {choices}", field="when"

@@ -2,7 +2,7 @@
 
 A retarget campaign (domain/retarget.py, ``campaigns.retarget_*``) narrows the ordinary
 selection of its template (storage/sends.py: never-twice, opt-outs, unreachable, US skip) by
-:func:`missed`, so the claim is still one query walking the contact list. The source
+:func:`condition`, so the claim is still one query walking the contact list. The source
 campaign's sends are found through ix_sends_campaign_id_state; a reply is looked up per send
 through ix_replies_send_id (migration 0022).
 
@@ -66,25 +66,17 @@ def _missed_sends(
     return and_(*reached, reaction)
 
 
-def missed(
-    session: Session, campaign_id: int, when: RetargetWhen, after_days: int, now: datetime
-) -> ColumnElement[bool]:
-    """Condition on Contact: their send in that campaign was accepted at least `after_days`
-    days before `now` and has had no read (``not-read``) / no reply (``not-replied``).
-    A subquery, not a lookup: `session` is unused today and kept for conditions that need
-    one (a click table that may not exist yet)."""
-    cutoff = now - timedelta(days=after_days)
-    sends = select(Send.contact_id).where(
-        _missed_sends(campaign_id, when), Send.accepted_at <= cutoff
-    )
-    return Contact.id.in_(sends)
-
-
-def condition(session: Session, retarget: Retarget, now: datetime | None) -> ColumnElement[bool]:
-    """:func:`missed` for a stored retarget; `now` is required (the age depends on it)."""
+def condition(retarget: Retarget, now: datetime | None) -> ColumnElement[bool]:
+    """Condition on Contact: their send in the retarget's campaign was accepted at least
+    `after_days` days before `now` and has had no read (``not-read``) / no reply
+    (``not-replied``). `now` is required (the age depends on it)."""
     if now is None:
         raise ValueError("a retarget's selection depends on the time: pass now")
-    return missed(session, retarget.of_campaign_id, retarget.when, retarget.after_days, now)
+    cutoff = now - timedelta(days=retarget.after_days)
+    sends = select(Send.contact_id).where(
+        _missed_sends(retarget.of_campaign_id, retarget.when), Send.accepted_at <= cutoff
+    )
+    return Contact.id.in_(sends)
 
 
 @dataclass(frozen=True, slots=True)

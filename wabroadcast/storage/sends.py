@@ -148,15 +148,13 @@ def eligible_contacts(
         select(Contact.id, Contact.phone)
         .where(*_eligible(template_name, skip_us=skip_us))
         .where(*audience_conditions(session, audience, now))
-        .where(*_retargeted(session, retarget, now))
+        .where(*_retargeted(retarget, now))
         .order_by(Contact.index, Contact.id)
     )
 
 
-def _retargeted(
-    session: Session, retarget: Retarget | None, now: datetime | None
-) -> tuple[ColumnElement[bool], ...]:
-    return () if retarget is None else (retargets.condition(session, retarget, now),)
+def _retargeted(retarget: Retarget | None, now: datetime | None) -> tuple[ColumnElement[bool], ...]:
+    return () if retarget is None else (retargets.condition(retarget, now),)
 
 
 def _eligible(template_name: str, *, skip_us: bool) -> tuple[ColumnElement[bool], ...]:
@@ -219,7 +217,7 @@ def select_eligible(
     if retry_of is not None:
         query, remember = query.where(released_by(retry_of, template_name)), False
     if retarget is not None:
-        query, remember = query.where(*_retargeted(session, retarget, now)), False
+        query, remember = query.where(*_retargeted(retarget, now)), False
     move_mark = remember and not narrowed
     dialect = session.get_bind().dialect.name
     unindexed = None
@@ -314,7 +312,7 @@ def count_skipped_us(
     query = select(Contact.id, Contact.phone).where(
         *_eligible(template_name, skip_us=False),
         *audience_conditions(session, audience, now),
-        *_retargeted(session, retarget, now),
+        *_retargeted(retarget, now),
         Contact.phone.like(f"{US_PREFIX}%"),
     )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)

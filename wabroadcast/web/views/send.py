@@ -86,10 +86,6 @@ class SendForm:
             parameters=text("parameters", size=4000),
         )
 
-    def template_parameters(self) -> dict[str, Any]:
-        """The parameters the form gives ({}: none); raises RenderError naming the line."""
-        return parameters_from_lines(self.parameters)
-
     def audience(self) -> Audience | None:
         """The audience the form describes (None: every contact); raises AudienceError."""
         days = self.exclude_replied_days
@@ -116,7 +112,7 @@ def form_parameters_or_none(form: SendForm) -> dict[str, Any] | None:
     """For the live counts and preview: the form's parameters, None while they do not parse
     (starting the campaign says what is wrong)."""
     try:
-        return form.template_parameters() or None
+        return parameters_from_lines(form.parameters) or None
     except RenderError:
         return None
 
@@ -367,7 +363,7 @@ def routes(panel: Panel) -> APIRouter:
                 problem = t("send.error.audience", reason=audience_text(str(exc), t))
         if problem is None:
             try:
-                parameters = form.template_parameters()
+                parameters = parameters_from_lines(form.parameters)
             except RenderError as exc:
                 problem = t("send.error.parameters", reason=api_error_text(str(exc), t))
         if problem is not None or count is None:
