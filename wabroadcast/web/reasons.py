@@ -339,6 +339,7 @@ _EMPTY_VALUE = re.compile(
     r"is empty and has no fallback",
     re.DOTALL,
 )
+_LATER = r"(?:; (?P<count>\d+) will become eligible, the first from (?P<first>.+))?"
 _API_ERRORS = sentences(
     (
         (r"(?P<what>campaign|contact|schedule) (?P<id>.*) does not exist", "not_found"),
@@ -436,6 +437,21 @@ _API_ERRORS = sentences(
          r"none\)", "retry_no_failures"),
         (r"campaign (?P<id>\d+) has no send that failed for a retryable reason \(failures: "
          r"(?P<failures>.*)\)", "retry_not_retryable"),
+        (r"(?P<text>'.*') is not a retarget condition; use one of: (?P<choices>.*)",
+         "retarget_when"),
+        (r"after_days must be from (?P<min>\d+) to (?P<max>\d+) days, got (?P<got>.*)",
+         "retarget_days"),
+        (r"template '(?P<name>[^']*)' is the one campaign (?P<id>\d+) sent; a retarget sends "
+         r"another template \(never-twice keeps the same one from everybody it reached\)",
+         "retarget_same_template"),
+        (r"campaign (?P<id>\d+) is still running; retarget it once it has ended or paused",
+         "retarget_running"),
+        (r"nobody is eligible yet: no contact of campaign (?P<id>\d+) did not read its send "
+         r"for (?P<days>\d+) days and can still get template '(?P<name>[^']*)'" + _LATER,
+         "retarget_nobody_read"),
+        (r"nobody is eligible yet: no contact of campaign (?P<id>\d+) did not reply to its "
+         r"send for (?P<days>\d+) days and can still get template '(?P<name>[^']*)'" + _LATER,
+         "retarget_nobody_replied"),
         (r"internal error; the server log has the details", "internal"),
         (r"broken JSON at line (?P<line>\d+), column (?P<column>\d+): (?P<why>.*)",
          "broken_json"),
@@ -464,6 +480,11 @@ def api_error_text(message: str, t: Translator) -> str:
         more = str(values["more"])
         values["more"] = t("api_error.and_more", more=t.number(int(more))) if more else ""
         values["count"] = t.number(int(str(values["count"])))
+    if key.startswith("retarget_nobody"):
+        count, first = str(values.pop("count")), values.pop("first")
+        values["later"] = (
+            t("api_error.retarget_later", count=t.number(int(count)), first=first) if count else ""
+        )
     return t(f"api_error.{key}", **values)
 
 

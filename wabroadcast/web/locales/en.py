@@ -362,6 +362,22 @@ MESSAGES: dict[str, str] = {
     "template since, opted out or became unreachable.",
     "campaign.retry_refused": "Nothing to retry",
     "campaign.retry_of": "Retry of campaign",
+    "campaign.retarget_of": "Retarget of campaign",
+    "retarget.title": "Retarget",
+    "retarget.help": "A campaign of another template to this campaign's contacts who did not "
+    "read (or did not reply to) its message within the days you choose. Never-twice, opt-outs "
+    "and the daily limit apply to it as to any campaign.",
+    "retarget.template": "Template",
+    "retarget.when": "Who",
+    "retarget.when.not-read": "did not read it",
+    "retarget.when.not-replied": "did not reply to it",
+    "retarget.after_days": "After (days)",
+    "retarget.after_days_help": "From 1 to 90 days after Meta accepted their message.",
+    "retarget.after_days_value": "after {days} days",
+    "retarget.limit": "Limit",
+    "retarget.limit_help": "Leave empty for everyone eligible now.",
+    "retarget.submit": "Create retarget campaign",
+    "retarget.no_templates": "No other approved template is stored: sync templates first.",
     "schedules.title": "Daily schedules",
     "schedules.help": "A schedule sends a template to the next contacts every day at a set time "
     "until everyone has it. Days missed while nothing was running are skipped (noted below), "
@@ -629,6 +645,17 @@ MESSAGES: dict[str, str] = {
     "(failures: none)",
     "api_error.retry_not_retryable": "campaign {id} has no send that failed for a retryable "
     "reason (failures: {failures})",
+    "api_error.retarget_when": "{text} is not a retarget condition; use one of: {choices}",
+    "api_error.retarget_days": "after_days must be from {min} to {max} days, got {got}",
+    "api_error.retarget_same_template": "template '{name}' is the one campaign {id} sent; a "
+    "retarget sends another template (never-twice keeps the same one from everybody it reached)",
+    "api_error.retarget_running": "campaign {id} is still running; retarget it once it has "
+    "ended or paused",
+    "api_error.retarget_nobody_read": "nobody is eligible yet: no contact of campaign {id} did "
+    "not read its send for {days} days and can still get template '{name}'{later}",
+    "api_error.retarget_nobody_replied": "nobody is eligible yet: no contact of campaign {id} did "
+    "not reply to its send for {days} days and can still get template '{name}'{later}",
+    "api_error.retarget_later": "; {count} will become eligible, the first from {first}",
     "api_error.route_not_found": "not found",
     "validation.missing": "this field is required",
     "validation.int_parsing": "must be a whole number",

@@ -374,6 +374,22 @@ MESSAGES: dict[str, str] = {
     "alanlar, çıkış yapanlar ve ulaşılamayanlar hariç.",
     "campaign.retry_refused": "Yeniden denenecek bir şey yok",
     "campaign.retry_of": "Yeniden denediği kampanya",
+    "campaign.retarget_of": "Yeniden hedeflediği kampanya",
+    "retarget.title": "Yeniden hedefle",
+    "retarget.help": "Bu kampanyanın mesajını seçtiğiniz gün içinde okumayan (ya da yanıtlamayan) "
+    "kişilerine başka bir şablonla yeni bir kampanya. Hiçbir kişiye iki kez gönderilmez; "
+    "abonelikten çıkanlar ve günlük sınır her kampanyada olduğu gibi geçerlidir.",
+    "retarget.template": "Şablon",
+    "retarget.when": "Kimler",
+    "retarget.when.not-read": "okumayanlar",
+    "retarget.when.not-replied": "yanıt vermeyenler",
+    "retarget.after_days": "Kaç gün sonra",
+    "retarget.after_days_help": "Meta mesajlarını kabul ettikten 1 ile 90 gün sonra.",
+    "retarget.after_days_value": "{days} gün sonra",
+    "retarget.limit": "Sınır",
+    "retarget.limit_help": "Şimdi uygun olan herkes için boş bırakın.",
+    "retarget.submit": "Yeniden hedefleme kampanyası oluştur",
+    "retarget.no_templates": "Kayıtlı başka onaylı şablon yok: önce şablonları eşitleyin.",
     "schedules.title": "Günlük zamanlamalar",
     "schedules.help": "Bir zamanlama, herkes alana kadar her gün belirli bir saatte sıradaki "
     "kişilere bir şablon gönderir. Hiçbir şey çalışmazken kaçırılan günler atlanır (aşağıda not "
@@ -696,6 +712,19 @@ MESSAGES: dict[str, str] = {
     "başarısız olan gönderim yok (hiç hata yok)",
     "api_error.retry_not_retryable": "kampanya {id} içinde yeniden denenebilir bir nedenle "
     "başarısız olan gönderim yok (hatalar: {failures})",
+    "api_error.retarget_when": "{text} bir yeniden hedefleme koşulu değil; şunlardan birini "
+    "kullanın: {choices}",
+    "api_error.retarget_days": "gün sayısı {min} ile {max} arasında olmalı, {got} geldi",
+    "api_error.retarget_same_template": "'{name}' şablonunu kampanya {id} zaten gönderdi; yeniden "
+    "hedefleme başka bir şablon gönderir (aynı şablon ulaştığı kimseye ikinci kez gitmez)",
+    "api_error.retarget_running": "kampanya {id} hâlâ gönderiliyor; bittiğinde ya da "
+    "duraklatıldığında yeniden hedefleyin",
+    "api_error.retarget_nobody_read": "henüz uygun kimse yok: kampanya {id} kişilerinden "
+    "gönderimini {days} gündür okumamış ve '{name}' şablonunu hâlâ alabilecek biri yok{later}",
+    "api_error.retarget_nobody_replied": "henüz uygun kimse yok: kampanya {id} kişilerinden "
+    "gönderimine {days} gündür yanıt vermemiş ve '{name}' şablonunu hâlâ alabilecek biri "
+    "yok{later}",
+    "api_error.retarget_later": "; {count} kişi uygun olacak, ilki {first} itibarıyla",
     "api_error.route_not_found": "bulunamadı",
     "validation.missing": "bu alan zorunlu",
     "validation.int_parsing": "bir tam sayı olmalı",

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from wabroadcast.domain.models import CampaignState
@@ -21,9 +21,11 @@ from wabroadcast.domain.transitions import TransitionError, can_move
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
 from wabroadcast.engine.activity import WAITING, Activity
 from wabroadcast.engine.followup import retryable_count
-from wabroadcast.engine.manager import CampaignManager
+from wabroadcast.engine.manager import CampaignManager, CampaignRefused
+from wabroadcast.engine.retarget import RetargetRefused
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.endpoints import endpoint_counts
+from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
@@ -36,8 +38,10 @@ from wabroadcast.web.reasons import (
     campaign_note_text,
     failure_text,
 )
-from wabroadcast.web.views import queries
+from wabroadcast.web.views import queries, retarget_form
 from wabroadcast.web.views.render import Panel, format_when
+from wabroadcast.web.views.retarget_form import RetargetForm
+from wabroadcast.web.views.send import sending_disabled
 
 # An unknown send may still be settled by a status webhook for a while; the panel releases
 # only those claimed longer ago than this (the CLI asks for --older-than explicitly).
@@ -168,7 +172,12 @@ def routes(panel: Panel) -> APIRouter:
         return panel.error_page(request, 404, "error.not_found", t("campaign.not_found", id=raw))
 
     def render(
-        request: Request, campaign_id: int, *, notice: str | None = None, status: int = 200
+        request: Request,
+        campaign_id: int,
+        *,
+        notice: str | None = None,
+        status: int = 200,
+        retarget: RetargetForm | None = None,
     ) -> Response:
         with panel.database.session() as session:
             campaign = session.get(Campaign, campaign_id, populate_existing=True)
@@ -180,6 +189,7 @@ def routes(panel: Panel) -> APIRouter:
             )
             endpoints = endpoint_counts(session, campaign_id)
             cost = campaign_cost(session, request.app.state.rate_card, campaign_id)
+            choices = retarget_form.template_choices(session, campaign) if campaign else []
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
         t = panel.translator(request)
@@ -211,6 +221,11 @@ def routes(panel: Panel) -> APIRouter:
             endpoints=sorted(endpoints.items(), key=lambda item: (-item[1], item[0])),
             note=campaign_note_text(campaign.note, t) if campaign.note else None,
             cost=cost_view(cost, t),
+            retarget_of=retarget_of(campaign),
+            retarget_shown=retarget_form.shown(progress.state),
+            retarget_form=retarget or RetargetForm(),
+            retarget_templates=choices,
+            retarget_when=retarget_form.WHEN_CHOICES,
         )
 
     @router.get("/campaigns/{raw_id}", response_class=HTMLResponse)
@@ -219,6 +234,45 @@ def routes(panel: Panel) -> APIRouter:
         if campaign_id is None:
             return not_found(request, raw_id)
         return render(request, campaign_id)
+
+    @router.post("/campaigns/{raw_id}/retarget", dependencies=[Depends(require_csrf)])
+    def retarget(
+        request: Request,
+        raw_id: str,
+        template: str = Form(""),
+        when: str = Form(""),
+        after_days: str = Form(""),
+        limit: str = Form(""),
+    ) -> Response:
+        """A retarget of this campaign (what `wabroadcast campaign retarget` creates); its page,
+        or this page again with the form as typed and why nothing was created."""
+        campaign_id = parse_id(raw_id)
+        if campaign_id is None:
+            return not_found(request, raw_id)
+        values = {"template": template, "when": when, "after_days": after_days, "limit": limit}
+        form = RetargetForm.from_values(values)
+        t = panel.translator(request)
+        disabled = sending_disabled(request, t)
+        if disabled is not None:
+            notice = t("send.disabled", reason=disabled)
+            return render(request, campaign_id, notice=notice, status=409, retarget=form)
+        manager: CampaignManager = request.app.state.campaigns
+        refused: RetargetRefused | CampaignRefused | None = None
+        new_id = 0
+        with panel.database.session() as session:
+            if session.get(Campaign, campaign_id) is None:
+                return not_found(request, raw_id)
+            try:
+                new_id = manager.retarget_in(session, campaign_id, form.ask()).id
+            except (RetargetRefused, CampaignRefused) as exc:
+                session.rollback()
+                refused = exc
+        if refused is not None:
+            code = refused.status if isinstance(refused, RetargetRefused) else 422
+            notice = api_error_text(str(refused), t)
+            return render(request, campaign_id, notice=notice, status=code, retarget=form)
+        start_in_loop(request, new_id)
+        return RedirectResponse(f"/campaigns/{new_id}", status_code=303)
 
     @router.post("/campaigns/{raw_id}/{action}", dependencies=[Depends(require_csrf)])
     def change_state(request: Request, raw_id: str, action: str) -> Response:
