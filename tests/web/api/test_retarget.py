@@ -82,6 +82,9 @@ async def test_not_read_takes_the_unread_once_the_days_have_passed(settings: Set
         assert error["code"] == "nothing_to_retarget"
         first = (clock.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M UTC")
         assert f"3 will become eligible, the first from {first}" in error["message"]
+        turkish = await h.client.post(url, json=RETARGET, headers={"Accept-Language": "tr"})
+        assert turkish.json()["error"]["code"] == "nothing_to_retarget"
+        assert f"3 kişi uygun olacak, ilki {first} itibarıyla" in turkish.json()["error"]["message"]
 
         clock.advance(timedelta(days=3, minutes=1))
         answer = await h.client.post(url, json=RETARGET)
