@@ -101,15 +101,20 @@ async def test_pause_resume_and_cancel(settings: Settings) -> None:
         assert conflict.status_code == 409
         assert "completed" in conflict.json()["error"]["message"]
 
-        add_contacts(h.database, 3, start=100)
+        # 100 sends at 20/s take seconds: the cancel lands while it runs (with 3 it raced the
+        # campaign's end and met a completed campaign now and then)
+        add_contacts(h.database, 100, start=100)
         second = (
             await h.client.post(
                 "/api/campaigns",
-                json={"template_name": "hello_world", "language": "en_US", "limit": 3},
+                json={"template_name": "hello_world", "language": "en_US", "limit": 100},
             )
         ).json()
         cancelled = await h.client.post(f"{second['url']}/cancel")
+        assert cancelled.status_code == 200, cancelled.text
         assert cancelled.json()["state"] == "cancelled"
+        ended = await h.campaign_done(second["id"])
+        assert ended["state"] == "cancelled" and ended["accepted"] < 100
         assert (await h.client.post(f"{second['url']}/resume")).status_code == 409
         assert (await h.client.get("/api/campaigns?state=cancelled")).json()["total"] == 1
 
