@@ -81,6 +81,7 @@ from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.endpoints import campaign_note, endpoint_counts
+from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.stats import funnels
 from wabroadcast.web.costs import campaign_cost, send_estimate
@@ -304,6 +305,7 @@ def _skipped_us(database: Database, summary: CampaignSummary, marketing_to_us: b
             summary.template_name,
             retry_of=campaign.retry_of_campaign_id,
             retarget=retarget_of(campaign),
+            narrow=narrow_of(session, campaign),
             marketing_to_us=marketing_to_us,
             audience=audience_from_json(campaign.audience),
             now=SystemClock().now(),

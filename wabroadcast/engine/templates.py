@@ -30,6 +30,7 @@ from wabroadcast.domain.render import (
     render_components,
     template_shape,
 )
+from wabroadcast.domain.ab_tests import BucketRange
 from wabroadcast.domain.retarget import Retarget
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.db import Database
@@ -157,6 +158,7 @@ def prepare_rendering(
     audience: Audience | None = None,
     now: datetime | None = None,
     retarget: Retarget | None = None,
+    narrow: BucketRange | None = None,
 ) -> CampaignRenderer:
     """Everything that can be refused before the first send, refused now.
 
@@ -178,6 +180,7 @@ def prepare_rendering(
             audience=audience,
             now=now,
             retarget=retarget,
+            narrow=narrow,
         )
         _check_first_contacts(session, renderer, chosen, limit)
     return renderer
