@@ -78,10 +78,10 @@ from wabroadcast.sandbox import (
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.endpoints import campaign_note, endpoint_counts
-from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.stats import funnels
 from wabroadcast.web.costs import campaign_cost, send_estimate

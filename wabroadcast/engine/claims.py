@@ -24,8 +24,8 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.limits import DAILY_WINDOW
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
-from wabroadcast.storage.db import Database
 from wabroadcast.storage.ab_tests import narrow_of
+from wabroadcast.storage.db import Database
 from wabroadcast.storage.retargets import retarget_of
 
 RECOUNT_EVERY = timedelta(seconds=30)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.cloudapi.payloads import TemplateInfo
+from wabroadcast.domain.ab_tests import BucketRange
 from wabroadcast.domain.audience import Audience, audience_from_json
 from wabroadcast.domain.render import (
     ContactLike,
@@ -30,7 +31,6 @@ from wabroadcast.domain.render import (
     render_components,
     template_shape,
 )
-from wabroadcast.domain.ab_tests import BucketRange
 from wabroadcast.domain.retarget import Retarget
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.db import Database

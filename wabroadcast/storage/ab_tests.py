@@ -8,13 +8,17 @@ still apply and the claim stays one query.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
 from wabroadcast.domain.ab_tests import (
     BUCKETS,
     CONTACT_FACTOR,
     TEST_FACTOR,
+    WINNER,
+    AbTestState,
     BucketRange,
     range_for,
 )
@@ -41,3 +45,43 @@ def narrow_of(session: Session, campaign: Campaign) -> BucketRange | None:
     if test is None:
         return None
     return range_for(test.id, campaign.ab_variant, len(test.templates), test.share_percent)
+
+
+def campaigns_of(session: Session, test_id: int) -> list[Campaign]:
+    """The test's campaigns: the variants in letter order, then the winner's (if any)."""
+    rows = session.scalars(select(Campaign).where(Campaign.ab_test_id == test_id)).all()
+    return sorted(rows, key=lambda c: (c.ab_variant == WINNER, c.ab_variant or "", c.id))
+
+
+def claim_for_decision(session: Session, test_id: int, now: datetime) -> bool:
+    """Move the test from testing to deciding; False when it is not testing (another process
+    decided it, or it was cancelled). The UPDATE holds the row until commit, so a test is
+    decided once however many processes look at it."""
+    moved = session.execute(
+        update(AbTest)
+        .where(AbTest.id == test_id, AbTest.state == AbTestState.TESTING.value)
+        .values(state=AbTestState.DECIDING.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(moved, "rowcount", 0))
+
+
+def due(session: Session, now: datetime) -> list[int]:
+    """Tests still testing whose decide_at has come, oldest first."""
+    return list(
+        session.scalars(
+            select(AbTest.id)
+            .where(AbTest.state == AbTestState.TESTING.value, AbTest.decide_at <= now)
+            .order_by(AbTest.decide_at, AbTest.id)
+        )
+    )
+
+
+def sending_winner(session: Session) -> list[tuple[int, str | None]]:
+    """(test id, its winner campaign's state) for every test sending its winner."""
+    rows = session.execute(
+        select(AbTest.id, Campaign.state)
+        .outerjoin(Campaign, and_(Campaign.ab_test_id == AbTest.id, Campaign.ab_variant == WINNER))
+        .where(AbTest.state == AbTestState.SENDING_WINNER.value)
+    )
+    return [(int(test_id), state) for test_id, state in rows]

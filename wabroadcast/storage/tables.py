@@ -217,9 +217,7 @@ class Campaign(Base):
     retarget_after_days: Mapped[int | None] = mapped_column(Integer)
     audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Who it is for (domain/audience.py, migration 0017); NULL: every contact."""
-    ab_test_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("ab_tests.id"), index=True
-    )
+    ab_test_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ab_tests.id"), index=True)
     """A variant or the winner's campaign of an A/B test (domain/ab_tests.py, migration 0024):
     it selects only the contacts whose bucket belongs to its variant."""
     ab_variant: Mapped[str | None] = mapped_column(String(8))
@@ -248,7 +246,8 @@ class AbTest(Base):
     """testing, deciding, sending_winner, done or cancelled (AbTestState)."""
     templates: Mapped[list[str]] = mapped_column(JSON)
     """The variants' templates in letter order: templates[0] is variant A."""
-    language: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    """The language asked for; NULL: each template's only language."""
     phone_number_id: Mapped[str] = mapped_column(String(64))
     audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Who the test is for (domain/audience.py); NULL: every contact."""

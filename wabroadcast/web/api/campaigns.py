@@ -27,10 +27,10 @@ from wabroadcast.engine.manager import CampaignManager, CampaignRefused, Campaig
 from wabroadcast.engine.retarget import RetargetAsk, RetargetRefused
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
+from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.deferred import deferral_counts
 from wabroadcast.storage.endpoints import endpoint_counts
-from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.send_results import SendFilter
 from wabroadcast.storage.stats import funnels

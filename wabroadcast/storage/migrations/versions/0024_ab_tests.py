@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("decide_after_hours", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("templates", sa.JSON(), nullable=False),
-        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=True),
         sa.Column("phone_number_id", sa.String(length=64), nullable=False),
         sa.Column("audience", sa.JSON(), nullable=True),
         sa.Column("requested_limit", sa.Integer(), nullable=True),
