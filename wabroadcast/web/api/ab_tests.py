@@ -7,6 +7,7 @@ POST /{id}/decide decides it now. Each variant is also an ordinary /api/campaign
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -48,7 +49,7 @@ def _public(database: DatabaseDep, test_id: int) -> AbTestPublic:
 
 
 @router.post("", status_code=201, response_model=AbTestPublic)
-def create(
+async def create(
     body: AbTestCreate,
     request: Request,
     response: Response,
@@ -70,17 +71,24 @@ def create(
         phone_number_id=body.phone_number_id,
         audience=audience_or_refuse(body.audience),
     )
-    with database.session() as session:
-        try:
-            test = create_in(campaigns, session, ask)
-        except (AbTestRefused, CampaignRefused) as exc:
-            raise _refused(exc) from None
-        test_id = test.id
-        started = [c.id for c in ab_store.campaigns_of(session, test_id)]
+    try:
+        for name in dict.fromkeys(ask.templates):
+            await campaigns.know_template(name)  # synced from the Cloud API when unknown
+        test_id, started = await asyncio.to_thread(_create, database, campaigns, ask)
+    except (AbTestRefused, CampaignRefused) as exc:
+        raise _refused(exc) from None
     for campaign_id in started:
-        start_in_loop(request, campaign_id)
+        _ = campaigns.start(campaign_id)  # the manager holds the task
     response.headers["Location"] = f"/api/ab-tests/{test_id}"
-    return _public(database, test_id)
+    return await asyncio.to_thread(_public, database, test_id)
+
+
+def _create(
+    database: DatabaseDep, campaigns: CampaignsDep, ask: AbTestAsk
+) -> tuple[int, list[int]]:
+    with database.session() as session:
+        test = create_in(campaigns, session, ask)
+        return test.id, [c.id for c in ab_store.campaigns_of(session, test.id)]
 
 
 @router.get("", response_model=AbTestPage)

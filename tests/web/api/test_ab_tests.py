@@ -1,0 +1,172 @@
+"""/api/ab-tests over the real app, the simulator and a real database (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.web.api.harness import ManualClock, add_contacts, app_settings, running_app
+from wabroadcast.config import Settings
+from wabroadcast.domain.ab_tests import bucket_of
+from wabroadcast.engine.ab_test_runs import AbTestRunner
+from wabroadcast.storage.db import Database
+from wabroadcast.storage.tables import Contact, Send
+
+TEST = {
+    "name": "offer wording",
+    "templates": ["daily_offer", "hello_world"],
+    "language": "en_US",
+    "share": 10,
+    "metric": "read",
+    "decide_after_hours": 24,
+}
+
+
+def sent_to(database: Database, campaign_id: int) -> dict[int, str]:
+    """contact id → template of the campaign's accepted sends."""
+    with database.session() as session:
+        rows = session.execute(
+            select(Send.contact_id, Send.template_name).where(
+                Send.campaign_id == campaign_id, Send.state == "accepted"
+            )
+        )
+        return {int(contact_id): name for contact_id, name in rows}
+
+
+def contact_ids(database: Database) -> list[int]:
+    with database.session() as session:
+        return [int(i) for i in session.scalars(select(Contact.id))]
+
+
+def mark_read(database: Database, ids: list[int], clock: ManualClock) -> None:
+    """Read receipts as the webhook receiver stores them."""
+    with database.session() as session:
+        session.execute(
+            update(Send)
+            .where(Send.contact_id.in_(ids))
+            .values(status="read", read_at=clock.now(), delivered_at=clock.now())
+        )
+
+
+async def variants_done(h: Any, test: dict[str, Any]) -> dict[str, dict[str, int]]:
+    sent = {}
+    for variant in test["variants"]:
+        done = await h.campaign_done(variant["campaign_id"])
+        assert done["ab_test"] == {"id": test["id"], "variant": variant["variant"]}
+        sent[variant["variant"]] = sent_to(h.database, variant["campaign_id"])
+    return sent
+
+
+@pytest.mark.anyio
+async def test_variants_split_then_the_periodic_check_sends_the_winner_to_the_rest(
+    settings: Settings,
+) -> None:
+    clock = ManualClock()
+    async with running_app(app_settings(settings), clock=clock) as h:
+        add_contacts(h.database, 120)
+        with h.database.session() as session:  # opted out: in no campaign of the test
+            session.execute(
+                update(Contact).where(Contact.index == 3).values(opted_out_at=clock.now())
+            )
+        created = await h.client.post("/api/ab-tests", json=TEST)
+        assert created.status_code == 201, created.text
+        test = created.json()
+        assert test["state"] == "testing"
+        assert [v["variant"] for v in test["variants"]] == ["A", "B"]
+        sent = await variants_done(h, test)
+        ids = contact_ids(h.database)
+        with h.database.session() as session:
+            opted = session.scalar(select(Contact.id).where(Contact.index == 3))
+        buckets = {cid: bucket_of(cid, test["id"]) for cid in ids if cid != opted}
+        assert set(sent["A"]) == {c for c, b in buckets.items() if b < 1000}
+        assert set(sent["B"]) == {c for c, b in buckets.items() if 1000 <= b < 2000}
+        assert not set(sent["A"]) & set(sent["B"])  # at most one variant each
+        assert set(sent["A"].values()) == {"daily_offer"}
+        assert set(sent["B"].values()) == {"hello_world"}
+        assert sent["A"] and sent["B"]
+
+        mark_read(h.database, list(sent["A"])[:1], clock)  # A: 1 read; B: every one read
+        mark_read(h.database, list(sent["B"]), clock)
+        runner = AbTestRunner(h.app.state.campaigns)
+        assert await runner.run_due() == []  # not before 24 hours
+        early = await h.client.get(f"/api/ab-tests/{test['id']}")
+        assert early.json()["state"] == "testing"
+        clock.advance(timedelta(hours=24))
+        decided = await runner.run_due()
+        assert [(d.test_id, d.winner) for d in decided] == [(test["id"], "B")]
+        rest_id = decided[0].campaign_id
+        assert rest_id is not None
+        rest = await h.campaign_done(rest_id)
+        assert rest["template_name"] == "hello_world"
+        assert rest["ab_test"] == {"id": test["id"], "variant": "winner"}
+        got = sent_to(h.database, rest_id)
+        assert set(got) == {c for c, b in buckets.items() if b >= 2000}
+        assert not set(got) & (set(sent["A"]) | set(sent["B"]))
+
+        await runner.run_due()  # the winner's campaign ended: done
+        shown = (await h.client.get(f"/api/ab-tests/{test['id']}")).json()
+        assert shown["state"] == "done"
+        assert shown["winner_variant"] == "B"
+        by = {v["variant"]: v for v in shown["variants"]}
+        assert by["A"]["sent"] == len(sent["A"]) and by["A"]["read"] == 1
+        assert by["B"]["read_rate"] == 1.0
+        assert by["A"]["read_rate"] == pytest.approx(1 / len(sent["A"]))
+        assert shown["winner"]["campaign_id"] == rest_id
+        campaign_page = (await h.client.get(f"/api/campaigns/{by['A']['campaign_id']}")).json()
+        assert campaign_page["read"] == by["A"]["read"]  # the numbers agree
+
+
+@pytest.mark.anyio
+async def test_decide_now_ties_to_a_and_respects_the_limit(settings: Settings) -> None:
+    clock = ManualClock()
+    async with running_app(app_settings(settings), clock=clock) as h:
+        add_contacts(h.database, 120)
+        body = dict(TEST, limit=30, share=20)
+        test = (await h.client.post("/api/ab-tests", json=body)).json()
+        sent = await variants_done(h, test)
+        assert all(len(s) <= 6 for s in sent.values())  # 20% of a limit of 30
+        decided = await h.client.post(f"/api/ab-tests/{test['id']}/decide")
+        assert decided.status_code == 200, decided.text
+        shown = decided.json()
+        assert shown["winner_variant"] == "A"  # nobody read either: tie to the lower letter
+        assert shown["state"] == "sending_winner"
+        rest = await h.campaign_done(shown["winner"]["campaign_id"])
+        assert rest["template_name"] == "daily_offer"
+        used = sum(len(s) for s in sent.values())
+        assert rest["accepted"] == 30 - used
+        again = await h.client.post(f"/api/ab-tests/{test['id']}/decide")
+        assert again.status_code == 409
+        assert again.json()["error"]["code"] == "not_testing"
+
+
+@pytest.mark.anyio
+async def test_cancel_and_refusals(settings: Settings) -> None:
+    clock = ManualClock()
+    async with running_app(app_settings(settings), clock=clock) as h:
+        add_contacts(h.database, 20)
+        bad = await h.client.post("/api/ab-tests", json=dict(TEST, share=60))
+        assert bad.status_code == 422, bad.text
+        assert bad.json()["error"]["field"] == "share"
+        unknown = await h.client.post(
+            "/api/ab-tests", json=dict(TEST, templates=["daily_offer", "no_such_template"])
+        )
+        assert unknown.status_code == 422, unknown.text
+        assert "no_such_template" in unknown.json()["error"]["message"]
+        assert (await h.client.get("/api/ab-tests")).json()["total"] == 0  # nothing written
+        assert (await h.client.get("/api/campaigns")).json()["total"] == 0
+        assert (await h.client.get("/api/ab-tests/99")).status_code == 404
+
+        test = (await h.client.post("/api/ab-tests", json=TEST)).json()
+        await variants_done(h, test)
+        cancelled = await h.client.post(f"/api/ab-tests/{test['id']}/cancel")
+        assert cancelled.status_code == 200, cancelled.text
+        assert cancelled.json()["state"] == "cancelled"
+        clock.advance(timedelta(hours=25))
+        assert await AbTestRunner(h.app.state.campaigns).run_due() == []
+        refused = await h.client.post(f"/api/ab-tests/{test['id']}/decide")
+        assert refused.status_code == 409
+        listed = (await h.client.get("/api/ab-tests")).json()
+        assert [t["state"] for t in listed["items"]] == ["cancelled"]
