@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -147,6 +148,8 @@ async def test_cancel_and_refusals(settings: Settings) -> None:
     clock = ManualClock()
     async with running_app(app_settings(settings), clock=clock) as h:
         add_contacts(h.database, 20)
+        tasks = {task.get_name() for task in asyncio.all_tasks()}
+        assert "ab-tests" in tasks  # serve's periodic check runs with the app
         bad = await h.client.post("/api/ab-tests", json=dict(TEST, share=60))
         assert bad.status_code == 422, bad.text
         assert bad.json()["error"]["field"] == "share"
