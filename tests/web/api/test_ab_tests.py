@@ -14,7 +14,7 @@ from wabroadcast.config import Settings
 from wabroadcast.domain.ab_tests import bucket_of
 from wabroadcast.engine.ab_test_runs import AbTestRunner
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Contact, Send
+from wabroadcast.storage.tables import Contact, Reply, Send
 
 TEST = {
     "name": "offer wording",
@@ -173,3 +173,40 @@ async def test_cancel_and_refusals(settings: Settings) -> None:
         assert refused.status_code == 409
         listed = (await h.client.get("/api/ab-tests")).json()
         assert [t["state"] for t in listed["items"]] == ["cancelled"]
+
+
+@pytest.mark.anyio
+async def test_reply_metric_and_no_winner_when_nobody_was_sent(settings: Settings) -> None:
+    clock = ManualClock()
+    async with running_app(app_settings(settings), clock=clock) as h:
+        empty = (await h.client.post("/api/ab-tests", json=dict(TEST, name="empty"))).json()
+        await variants_done(h, empty)
+        nobody = (await h.client.post(f"/api/ab-tests/{empty['id']}/decide")).json()
+        assert (nobody["state"], nobody["winner_variant"], nobody["winner"]) == ("done", None, None)
+        assert "no variant was sent to anyone" in nobody["note"]
+
+        add_contacts(h.database, 120)
+        test = (await h.client.post("/api/ab-tests", json=dict(TEST, metric="reply"))).json()
+        sent = await variants_done(h, test)
+        mark_read(h.database, list(sent["A"]), clock)  # reads do not count for "reply"
+        replier = next(iter(sent["B"]))
+        with h.database.session() as session:
+            send = session.scalars(select(Send).where(Send.contact_id == replier)).one()
+            session.add(
+                Reply(
+                    message_id="wamid.reply.1",
+                    contact_id=replier,
+                    phone=(send.phone or "").lstrip("+"),
+                    type="text",
+                    text="Teşekkürler!",
+                    campaign_id=send.campaign_id,
+                    send_id=send.id,
+                    occurred_at=clock.now(),
+                    received_at=clock.now(),
+                )
+            )
+        decided = (await h.client.post(f"/api/ab-tests/{test['id']}/decide")).json()
+        assert decided["winner_variant"] == "B", decided
+        by = {v["variant"]: v for v in decided["variants"]}
+        assert by["B"]["replied"] == 1 and by["A"]["reply_rate"] == 0.0
+        await h.campaign_done(decided["winner"]["campaign_id"])
