@@ -17,6 +17,7 @@ from wabroadcast.engine.ab_tests import (
     AbTestAsk,
     AbTestRefused,
     cancel_in,
+    check_ask,
     create_in,
     decide_in,
     get_test,
@@ -149,6 +150,7 @@ def create_command(
         limit=limit,
     )
     try:
+        check_ask(ask)
         asyncio.run(know_templates(ctx, templates))
         with open_database(ctx).session() as session:
             test_id = create_in(manager, session, ask).id

@@ -33,7 +33,12 @@ from wabroadcast.domain.ab_tests import (
 from wabroadcast.domain.audience import Audience, audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.lifecycle import cancel_campaign
-from wabroadcast.engine.manager import CampaignManager, CampaignRequest
+from wabroadcast.engine.manager import (
+    CampaignManager,
+    CampaignRequest,
+    is_language_code,
+    is_template_name,
+)
 from wabroadcast.storage import ab_tests as ab_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.stats import Funnel, funnels
@@ -76,16 +81,15 @@ class AbTestAsk:
 def create_in(manager: CampaignManager, session: Session, ask: AbTestAsk) -> AbTest:
     """The test and one campaign per variant, in the caller's transaction (the caller starts
     the campaigns after commit). Raises AbTestRefused or CampaignRefused."""
-    try:
-        check_test(ask.templates, ask.share, ask.decide_after_hours)
-        metric = AbMetric.parse(ask.metric)
-    except AbTestError as exc:
-        raise AbTestRefused(str(exc), field=exc.field, code="invalid_ab_test", status=422) from None
+    metric = check_ask(ask)
     name = ask.name.strip()
-    if not name or len(name) > 255:
-        raise AbTestRefused(
-            "name must be 1 to 255 characters", field="name", code="invalid_ab_test", status=422
-        )
+    first = CampaignRequest(  # the number checked before the test's row exists
+        template_name=ask.templates[0],
+        language=ask.language or only_language(session, ask.templates[0]),
+        limit=1,
+        phone_number_id=ask.phone_number_id,
+    )
+    number = manager.check_input(first)
     now = manager.clock.now()
     test = AbTest(
         name=name,
@@ -95,7 +99,7 @@ def create_in(manager: CampaignManager, session: Session, ask: AbTestAsk) -> AbT
         state=AbTestState.TESTING.value,
         templates=list(ask.templates),
         language=ask.language,
-        phone_number_id=ask.phone_number_id or manager.settings.phone_number_id,
+        phone_number_id=number,
         audience=ask.audience.to_json() if ask.audience and not ask.audience.is_everyone else None,
         requested_limit=ask.limit,
         created_at=now,
@@ -122,6 +126,42 @@ def create_in(manager: CampaignManager, session: Session, ask: AbTestAsk) -> AbT
         campaign.ab_test_id, campaign.ab_variant = test.id, letter(index)
     session.flush()
     return test
+
+
+def check_ask(ask: AbTestAsk) -> AbMetric:
+    """The checks that need neither the database nor the Cloud API (run before a template
+    sync); returns the metric. Raises AbTestRefused naming the field."""
+    try:
+        check_test(ask.templates, ask.share, ask.decide_after_hours)
+        metric = AbMetric.parse(ask.metric)
+    except AbTestError as exc:
+        raise AbTestRefused(str(exc), field=exc.field, code="invalid_ab_test", status=422) from None
+    for template in ask.templates:
+        if not is_template_name(template):
+            raise AbTestRefused(
+                f"{template[:40]!r} is not a template name: Meta's names are lowercase letters, "
+                "digits and underscores (e.g. daily_offer)",
+                field="templates",
+                code="invalid_ab_test",
+                status=422,
+            )
+    if ask.language is not None and not is_language_code(ask.language):
+        raise AbTestRefused(
+            f"{ask.language[:20]!r} is not a language code; use the template's code exactly "
+            "as approved, e.g. tr or en_US",
+            field="language",
+            code="invalid_ab_test",
+            status=422,
+        )
+    name = ask.name.strip()
+    if not name or len(name) > 255 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise AbTestRefused(
+            "name must be 1 to 255 characters, without control characters",
+            field="name",
+            code="invalid_ab_test",
+            status=422,
+        )
+    return metric
 
 
 def only_language(session: Session, template: str) -> str:

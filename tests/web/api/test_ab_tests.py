@@ -158,6 +158,15 @@ async def test_cancel_and_refusals(settings: Settings) -> None:
         )
         assert unknown.status_code == 422, unknown.text
         assert "no_such_template" in unknown.json()["error"]["message"]
+        for body, field in (
+            (dict(TEST, name="a\x00b"), "name"),
+            (dict(TEST, templates=["daily_offer", "Bad\x00"]), "templates"),
+            (dict(TEST, language="en\x00"), "language"),
+            (dict(TEST, phone_number_id="999"), "phone_number_id"),
+        ):
+            answer = await h.client.post("/api/ab-tests", json=body)
+            assert answer.status_code == 422, answer.text
+            assert answer.json()["error"]["field"] == field, answer.text
         assert (await h.client.get("/api/ab-tests")).json()["total"] == 0  # nothing written
         assert (await h.client.get("/api/campaigns")).json()["total"] == 0
         assert (await h.client.get("/api/ab-tests/99")).status_code == 404

@@ -18,6 +18,7 @@ from wabroadcast.engine.ab_tests import (
     AbTestAsk,
     AbTestRefused,
     cancel_in,
+    check_ask,
     create_in,
     decide_in,
     get_test,
@@ -72,6 +73,7 @@ async def create(
         audience=audience_or_refuse(body.audience),
     )
     try:
+        check_ask(ask)  # before a template sync: a refusal costs no Cloud API call
         for name in dict.fromkeys(ask.templates):
             await campaigns.know_template(name)  # synced from the Cloud API when unknown
         test_id, started = await asyncio.to_thread(_create, database, campaigns, ask)
