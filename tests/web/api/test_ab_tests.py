@@ -14,7 +14,7 @@ from wabroadcast.config import Settings
 from wabroadcast.domain.ab_tests import bucket_of
 from wabroadcast.engine.ab_test_runs import AbTestRunner
 from wabroadcast.storage.db import Database
-from wabroadcast.storage.tables import Contact, Reply, Send
+from wabroadcast.storage.tables import Campaign, Contact, Reply, Send
 
 TEST = {
     "name": "offer wording",
@@ -173,9 +173,19 @@ async def test_cancel_and_refusals(settings: Settings) -> None:
 
         test = (await h.client.post("/api/ab-tests", json=TEST)).json()
         await variants_done(h, test)
+        a_id = test["variants"][0]["campaign_id"]
+        with h.database.session() as session:  # as if another process still sent variant A
+            session.execute(update(Campaign).where(Campaign.id == a_id).values(state="running"))
+        sending = await h.client.post(f"/api/ab-tests/{test['id']}/decide")
+        assert sending.status_code == 409, sending.text
+        assert sending.json()["error"]["code"] == "variants_sending"
+        assert "variant A is still sending" in sending.json()["error"]["message"]
         cancelled = await h.client.post(f"/api/ab-tests/{test['id']}/cancel")
         assert cancelled.status_code == 200, cancelled.text
         assert cancelled.json()["state"] == "cancelled"
+        variants = {v["variant"]: v["state"] for v in cancelled.json()["variants"]}
+        assert variants["A"] == "cancelled"  # the running variant is cancelled with the test
+        assert variants["B"] == "completed"
         clock.advance(timedelta(hours=25))
         assert await AbTestRunner(h.app.state.campaigns).run_due() == []
         refused = await h.client.post(f"/api/ab-tests/{test['id']}/decide")
