@@ -23,12 +23,14 @@ from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.cloudapi.transport import HTTPClient, close_quietly, default_http_client
 from wabroadcast.config import Settings
+from wabroadcast.engine.ab_test_runs import ab_tests_deciding
 from wabroadcast.engine.manager import CampaignManager, number_client
 from wabroadcast.engine.protocols import TemplateSender
 from wabroadcast.pricing.card import load_rate_card
 from wabroadcast.schedules.runner import scheduler_running
 from wabroadcast.storage.db import Database
 from wabroadcast.web.api import (
+    ab_tests,
     campaigns,
     contacts,
     numbers,
@@ -129,6 +131,7 @@ def _include_routers(
     app.include_router(build_login_router())
     app.include_router(original.router)
     app.include_router(campaigns.router)
+    app.include_router(ab_tests.router)
     app.include_router(tags.router)  # before contacts: /api/contacts/tags is no contact id
     app.include_router(contacts.router)
     app.include_router(templates.router)
@@ -189,12 +192,14 @@ def _lifespan(own_database: bool, cloud_http: HTTPClient | None) -> Any:
         try:
             manager: CampaignManager = app.state.campaigns
             # daily drip schedules (wabroadcast.schedules); campaigns of dead senders; retries
-            # of sends Meta deferred with 131049 (engine/deferred.py)
+            # of sends Meta deferred with 131049 (engine/deferred.py); A/B tests whose time
+            # has come (engine/ab_test_runs.py)
             sending = app.state.cloud_client is not None
             async with (
                 scheduler_running(manager, enabled=sending),
                 manager.adopting(),
                 manager.retrying_deferred(enabled=sending),
+                ab_tests_deciding(manager, enabled=sending),
             ):
                 yield
         finally:

@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -78,6 +78,7 @@ from wabroadcast.sandbox import (
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import contacts as contact_store
 from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.campaigns import CampaignNotFound
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.endpoints import campaign_note, endpoint_counts
@@ -304,6 +305,7 @@ def _skipped_us(database: Database, summary: CampaignSummary, marketing_to_us: b
             summary.template_name,
             retry_of=campaign.retry_of_campaign_id,
             retarget=retarget_of(campaign),
+            narrow=narrow_of(session, campaign),
             marketing_to_us=marketing_to_us,
             audience=audience_from_json(campaign.audience),
             now=SystemClock().now(),
@@ -483,6 +485,23 @@ def _create(
     except CampaignRefused as exc:
         prefix = {"phone_number_id": "--phone-number-id: ", "audience": "audience: "}
         fail(prefix.get(exc.field, "") + str(exc))
+
+
+async def know_templates(ctx: typer.Context, names: Sequence[str]) -> None:
+    """Sync the templates once if one of `names` is unknown here (as `campaign create` does
+    for its template); raises CampaignRefused when that cannot be done."""
+    manager, clients = command_manager(ctx)
+    async with contextlib.AsyncExitStack() as stack:
+        clients.templates = _LazySource(stack, manager.settings)
+        try:
+            for name in dict.fromkeys(names):
+                await manager.know_template(name)
+        finally:
+            clients.templates = None
+
+
+run_and_report = _run_and_report
+"""Run a campaign in the foreground with its progress bar and report (other commands)."""
 
 
 class _LazySource:

@@ -12,7 +12,16 @@ from rich.table import Table
 
 from wabroadcast import __version__
 from wabroadcast.business_numbers import configured_numbers
-from wabroadcast.cli import campaigns, contacts, history, schedules, sends, simulator, templates
+from wabroadcast.cli import (
+    ab_tests,
+    campaigns,
+    contacts,
+    history,
+    schedules,
+    sends,
+    simulator,
+    templates,
+)
 from wabroadcast.cli.common import console, get_settings, open_database
 from wabroadcast.cli.serve import serve
 from wabroadcast.clock import SystemClock
@@ -37,6 +46,7 @@ app.add_typer(templates.app, name="templates")
 app.add_typer(campaigns.app, name="campaign")
 app.add_typer(sends.app, name="sends")
 app.add_typer(schedules.app, name="schedule")
+app.add_typer(ab_tests.app, name="ab-test")
 app.command("serve")(serve)
 app.command("send")(campaigns.send)
 app.command("simulator")(simulator.simulator)

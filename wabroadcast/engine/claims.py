@@ -24,6 +24,7 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.limits import DAILY_WINDOW
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.retargets import retarget_of
 
@@ -125,6 +126,7 @@ def _claim_locked(
             remember=True,
             retry_of=campaign.retry_of_campaign_id,
             retarget=retarget_of(campaign),
+            narrow=narrow_of(session, campaign),
             marketing_to_us=us,
             audience=audience,
             now=now,
@@ -149,6 +151,7 @@ def _claim_locked(
             at_most=remaining,
             retry_of=campaign.retry_of_campaign_id,
             retarget=retarget_of(campaign),
+            narrow=narrow_of(session, campaign),
             marketing_to_us=us,
             audience=audience,
             now=now,

@@ -19,6 +19,7 @@ from wabroadcast.domain.models import CampaignState
 from wabroadcast.engine.summary import CampaignSummary
 from wabroadcast.storage import campaigns as campaign_store
 from wabroadcast.storage import sends as send_store
+from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.tables import Campaign
@@ -96,6 +97,7 @@ def start_run(
                 campaign.template_name,
                 retry_of=campaign.retry_of_campaign_id,
                 retarget=retarget_of(campaign),
+                narrow=narrow_of(session, campaign),
                 marketing_to_us=marketing_to_us,
                 audience=audience_from_json(campaign.audience),
                 now=now,

@@ -42,6 +42,7 @@ from wabroadcast.business_numbers import UnknownPhoneNumber, settings_for_number
 from wabroadcast.clock import Clock, SystemClock
 from wabroadcast.cloudapi.client import CloudAPIClient
 from wabroadcast.config import Settings
+from wabroadcast.domain.ab_tests import BucketRange
 from wabroadcast.domain.audience import Audience, AudienceError, audience_from_json
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.render import RenderError
@@ -124,6 +125,9 @@ class CampaignRequest:
     """Who it is for (domain/audience.py); None: every contact."""
     retarget: Retarget | None = None
     """A retarget (engine/retarget.py): only the source campaign's contacts who missed it."""
+    narrow: BucketRange | None = None
+    """A campaign of an A/B test (engine/ab_tests.py): only its variant's buckets; the caller
+    writes ab_test_id and ab_variant on the row."""
 
 
 TemplateSourceFor = Callable[[], engine_templates.TemplateSource | None]
@@ -395,6 +399,7 @@ class CampaignManager:
                 audience=audience,
                 now=self.clock.now(),
                 retarget=request.retarget,
+                narrow=request.narrow,
             )
         except template_store.TemplateNotSendable as exc:
             raise CampaignRefused(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.clock import Clock
 from wabroadcast.cloudapi.payloads import TemplateInfo
+from wabroadcast.domain.ab_tests import BucketRange
 from wabroadcast.domain.audience import Audience, audience_from_json
 from wabroadcast.domain.render import (
     ContactLike,
@@ -157,6 +158,7 @@ def prepare_rendering(
     audience: Audience | None = None,
     now: datetime | None = None,
     retarget: Retarget | None = None,
+    narrow: BucketRange | None = None,
 ) -> CampaignRenderer:
     """Everything that can be refused before the first send, refused now.
 
@@ -178,6 +180,7 @@ def prepare_rendering(
             audience=audience,
             now=now,
             retarget=retarget,
+            narrow=narrow,
         )
         _check_first_contacts(session, renderer, chosen, limit)
     return renderer

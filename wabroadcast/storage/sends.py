@@ -31,10 +31,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from wabroadcast.domain.ab_tests import BucketRange
 from wabroadcast.domain.audience import Audience
 from wabroadcast.domain.models import SendState
 from wabroadcast.domain.retarget import Retarget
-from wabroadcast.storage import audience_marks, retargets
+from wabroadcast.storage import ab_tests, audience_marks, retargets
 from wabroadcast.storage import templates as template_store
 from wabroadcast.storage.audiences import audience_conditions, walk_in_send_order
 from wabroadcast.storage.releases import released_by
@@ -133,6 +134,7 @@ def eligible_contacts(
     audience: Audience | None = None,
     now: datetime | None = None,
     retarget: Retarget | None = None,
+    narrow: BucketRange | None = None,
 ) -> Select[int, str | None]:
     """Contacts that never had a send of this template (any language), not opted out, not
     unreachable, not a US (+1) number when the template is MARKETING (see :data:`US_PREFIX`),
@@ -149,8 +151,13 @@ def eligible_contacts(
         .where(*_eligible(template_name, skip_us=skip_us))
         .where(*audience_conditions(session, audience, now))
         .where(*_retargeted(retarget, now))
+        .where(*_narrowed(narrow))
         .order_by(Contact.index, Contact.id)
     )
+
+
+def _narrowed(narrow: BucketRange | None) -> tuple[ColumnElement[bool], ...]:
+    return () if narrow is None else (ab_tests.condition(narrow),)
 
 
 def _retargeted(retarget: Retarget | None, now: datetime | None) -> tuple[ColumnElement[bool], ...]:
@@ -191,6 +198,7 @@ def select_eligible(
     audience: Audience | None = None,
     now: datetime | None = None,
     retarget: Retarget | None = None,
+    narrow: BucketRange | None = None,
 ) -> list[tuple[int, str | None]]:
     """The first `limit` eligible contacts as (id, phone).
 
@@ -201,7 +209,8 @@ def select_eligible(
     takes them (MARKETING_TO_US, or the template is no longer MARKETING) ignores it.
     With `retry_of` only contacts that campaign released are taken (and no mark is moved);
     with `retarget` only the contacts of its campaign who did not read or reply in time
-    (storage/retargets.py; no mark is moved either: the walk skips most of the list).
+    (storage/retargets.py; no mark is moved either: the walk skips most of the list); with
+    `narrow` only the contacts in an A/B test campaign's buckets (storage/ab_tests.py).
     An `audience` has marks of its own (storage/audience_marks.py): the first contact of an
     audience is not the first eligible one, so the template's mark is only read, never moved.
     An audience's mark moves to the last contact found, since `remember` is only used by the
@@ -218,6 +227,8 @@ def select_eligible(
         query, remember = query.where(released_by(retry_of, template_name)), False
     if retarget is not None:
         query, remember = query.where(*_retargeted(retarget, now)), False
+    if narrow is not None:
+        query, remember = query.where(*_narrowed(narrow)), False
     move_mark = remember and not narrowed
     dialect = session.get_bind().dialect.name
     unindexed = None
@@ -280,6 +291,7 @@ def count_eligible(
     audience: Audience | None = None,
     now: datetime | None = None,
     retarget: Retarget | None = None,
+    narrow: BucketRange | None = None,
 ) -> int:
     """How many contacts are eligible; `at_most` bounds the walk (cheap on big lists)."""
     query = eligible_contacts(
@@ -289,6 +301,7 @@ def count_eligible(
         audience=audience,
         now=now,
         retarget=retarget,
+        narrow=narrow,
     )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)
 
@@ -303,6 +316,7 @@ def count_skipped_us(
     audience: Audience | None = None,
     now: datetime | None = None,
     retarget: Retarget | None = None,
+    narrow: BucketRange | None = None,
 ) -> int:
     """US (+1) contacts left out only because the template is MARKETING (see
     :data:`US_PREFIX`): eligible by every other rule. 0 when nothing is skipped. Computed,
@@ -313,6 +327,7 @@ def count_skipped_us(
         *_eligible(template_name, skip_us=False),
         *audience_conditions(session, audience, now),
         *_retargeted(retarget, now),
+        *_narrowed(narrow),
         Contact.phone.like(f"{US_PREFIX}%"),
     )
     return _count(session, query, template_name, at_most=at_most, retry_of=retry_of)

@@ -217,9 +217,49 @@ class Campaign(Base):
     retarget_after_days: Mapped[int | None] = mapped_column(Integer)
     audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Who it is for (domain/audience.py, migration 0017); NULL: every contact."""
+    ab_test_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ab_tests.id"), index=True)
+    """A variant or the winner's campaign of an A/B test (domain/ab_tests.py, migration 0024):
+    it selects only the contacts whose bucket belongs to its variant."""
+    ab_variant: Mapped[str | None] = mapped_column(String(8))
+    """``A``…``E`` for a variant, ``winner`` for the rest; NULL outside a test."""
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class AbTest(Base):
+    """An A/B test of templates (domain/ab_tests.py): one campaign per variant over its share
+    of the audience, then the winner's campaign to the rest."""
+
+    __tablename__ = "ab_tests"
+    __table_args__ = (Index("ix_ab_tests_state_decide_at", "state", "decide_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    metric: Mapped[str] = mapped_column(String(16))
+    """``read`` or ``reply`` (AbMetric)."""
+    share_percent: Mapped[int] = mapped_column(Integer)
+    """Each variant's share of the audience, 1 to 50."""
+    decide_after_hours: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    """testing, deciding, sending_winner, done or cancelled (AbTestState)."""
+    templates: Mapped[list[str]] = mapped_column(JSON)
+    """The variants' templates in letter order: templates[0] is variant A."""
+    language: Mapped[str | None] = mapped_column(String(16))
+    """The language asked for; NULL: each template's only language."""
+    phone_number_id: Mapped[str] = mapped_column(String(64))
+    audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Who the test is for (domain/audience.py); NULL: every contact."""
+    requested_limit: Mapped[int | None] = mapped_column(Integer)
+    """At most this many contacts over the variants and the rest; NULL: no limit."""
+    winner_variant: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+    """Why a decided test has no winner (nobody was sent), or what the decision saw."""
+    created_at: Mapped[datetime]
+    decide_at: Mapped[datetime]
+    """created_at + decide_after_hours: when serve's periodic check decides it."""
+    decided_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

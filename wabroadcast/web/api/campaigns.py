@@ -27,6 +27,7 @@ from wabroadcast.engine.manager import CampaignManager, CampaignRefused, Campaig
 from wabroadcast.engine.retarget import RetargetAsk, RetargetRefused
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage import templates as template_store
+from wabroadcast.storage.ab_tests import narrow_of
 from wabroadcast.storage.db import Database
 from wabroadcast.storage.deferred import deferral_counts
 from wabroadcast.storage.endpoints import endpoint_counts
@@ -89,6 +90,7 @@ def skipped_us(
         campaign.template_name,
         retry_of=campaign.retry_of_campaign_id,
         retarget=retarget_of(campaign),
+        narrow=narrow_of(session, campaign),
         marketing_to_us=marketing_to_us,
         audience=audience_from_json(campaign.audience),
         now=now,

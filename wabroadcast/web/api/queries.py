@@ -8,7 +8,7 @@ from wabroadcast.storage.retargets import retarget_of
 from wabroadcast.storage.stats import Funnel
 from wabroadcast.storage.tables import Campaign
 from wabroadcast.web.api.audience_schemas import AudienceIn
-from wabroadcast.web.api.schemas import CampaignPublic, RetargetPublic
+from wabroadcast.web.api.schemas import CampaignAbTestPublic, CampaignPublic, RetargetPublic
 
 
 def campaign_public(
@@ -56,6 +56,11 @@ def campaign_public(
         retry_of_campaign_id=campaign.retry_of_campaign_id,
         parameters=dict(campaign.parameters or {}),
         retarget=_retarget(campaign),
+        ab_test=(
+            CampaignAbTestPublic(id=campaign.ab_test_id, variant=campaign.ab_variant)
+            if campaign.ab_test_id is not None and campaign.ab_variant is not None
+            else None
+        ),
         audience=AudienceIn.stored(campaign.audience),
         created_at=campaign.created_at,
         started_at=campaign.started_at,

@@ -188,6 +188,11 @@ class RetargetPublic(BaseModel):
     after_days: int
 
 
+class CampaignAbTestPublic(BaseModel):
+    id: int = Field(description="The A/B test (GET /api/ab-tests/{id}).")
+    variant: str = Field(description="A, B, … or winner (the rest).")
+
+
 class CampaignCreated(BaseModel):
     id: int
     state: str
@@ -266,6 +271,9 @@ class CampaignPublic(BaseModel):
         None, description="A retarget: of which campaign, for whom, after how many days."
     )
     audience: AudienceIn | None = Field(None, description="Who it is for; null: every contact.")
+    ab_test: CampaignAbTestPublic | None = Field(
+        None, description="A campaign of an A/B test: which test, which variant."
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

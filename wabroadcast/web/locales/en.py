@@ -698,4 +698,20 @@ MESSAGES: dict[str, str] = {
         "no contacts chosen: give phones, a filter (search, tag, opted out) or all"
     ),
     "audience_error.nothing_to_do": "nothing to do: give tags to add or remove",
+    "ab_test.title": "A/B test {id}",
+    "ab_test.summary": "{state} · winner by {metric} · {share}% per variant · decided from "
+    "{when} UTC",
+    "ab_test.variant": "Variant",
+    "ab_test.template": "Template",
+    "ab_test.sent": "Sent",
+    "ab_test.rate": "Rate",
+    "ab_test.rest": "Rest",
+    "ab_test.winner": "winner",
+    "ab_test.metric.read": "read rate",
+    "ab_test.metric.reply": "reply rate",
+    "ab_test.state.testing": "testing",
+    "ab_test.state.deciding": "deciding",
+    "ab_test.state.sending_winner": "sending the winner",
+    "ab_test.state.done": "done",
+    "ab_test.state.cancelled": "cancelled",
 }

@@ -782,4 +782,20 @@ MESSAGES: dict[str, str] = {
     "audience_error.nothing_to_do": (
         "yapılacak bir şey yok: eklenecek ya da çıkarılacak etiket verin"
     ),
+    "ab_test.title": "A/B testi {id}",
+    "ab_test.summary": "{state} · kazanan: {metric} · varyant başına %{share} · karar "
+    "{when} UTC itibarıyla",
+    "ab_test.variant": "Varyant",
+    "ab_test.template": "Şablon",
+    "ab_test.sent": "Gönderilen",
+    "ab_test.rate": "Oran",
+    "ab_test.rest": "Kalanlar",
+    "ab_test.winner": "kazanan",
+    "ab_test.metric.read": "okunma oranı",
+    "ab_test.metric.reply": "yanıt oranı",
+    "ab_test.state.testing": "test ediliyor",
+    "ab_test.state.deciding": "karar veriliyor",
+    "ab_test.state.sending_winner": "kazanan gönderiliyor",
+    "ab_test.state.done": "bitti",
+    "ab_test.state.cancelled": "iptal edildi",
 }

@@ -15,10 +15,12 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.transitions import TransitionError, can_move
 from wabroadcast.engine import cancel_campaign, pause_campaign, resume_campaign
+from wabroadcast.engine.ab_test_summary import AbTestSummary, summarize
 from wabroadcast.engine.activity import WAITING, Activity
 from wabroadcast.engine.followup import retryable_count
 from wabroadcast.engine.manager import CampaignManager, CampaignRefused
@@ -26,7 +28,7 @@ from wabroadcast.engine.retarget import RetargetRefused
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.endpoints import endpoint_counts
 from wabroadcast.storage.retargets import retarget_of
-from wabroadcast.storage.tables import Campaign
+from wabroadcast.storage.tables import AbTest, Campaign
 from wabroadcast.web.api.campaigns import start_in_loop
 from wabroadcast.web.auth import require_csrf
 from wabroadcast.web.costs import campaign_cost, cost_view
@@ -154,6 +156,14 @@ def waiting_text(waiting: Activity | None, t: Translator) -> str | None:
     )
 
 
+def ab_test_of(session: Session, campaign: Campaign | None) -> AbTestSummary | None:
+    """The A/B test a campaign belongs to, its variants side by side; None outside a test."""
+    if campaign is None or campaign.ab_test_id is None:
+        return None
+    test = session.get(AbTest, campaign.ab_test_id)
+    return summarize(session, test) if test is not None else None
+
+
 def runs_here(request: Request) -> Callable[[int], bool]:
     """Whether this server is sending a campaign (engine/activity.py)."""
     campaigns: CampaignManager = request.app.state.campaigns
@@ -190,6 +200,7 @@ def routes(panel: Panel) -> APIRouter:
             endpoints = endpoint_counts(session, campaign_id)
             cost = campaign_cost(session, request.app.state.rate_card, campaign_id)
             choices = retarget_form.template_choices(session, campaign) if campaign else []
+            ab_test = ab_test_of(session, campaign)
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
         t = panel.translator(request)
@@ -226,6 +237,7 @@ def routes(panel: Panel) -> APIRouter:
             retarget_form=retarget or RetargetForm(),
             retarget_templates=choices,
             retarget_when=retarget_form.WHEN_CHOICES,
+            ab_test=ab_test,
         )
 
     @router.get("/campaigns/{raw_id}", response_class=HTMLResponse)
