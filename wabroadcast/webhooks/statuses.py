@@ -267,9 +267,16 @@ def _record_identities(
     merged: dict[int, int] = {}
     if not identities:
         return merged
-    current = session.execute(
-        select(Contact.id, Contact.wa_id, Contact.user_id).where(Contact.id.in_(sorted(identities)))
-    ).all()
+    session.flush()  # the query below is Core: it does not autoflush
+    current = (
+        session.connection()
+        .execute(
+            select(Contact.id, Contact.wa_id, Contact.user_id).where(
+                Contact.id.in_(sorted(identities))
+            )
+        )
+        .all()
+    )
     news = {
         contact_id: identities[contact_id]
         for contact_id, wa_id, user_id in current
