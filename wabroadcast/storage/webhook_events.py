@@ -19,6 +19,13 @@ from sqlalchemy.orm import Session
 from wabroadcast.storage.tables import Base, WebhookEvent
 
 _EVENTS = cast(Table, WebhookEvent.__table__)
+_PENDING_SIZES = (
+    select(_EVENTS.c.id, func.length(_EVENTS.c.body))
+    .where(_EVENTS.c.processed_at.is_(None))
+    .order_by(_EVENTS.c.id)
+    .limit(bindparam("b_limit"))
+)
+"""Built once: the webhook worker asks this after every group it processes."""
 _RECORD_ERRORS = (
     update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(error=bindparam("b_error"))
 )
@@ -147,13 +154,8 @@ def record_error(
 
 def pending_sizes(session: Session, limit: int = 500) -> list[tuple[int, int]]:
     """(id, body length) of unprocessed raw events, oldest first (the order Meta sent them)."""
-    query = (
-        select(WebhookEvent.id, func.length(WebhookEvent.body))
-        .where(WebhookEvent.processed_at.is_(None))
-        .order_by(WebhookEvent.id)
-        .limit(limit)
-    )
-    return [(event_id, int(size or 0)) for event_id, size in session.execute(query)]
+    found = session.connection().execute(_PENDING_SIZES, {"b_limit": limit})
+    return [(event_id, int(size or 0)) for event_id, size in found]
 
 
 def recent(session: Session, limit: int, *, before_id: int | None = None) -> list[WebhookEvent]:
