@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import CampaignState, DeliveryStatus, SendState
 from wabroadcast.storage import campaigns as campaign_store
+from wabroadcast.storage.send_status import SendStatus
 from wabroadcast.storage.tables import Campaign, Contact, Send, SendAttempt
 
 MARKETING_CAP = 131049
@@ -71,7 +72,7 @@ class DeferralCounts:
     campaign's accepted, failed or unknown counts."""
 
 
-def defer_if_capped(send: Send, error_code: int | None, status: str) -> bool:
+def defer_if_capped(send: SendStatus, error_code: int | None, status: str) -> bool:
     """A `failed` status webhook with 131049 defers an accepted send (the webhook processor
     calls this after merging the status). A send Meta reported delivered or read stays as
     it is. True when the send became deferred."""

@@ -33,6 +33,7 @@ from wabroadcast.storage.tables import (
 
 WA_ID = "wa_id"
 _CONTACTS = cast(Table, Contact.__table__)
+_IDENTITIES = cast(Table, ContactIdentity.__table__)
 USER_ID = "user_id"
 MAX_WA_ID = 32
 
@@ -104,6 +105,7 @@ def remember_many(
     contact's wa_id). An id another contact holds (a merge), or one two contacts of the batch
     report, goes through :func:`remember` one contact at a time.
     """
+    session.flush()  # the statements below are Core: they do not autoflush
     wanted: dict[tuple[str, str], int] = {}
     slow: set[int] = set()
     for contact_id, pair in reported.items():
@@ -135,18 +137,20 @@ def remember_many(
 def _owners(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Who holds each (kind, value): the identities table, then the contacts' own columns."""
     found: dict[tuple[str, str], int] = {}
-    for kind, column in ((WA_ID, Contact.wa_id), (USER_ID, Contact.user_id)):
+    connection = session.connection()
+    for kind in (WA_ID, USER_ID):
         values = sorted(value for k, value in pairs if k == kind)
         if not values:
             continue
-        for value, contact_id in session.execute(
-            select(ContactIdentity.value, ContactIdentity.contact_id).where(
-                ContactIdentity.kind == kind, ContactIdentity.value.in_(values)
+        for value, contact_id in connection.execute(
+            select(_IDENTITIES.c.value, _IDENTITIES.c.contact_id).where(
+                _IDENTITIES.c.kind == kind, _IDENTITIES.c.value.in_(values)
             )
         ):
             found[(kind, value)] = contact_id
-        for held, contact_id in session.execute(
-            select(column, Contact.id).where(column.in_(values)).order_by(Contact.id)
+        column = _CONTACTS.c[kind]
+        for held, contact_id in connection.execute(
+            select(column, _CONTACTS.c.id).where(column.in_(values)).order_by(_CONTACTS.c.id)
         ):
             if held is not None:
                 found.setdefault((kind, held), contact_id)
@@ -159,21 +163,21 @@ def _add_current_many(
     """:func:`_add_current` for many (contact, kind, value) at once."""
     if not fresh:
         return
+    connection = session.connection()
     for kind in (WA_ID, USER_ID):
         contact_ids = sorted({contact_id for contact_id, k, _ in fresh if k == kind})
         if contact_ids:
-            session.execute(
-                update(ContactIdentity)
+            connection.execute(
+                update(_IDENTITIES)
                 .where(
-                    ContactIdentity.contact_id.in_(contact_ids),
-                    ContactIdentity.kind == kind,
-                    ContactIdentity.replaced_at.is_(None),
+                    _IDENTITIES.c.contact_id.in_(contact_ids),
+                    _IDENTITIES.c.kind == kind,
+                    _IDENTITIES.c.replaced_at.is_(None),
                 )
                 .values(replaced_at=now)
-                .execution_options(synchronize_session=False)
             )
-    session.execute(
-        insert(ContactIdentity),
+    connection.execute(
+        insert(_IDENTITIES),
         [
             {"contact_id": contact_id, "kind": kind, "value": value, "first_seen_at": now}
             for contact_id, kind, value in fresh
@@ -186,7 +190,7 @@ def _add_current_many(
         rows = [row for row in values.values() if set(row) - {"b_id"} == {"b_" + k for k in kinds}]
         if rows:
             set_values: dict[str, Any] = {kind: bindparam("b_" + kind) for kind in sorted(kinds)}
-            session.connection().execute(
+            connection.execute(
                 update(_CONTACTS)
                 .where(_CONTACTS.c.id == bindparam("b_id"))
                 .values(**set_values, updated_at=now),

@@ -8,14 +8,27 @@ in between leaves an unprocessed row that is picked up on the next start.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from wabroadcast.storage.tables import Base, WebhookEvent
+
+_EVENTS = cast(Table, WebhookEvent.__table__)
+_PENDING_SIZES = (
+    select(_EVENTS.c.id, func.length(_EVENTS.c.body))
+    .where(_EVENTS.c.processed_at.is_(None))
+    .order_by(_EVENTS.c.id)
+    .limit(bindparam("b_limit"))
+)
+"""Built once: the webhook worker asks this after every group it processes."""
+_RECORD_ERRORS = (
+    update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(error=bindparam("b_error"))
+)
 
 
 def insert_ignoring_duplicates(
@@ -92,24 +105,39 @@ def store_many(session: Session, bodies: Sequence[tuple[str, str, datetime]]) ->
     return [int(row[0]) for row in session.execute(statement, params)]
 
 
-def claim_many(session: Session, event_ids: Sequence[int], now: datetime) -> list[WebhookEvent]:
+@dataclass(frozen=True, slots=True)
+class ClaimedEvent:
+    """A raw body claimed for processing."""
+
+    id: int
+    body: str
+    received_at: datetime
+
+
+def claim_many(session: Session, event_ids: Sequence[int], now: datetime) -> list[ClaimedEvent]:
     """Mark raw events processed as the transaction's first write; returns those not done yet.
 
-    The claim and the facts commit together: a crash rolls both back, and two processors
+    The claim and the facts commit together: a crash rolls back both, and two processors
     (two server processes, or the worker and a request's fallback) never apply the same body
-    twice. Returned in id order, the order Meta sent them.
+    twice. One UPDATE … RETURNING the bodies; returned in id order, the order Meta sent them.
     """
-    claimed = session.scalars(
-        update(WebhookEvent)
-        .where(WebhookEvent.id.in_(list(event_ids)), WebhookEvent.processed_at.is_(None))
-        .values(processed_at=now, error=None)
-        .returning(WebhookEvent.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not claimed:
+    if not event_ids:
         return []
-    query = select(WebhookEvent).where(WebhookEvent.id.in_(claimed)).order_by(WebhookEvent.id)
-    return list(session.scalars(query.execution_options(populate_existing=True)))
+    claimed = session.connection().execute(
+        update(_EVENTS)
+        .where(_EVENTS.c.id.in_(list(event_ids)), _EVENTS.c.processed_at.is_(None))
+        .values(processed_at=now, error=None)
+        .returning(_EVENTS.c.id, _EVENTS.c.body, _EVENTS.c.received_at)
+    )
+    return sorted((ClaimedEvent(*row) for row in claimed), key=lambda event: event.id)
+
+
+def record_errors(session: Session, errors: Mapping[int, str]) -> None:
+    """Note what was skipped in bodies processed in this transaction, in one statement."""
+    if not errors:
+        return
+    rows = [{"b_id": event_id, "b_error": error[:2000]} for event_id, error in errors.items()]
+    session.connection().execute(_RECORD_ERRORS, rows)
 
 
 def record_error(
@@ -126,13 +154,8 @@ def record_error(
 
 def pending_sizes(session: Session, limit: int = 500) -> list[tuple[int, int]]:
     """(id, body length) of unprocessed raw events, oldest first (the order Meta sent them)."""
-    query = (
-        select(WebhookEvent.id, func.length(WebhookEvent.body))
-        .where(WebhookEvent.processed_at.is_(None))
-        .order_by(WebhookEvent.id)
-        .limit(limit)
-    )
-    return [(event_id, int(size or 0)) for event_id, size in session.execute(query)]
+    found = session.connection().execute(_PENDING_SIZES, {"b_limit": limit})
+    return [(event_id, int(size or 0)) for event_id, size in found]
 
 
 def recent(session: Session, limit: int, *, before_id: int | None = None) -> list[WebhookEvent]:

@@ -175,6 +175,7 @@ def _apply_group(
     with database.session() as session:
         now = clock.now()
         events = webhook_events.claim_many(session, event_ids, now)
+        errors: dict[int, str] = {}
         statuses: list[tuple[StatusUpdate, int | None]] = []
         for event in events:
             parsed = parse_payload(load_body(event.body), event.received_at)
@@ -201,9 +202,10 @@ def _apply_group(
                     len(parsed.problems),
                     "; ".join(parsed.problems)[:1000],
                 )
-                event.error = skipped_summary(parsed.problems)
+                errors[event.id] = skipped_summary(parsed.problems)
         if statuses:
             record_statuses_of_bodies(session, statuses, now=now)
+        webhook_events.record_errors(session, errors)
         return len(events)
 
 

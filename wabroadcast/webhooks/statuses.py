@@ -27,6 +27,7 @@ from wabroadcast.domain.models import DELIVERY_RANK, SendState
 from wabroadcast.storage.deferred import defer_if_capped, earlier_attempts
 from wabroadcast.storage.identities import remember_many as remember_many_ids
 from wabroadcast.storage.optouts import STOP, mark_unreachable, record_opt_change
+from wabroadcast.storage.send_status import SendStatus, by_message_ids, save
 from wabroadcast.storage.sends import lock_sends
 from wabroadcast.storage.tables import Campaign, Contact, Send, StatusEvent
 from wabroadcast.storage.webhook_events import insert_many_ignoring_duplicates
@@ -123,7 +124,7 @@ def record_statuses_of_bodies(
     event_of = {key: event for key, (_, event) in first.items()}
     if not unique:
         return 0
-    sends = _sends_by_message_id(session, {s.message_id for s in unique})
+    sends = by_message_ids(session, {s.message_id for s in unique})
     # Statuses of a retried send's earlier attempts: recorded for it, never applied to it.
     earlier = earlier_attempts(session, {s.message_id for s in unique} - sends.keys())
     # Sends found by callback data may be rows the engine is marking accepted this very
@@ -160,16 +161,6 @@ def _callback_targets(facts: Iterable[StatusFact]) -> list[int]:
     return [target[0] for fact in facts if (target := parse_callback(fact.callback_data))]
 
 
-def _sends_by_message_id(session: Session, message_ids: Iterable[str]) -> dict[str, Send]:
-    query = (
-        select(Send)
-        .where(Send.message_id.in_(sorted(message_ids)))
-        .order_by(Send.id)
-        .with_for_update()
-    )
-    return {send.message_id: send for send in session.scalars(query) if send.message_id}
-
-
 def _orphans_of(session: Session, message_id: str) -> list[StatusEvent]:
     query = select(StatusEvent).where(
         StatusEvent.message_id == message_id, StatusEvent.send_id.is_(None)
@@ -177,7 +168,9 @@ def _orphans_of(session: Session, message_id: str) -> list[StatusEvent]:
     return list(session.scalars(query.order_by(StatusEvent.id)))
 
 
-def _reconcile_unknown_send(session: Session, fact: StatusFact, *, now: datetime) -> Send | None:
+def _reconcile_unknown_send(
+    session: Session, fact: StatusFact, *, now: datetime
+) -> SendStatus | None:
     """A send whose HTTP outcome was lost: Meta's status proves it was accepted."""
     target = parse_callback(fact.callback_data)
     if target is None:
@@ -206,18 +199,22 @@ def _reconcile_unknown_send(session: Session, fact: StatusFact, *, now: datetime
             )
             .execution_options(synchronize_session=False)
         )
-    return send
+    return SendStatus.of(send)
 
 
-def _apply(session: Session, pairs: Sequence[tuple[Send, StatusFact]], *, now: datetime) -> None:
-    """Merge facts into their sends, then update contacts (ids seen, failures)."""
+def _apply(
+    session: Session, pairs: Sequence[tuple[SendStatus, StatusFact]], *, now: datetime
+) -> None:
+    """Merge facts into their sends (in memory, in order; one UPDATE writes the sends that
+    changed), then update contacts (ids seen, failures)."""
     identities: dict[int, tuple[str | None, str | None]] = {}
     for send, fact in pairs:
         if _merge(send, fact) | defer_if_capped(send, fact.error_code, fact.status):
             send.updated_at = now
+            send.changed = True
         if fact.recipient_id or fact.user_id:
             identities[send.contact_id] = (fact.recipient_id, fact.user_id)
-    session.flush()
+    save(session, (send for send, _ in pairs))
     merged = _record_identities(session, identities, now=now)
     for send, fact in pairs:
         if fact.status == "failed":
@@ -230,7 +227,7 @@ def _apply(session: Session, pairs: Sequence[tuple[Send, StatusFact]], *, now: d
         pause_for_dropped(session, dropped, now=now)
 
 
-def _merge(send: Send, fact: StatusFact) -> bool:
+def _merge(send: SendStatus, fact: StatusFact) -> bool:
     """Keep each stage's earliest time; move the status forward only. True if changed."""
     changed = False
     column = STAGE_COLUMNS.get(fact.status)
@@ -270,9 +267,16 @@ def _record_identities(
     merged: dict[int, int] = {}
     if not identities:
         return merged
-    current = session.execute(
-        select(Contact.id, Contact.wa_id, Contact.user_id).where(Contact.id.in_(sorted(identities)))
-    ).all()
+    session.flush()  # the query below is Core: it does not autoflush
+    current = (
+        session.connection()
+        .execute(
+            select(Contact.id, Contact.wa_id, Contact.user_id).where(
+                Contact.id.in_(sorted(identities))
+            )
+        )
+        .all()
+    )
     news = {
         contact_id: identities[contact_id]
         for contact_id, wa_id, user_id in current
@@ -318,7 +322,7 @@ def link_orphans(session: Session, *, now: datetime, limit: int = 2000) -> int:
     ).all()
     if not recent:
         return 0
-    sends = _sends_by_message_id(session, {row.message_id for row in recent})
+    sends = by_message_ids(session, {row.message_id for row in recent})
     linked = _link(session, sends, [row.id for row in reversed(recent)], now=now)
     by_callback = {
         target[0]: row
@@ -350,7 +354,7 @@ def link_orphans(session: Session, *, now: datetime, limit: int = 2000) -> int:
 
 
 def _link(
-    session: Session, sends: dict[str, Send], event_ids: Sequence[int], *, now: datetime
+    session: Session, sends: dict[str, SendStatus], event_ids: Sequence[int], *, now: datetime
 ) -> int:
     """Attach unlinked facts to the sends of their message ids, applying them in id order."""
     events = session.scalars(
@@ -358,7 +362,7 @@ def _link(
         .where(StatusEvent.id.in_(list(event_ids)), StatusEvent.send_id.is_(None))
         .order_by(StatusEvent.id)
     ).all()
-    pairs: list[tuple[Send, StatusFact]] = []
+    pairs: list[tuple[SendStatus, StatusFact]] = []
     for event in events:
         send = sends.get(event.message_id)
         if send is not None:
