@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 2.0
 LINK_EVERY_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 3600.0
+GATHER_SECONDS = 0.005
+"""After a wake-up, let this long of bodies gather so one transaction processes a group of
+them rather than each wake-up a body or two (the requests were answered already)."""
 
 
 class WebhookWorker:
@@ -88,4 +91,5 @@ class WebhookWorker:
                     next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
             except Exception:  # keep going; the next round retries
                 log.exception("webhook worker round failed")
-            self._wake.wait(self._sweep_seconds)
+            if self._wake.wait(self._sweep_seconds):
+                self._stopping.wait(GATHER_SECONDS)
