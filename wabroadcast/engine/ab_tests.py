@@ -39,6 +39,7 @@ from wabroadcast.engine.manager import (
     is_language_code,
     is_template_name,
 )
+from wabroadcast.engine.refusals import Refused
 from wabroadcast.storage import ab_tests as ab_store
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.stats import Funnel, funnels
@@ -51,14 +52,8 @@ ENDED_CAMPAIGN = (
 )
 
 
-class AbTestRefused(ValueError):
+class AbTestRefused(Refused):
     """Nothing was created or changed; `status` is the API's answer (404, 409 or 422)."""
-
-    def __init__(self, message: str, *, field: str | None, code: str, status: int) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
-        self.status = status
 
 
 @dataclass(frozen=True, slots=True)

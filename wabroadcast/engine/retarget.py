@@ -15,18 +15,13 @@ from sqlalchemy.orm import Session
 
 from wabroadcast.domain.models import CampaignState
 from wabroadcast.domain.retarget import Retarget, RetargetError, RetargetWhen, parse_after_days
+from wabroadcast.engine.refusals import Refused
 from wabroadcast.storage import sends as send_store
 from wabroadcast.storage.tables import Campaign
 
 
-class RetargetRefused(ValueError):
+class RetargetRefused(Refused):
     """No retarget was created; `status` is the API's answer (404, 409 or 422)."""
-
-    def __init__(self, message: str, *, field: str, code: str, status: int) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
-        self.status = status
 
 
 @dataclass(frozen=True, slots=True)

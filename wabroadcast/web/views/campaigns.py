@@ -199,7 +199,11 @@ def routes(panel: Panel) -> APIRouter:
             )
             endpoints = endpoint_counts(session, campaign_id)
             cost = campaign_cost(session, request.app.state.rate_card, campaign_id)
-            choices = retarget_form.template_choices(session, campaign) if campaign else []
+            choices = (  # only where the page shows the form
+                retarget_form.template_choices(session, campaign)
+                if campaign is not None and progress and retarget_form.shown(progress.state)
+                else []
+            )
             ab_test = ab_test_of(session, campaign)
         if campaign is None or progress is None:
             return not_found(request, str(campaign_id))
